@@ -1,0 +1,149 @@
+// Package sqlite is the SQLite backend of the store: WAL mode, foreign
+// keys, one writer connection (BEGIN IMMEDIATE) that commits concurrent
+// write transactions together (group commit, each in its own savepoint),
+// a pool of reader connections, and embedded versioned migrations applied
+// at open.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"runtime"
+
+	sqlite3 "github.com/mattn/go-sqlite3"
+
+	"github.com/supportd/supportd/server/store"
+)
+
+// Options tunes a Store; zero values take defaults.
+type Options struct {
+	// Readers is the size of the reader pool (default 2 * GOMAXPROCS, at least 4).
+	Readers int
+	// MaxBatch is the most write transactions committed together (default 128).
+	MaxBatch int
+	// OnCommit, if set, is called after every commit that appended events,
+	// with the highest sequence committed. It is called from the writer
+	// goroutine and must not block.
+	OnCommit func(lastSeq int64)
+}
+
+// Store is the SQLite implementation of store.Store.
+type Store struct {
+	writer  *sql.DB
+	readers *sql.DB
+	opts    Options
+	reqs    chan *writeRequest
+	stop    chan struct{}
+	stopped chan struct{}
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database at path, applies pending
+// migrations and starts the writer.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	if opts.Readers <= 0 {
+		opts.Readers = max(4, 2*runtime.GOMAXPROCS(0))
+	}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 128
+	}
+	writer, err := sql.Open("sqlite3", dsn(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	if err := migrate(ctx, writer); err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	}
+	readers, err := sql.Open("sqlite3", dsn(path, true))
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	readers.SetMaxOpenConns(opts.Readers)
+	readers.SetMaxIdleConns(opts.Readers)
+	s := &Store{
+		writer:  writer,
+		readers: readers,
+		opts:    opts,
+		reqs:    make(chan *writeRequest, opts.MaxBatch),
+		stop:    make(chan struct{}),
+		stopped: make(chan struct{}),
+	}
+	go s.writeLoop()
+	return s, nil
+}
+
+// dsn builds the mattn/go-sqlite3 connection string: WAL, foreign keys,
+// full fsync on commit (a returned commit survives a crash), a busy
+// timeout, and BEGIN IMMEDIATE for the writer.
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_foreign_keys", "1")
+	q.Set("_synchronous", "FULL")
+	q.Set("_busy_timeout", "10000")
+	if readOnly {
+		q.Set("_query_only", "1")
+		q.Set("_txlock", "deferred")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+// ReadTx implements store.Store.
+func (s *Store) ReadTx(ctx context.Context, fn func(tx store.Reader) error) error {
+	select {
+	case <-s.stop:
+		return store.ErrClosed
+	default:
+	}
+	tx, err := s.readers.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return mapErr(err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only: nothing to keep
+	return fn(&txView{q: tx, ctx: ctx})
+}
+
+// Close stops the writer after the requests already queued and closes the
+// database.
+func (s *Store) Close() error {
+	select {
+	case <-s.stop:
+		return nil
+	default:
+	}
+	close(s.stop)
+	<-s.stopped
+	return errors.Join(s.readers.Close(), s.writer.Close())
+}
+
+// mapErr turns driver errors into the store's sentinel errors; the driver
+// message stays in the chain for logs, never for clients.
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		switch se.ExtendedCode {
+		case sqlite3.ErrConstraintPrimaryKey, sqlite3.ErrConstraintUnique:
+			return fmt.Errorf("%w: %v", store.ErrAlreadyExists, err)
+		case sqlite3.ErrConstraintForeignKey:
+			return fmt.Errorf("%w: parent record: %v", store.ErrNotFound, err)
+		}
+	}
+	return err
+}

@@ -1,0 +1,248 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/supportd/supportd/server/domain"
+	"github.com/supportd/supportd/server/store"
+)
+
+// ListTopics implements store.Reader.
+func (v *txView) ListTopics(_ context.Context, service domain.Service) ([]domain.Topic, error) {
+	rows, err := v.query(`SELECT id, service, name, category, featured, rank FROM topics
+		WHERE service = ? ORDER BY featured DESC, rank, id`, service)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []domain.Topic
+	for rows.Next() {
+		var t domain.Topic
+		if err := rows.Scan(&t.ID, &t.Service, &t.Name, &t.Category, &t.Featured, &t.Rank); err != nil {
+			return nil, mapErr(err)
+		}
+		out = append(out, t)
+	}
+	return out, mapErr(rows.Err())
+}
+
+// GetTopic implements store.Reader.
+func (v *txView) GetTopic(_ context.Context, id string) (domain.Topic, error) {
+	var t domain.Topic
+	err := v.row(`SELECT id, service, name, category, featured, rank FROM topics WHERE id = ?`, id).
+		Scan(&t.ID, &t.Service, &t.Name, &t.Category, &t.Featured, &t.Rank)
+	if err != nil {
+		return t, fmt.Errorf("topic %q: %w", id, mapErr(err))
+	}
+	return t, nil
+}
+
+// UpsertTopic implements store.Writer.
+func (v *txView) UpsertTopic(_ context.Context, t domain.Topic) error {
+	_, err := v.exec(`INSERT INTO topics(id, service, name, category, featured, rank) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT(id) DO UPDATE SET service = excluded.service, name = excluded.name,
+		category = excluded.category, featured = excluded.featured, rank = excluded.rank`,
+		t.ID, t.Service, t.Name, t.Category, t.Featured, t.Rank)
+	return err
+}
+
+func decodeTicket(data []byte) (domain.Ticket, error) {
+	var t domain.Ticket
+	if err := json.Unmarshal(data, &t); err != nil {
+		return t, fmt.Errorf("decode ticket: %w", err)
+	}
+	return t, nil
+}
+
+// GetTicket implements store.Reader.
+func (v *txView) GetTicket(_ context.Context, id string) (domain.Ticket, error) {
+	var data []byte
+	if err := v.row(`SELECT data FROM tickets WHERE id = ?`, id).Scan(&data); err != nil {
+		return domain.Ticket{}, fmt.Errorf("ticket %q: %w", id, mapErr(err))
+	}
+	return decodeTicket(data)
+}
+
+// ListTickets implements store.Reader.
+func (v *txView) ListTickets(_ context.Context, f store.TicketFilter, p store.Page) ([]domain.Ticket, error) {
+	var where []string
+	var args []any
+	add := func(cond string, arg any) { where = append(where, cond); args = append(args, arg) }
+	add("partner_id = ?", f.PartnerID)
+	if f.CustomerID != "" {
+		add("customer_id = ?", f.CustomerID)
+	}
+	if f.Service != "" {
+		add("service = ?", f.Service)
+	}
+	if f.Status != "" {
+		add("status = ?", f.Status)
+	}
+	if p.After != "" {
+		add("id < ?", p.After)
+	}
+	args = append(args, limitOr(p.Limit, 50))
+	return v.queryTickets(`SELECT data FROM tickets WHERE `+strings.Join(where, " AND ")+` ORDER BY id DESC LIMIT ?`, args...)
+}
+
+// ListQueueTickets implements store.Reader. The cursor is
+// "priority,response_due,id" of the last ticket returned.
+func (v *txView) ListQueueTickets(_ context.Context, q domain.Queue, p store.Page) ([]domain.Ticket, string, error) {
+	limit := limitOr(p.Limit, 50)
+	const open = `queue = ? AND status NOT IN ('RESOLVED', 'CLOSED')`
+	var tickets []domain.Ticket
+	var err error
+	if p.After == "" {
+		tickets, err = v.queryTickets(`SELECT data FROM tickets WHERE `+open+`
+			ORDER BY priority DESC, response_due, id LIMIT ?`, q, limit)
+	} else {
+		prio, due, id, perr := parseQueueCursor(p.After)
+		if perr != nil {
+			return nil, "", perr
+		}
+		tickets, err = v.queueAfter(q, prio, due, id, limit)
+	}
+	if err != nil || len(tickets) < limit {
+		return tickets, "", err
+	}
+	last := tickets[len(tickets)-1]
+	return tickets, queueCursor(last), nil
+}
+
+// queueAfter lists the open tickets of q that sort after (prio, due, id) in
+// the order priority DESC, response_due, id.
+func (v *txView) queueAfter(q domain.Queue, prio int, due int64, id string, limit int) ([]domain.Ticket, error) {
+	return v.queryTickets(`SELECT data FROM tickets WHERE queue = ? AND status NOT IN ('RESOLVED', 'CLOSED')
+		AND (priority < ? OR (priority = ? AND (response_due > ? OR (response_due = ? AND id > ?))))
+		ORDER BY priority DESC, response_due, id LIMIT ?`, q, prio, prio, due, due, id, limit)
+}
+
+func queueCursor(t domain.Ticket) string {
+	prio := 0
+	if t.Priority {
+		prio = 1
+	}
+	return fmt.Sprintf("%d,%d,%s", prio, nanos(t.ResponseDueTime), t.ID)
+}
+
+func parseQueueCursor(c string) (prio int, due int64, id string, err error) {
+	parts := strings.SplitN(c, ",", 3)
+	if len(parts) != 3 {
+		return 0, 0, "", fmt.Errorf("queue cursor %q: malformed", c)
+	}
+	if prio, err = strconv.Atoi(parts[0]); err != nil {
+		return 0, 0, "", fmt.Errorf("queue cursor %q: %w", c, err)
+	}
+	if due, err = strconv.ParseInt(parts[1], 10, 64); err != nil {
+		return 0, 0, "", fmt.Errorf("queue cursor %q: %w", c, err)
+	}
+	return prio, due, parts[2], nil
+}
+
+// ListDueTickets implements store.Reader through the partial index on
+// next_escalation.
+func (v *txView) ListDueTickets(_ context.Context, now time.Time, limit int) ([]domain.Ticket, error) {
+	return v.queryTickets(`SELECT data FROM tickets WHERE next_escalation IS NOT NULL AND next_escalation <= ?
+		ORDER BY next_escalation, id LIMIT ?`, now.UnixNano(), limitOr(limit, 1000))
+}
+
+func (v *txView) queryTickets(query string, args ...any) ([]domain.Ticket, error) {
+	rows, err := v.query(query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []domain.Ticket
+	for rows.Next() {
+		var data []byte
+		if err := rows.Scan(&data); err != nil {
+			return nil, mapErr(err)
+		}
+		t, err := decodeTicket(data)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, mapErr(rows.Err())
+}
+
+func ticketColumns(t domain.Ticket) []any {
+	next := sql.NullInt64{}
+	if at, ok := t.NextEscalation(); ok {
+		next = sql.NullInt64{Int64: at.UnixNano(), Valid: true}
+	}
+	return []any{t.PartnerID, t.CustomerID, t.Service, t.Status, t.Queue, t.Priority,
+		nanos(t.ResponseDueTime), next, t.Version, mustJSON(t)}
+}
+
+// CreateTicket implements store.Writer.
+func (v *txView) CreateTicket(_ context.Context, t domain.Ticket) error {
+	if t.Version != 1 {
+		return fmt.Errorf("ticket %q: new ticket must have version 1, has %d", t.ID, t.Version)
+	}
+	args := append([]any{t.ID}, ticketColumns(t)...)
+	_, err := v.exec(`INSERT INTO tickets(id, partner_id, customer_id, service, status, queue, priority,
+		response_due, next_escalation, version, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+	if err != nil {
+		return fmt.Errorf("ticket %q: %w", t.ID, err)
+	}
+	return nil
+}
+
+// UpdateTicket implements store.Writer.
+func (v *txView) UpdateTicket(_ context.Context, t domain.Ticket) error {
+	args := append(ticketColumns(t), t.ID, t.Version-1)
+	res, err := v.exec(`UPDATE tickets SET partner_id = ?, customer_id = ?, service = ?, status = ?, queue = ?,
+		priority = ?, response_due = ?, next_escalation = ?, version = ?, data = ? WHERE id = ? AND version = ?`, args...)
+	if err != nil {
+		return fmt.Errorf("ticket %q: %w", t.ID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil || n == 1 {
+		return err
+	}
+	var exists int
+	if err := v.row(`SELECT 1 FROM tickets WHERE id = ?`, t.ID).Scan(&exists); err != nil {
+		return fmt.Errorf("ticket %q: %w", t.ID, mapErr(err))
+	}
+	return fmt.Errorf("ticket %q: %w", t.ID, store.ErrConflict)
+}
+
+// GetIdempotency implements store.Reader.
+func (v *txView) GetIdempotency(_ context.Context, partnerID, requestID string) (store.Idempotency, error) {
+	i := store.Idempotency{PartnerID: partnerID, RequestID: requestID}
+	var created int64
+	err := v.row(`SELECT request_hash, ticket_id, create_time FROM idempotency WHERE partner_id = ? AND request_id = ?`,
+		partnerID, requestID).Scan(&i.RequestHash, &i.TicketID, &created)
+	if err != nil {
+		return i, fmt.Errorf("request id %q: %w", requestID, mapErr(err))
+	}
+	i.CreateTime = fromNanos(created)
+	return i, nil
+}
+
+// PutIdempotency implements store.Writer.
+func (v *txView) PutIdempotency(_ context.Context, i store.Idempotency) error {
+	_, err := v.exec(`INSERT INTO idempotency(partner_id, request_id, request_hash, ticket_id, create_time) VALUES (?, ?, ?, ?, ?)`,
+		i.PartnerID, i.RequestID, i.RequestHash, i.TicketID, nanos(i.CreateTime))
+	if err != nil {
+		return fmt.Errorf("request id %q: %w", i.RequestID, err)
+	}
+	return nil
+}
+
+// DeleteIdempotencyBefore implements store.Writer.
+func (v *txView) DeleteIdempotencyBefore(_ context.Context, t time.Time) (int64, error) {
+	res, err := v.exec(`DELETE FROM idempotency WHERE create_time < ?`, t.UnixNano())
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}

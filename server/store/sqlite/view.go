@@ -1,0 +1,89 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"time"
+)
+
+// querier is what a view needs of a *sql.Tx.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// txView implements store.ReadWriter over one transaction. All statements
+// use the view's own context (see ReadWriteTx for why), not the argument.
+type txView struct {
+	q       querier
+	ctx     context.Context
+	lastSeq int64 // highest event sequence appended in this transaction
+}
+
+func (v *txView) exec(query string, args ...any) (sql.Result, error) {
+	res, err := v.q.ExecContext(v.ctx, query, args...)
+	return res, mapErr(err)
+}
+
+func (v *txView) query(query string, args ...any) (*sql.Rows, error) {
+	rows, err := v.q.QueryContext(v.ctx, query, args...)
+	return rows, mapErr(err)
+}
+
+func (v *txView) row(query string, args ...any) *sql.Row {
+	return v.q.QueryRowContext(v.ctx, query, args...)
+}
+
+// nanos stores an instant as Unix nanoseconds; the zero time as 0.
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// fromNanos is the inverse of nanos, in UTC.
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// nullNanos stores an optional instant: NULL when zero.
+func nullNanos(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixNano(), Valid: true}
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only plain data types are marshalled
+	}
+	return b
+}
+
+// limitOr returns limit, or def when limit is not positive.
+func limitOr(limit, def int) int {
+	if limit <= 0 {
+		return def
+	}
+	return limit
+}
+
+// checkAffected turns "no row changed" into store.ErrNotFound.
+func checkAffected(res sql.Result, notFound error) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return notFound
+	}
+	return nil
+}

@@ -1,0 +1,145 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/supportd/supportd/server/store"
+)
+
+// writeRequest is one ReadWriteTx waiting for the writer goroutine.
+type writeRequest struct {
+	ctx  context.Context
+	fn   func(tx store.ReadWriter) error
+	done chan error
+}
+
+// ReadWriteTx implements store.Store. Concurrent calls are committed
+// together in one SQLite transaction (group commit), each fn in its own
+// savepoint so that one failing fn discards only its own writes. fn runs on
+// the writer goroutine; the statements it issues are not interrupted by
+// cancellation of ctx (an interrupt would abort the whole batch), but a ctx
+// cancelled before fn starts skips it.
+func (s *Store) ReadWriteTx(ctx context.Context, fn func(tx store.ReadWriter) error) error {
+	req := &writeRequest{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case s.reqs <- req:
+	case <-s.stop:
+		return store.ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Once queued, wait for the outcome even if ctx ends: the caller must
+	// learn whether its change was committed.
+	return <-req.done
+}
+
+// writeLoop takes queued requests in batches until Close.
+func (s *Store) writeLoop() {
+	defer close(s.stopped)
+	batch := make([]*writeRequest, 0, s.opts.MaxBatch)
+	for {
+		select {
+		case req := <-s.reqs:
+			batch = append(batch[:0], req)
+		case <-s.stop:
+			s.drainClosed()
+			return
+		}
+	fill:
+		for len(batch) < s.opts.MaxBatch {
+			select {
+			case req := <-s.reqs:
+				batch = append(batch, req)
+			default:
+				break fill
+			}
+		}
+		s.commitBatch(batch)
+	}
+}
+
+// drainClosed fails the requests queued when the store closed.
+func (s *Store) drainClosed() {
+	for {
+		select {
+		case req := <-s.reqs:
+			req.done <- store.ErrClosed
+		default:
+			return
+		}
+	}
+}
+
+// commitBatch runs the batch in one transaction and reports each outcome.
+func (s *Store) commitBatch(batch []*writeRequest) {
+	results := make([]error, len(batch))
+	ctx := context.Background()
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		for _, req := range batch {
+			req.done <- fmt.Errorf("begin: %w", err)
+		}
+		return
+	}
+	view := &txView{q: tx, ctx: ctx}
+	anyOK := false
+	for i, req := range batch {
+		results[i] = s.runInSavepoint(tx, view, req)
+		anyOK = anyOK || results[i] == nil
+	}
+	if !anyOK {
+		_ = tx.Rollback()
+		for i, req := range batch {
+			req.done <- results[i]
+		}
+		return
+	}
+	if err := tx.Commit(); err != nil {
+		err = fmt.Errorf("commit: %w", err)
+		for i := range batch {
+			if results[i] == nil {
+				results[i] = err
+			}
+		}
+		for i, req := range batch {
+			req.done <- results[i]
+		}
+		return
+	}
+	lastSeq := view.lastSeq
+	for i, req := range batch {
+		req.done <- results[i]
+	}
+	if lastSeq > 0 && s.opts.OnCommit != nil {
+		s.opts.OnCommit(lastSeq)
+	}
+}
+
+// runInSavepoint runs one request's fn inside a savepoint, rolling back to
+// it when fn fails or panics.
+func (s *Store) runInSavepoint(tx *sql.Tx, view *txView, req *writeRequest) (err error) {
+	if err := req.ctx.Err(); err != nil {
+		return err
+	}
+	if _, err := tx.Exec("SAVEPOINT w"); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	seqBefore := view.lastSeq
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic in write transaction: %v", r)
+		}
+		if err != nil {
+			view.lastSeq = seqBefore
+			if _, rbErr := tx.Exec("ROLLBACK TO w"); rbErr != nil {
+				err = fmt.Errorf("%w (rollback: %v)", err, rbErr)
+			}
+		}
+		if _, relErr := tx.Exec("RELEASE w"); relErr != nil && err == nil {
+			err = fmt.Errorf("release savepoint: %w", relErr)
+		}
+	}()
+	return req.fn(view)
+}

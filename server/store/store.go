@@ -1,0 +1,164 @@
+// Package store defines the storage interface of supportd: small, with
+// closure transactions, so that the SQLite backend (package store/sqlite)
+// and any later backend pass the same test suite (package store/storetest).
+//
+// Only store backends speak SQL. Callers never see driver errors: a backend
+// returns the sentinel errors of this package (wrapped with context) or an
+// opaque internal error.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/supportd/supportd/server/domain"
+)
+
+// Sentinel errors every backend returns, wrapped, so callers can test them
+// with errors.Is.
+var (
+	// ErrNotFound: the record does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrAlreadyExists: a record with the same key exists.
+	ErrAlreadyExists = errors.New("already exists")
+	// ErrConflict: the record changed since the version the caller read.
+	ErrConflict = errors.New("version conflict")
+	// ErrClosed: the store is closed.
+	ErrClosed = errors.New("store closed")
+)
+
+// Store is a transactional store. Write transactions are serialised (one
+// writer); read transactions see a consistent committed snapshot and run
+// concurrently with each other and with the writer.
+type Store interface {
+	// ReadTx runs fn in a read-only snapshot transaction.
+	ReadTx(ctx context.Context, fn func(tx Reader) error) error
+	// ReadWriteTx runs fn in a write transaction. If fn returns an error,
+	// nothing fn wrote is kept and that error is returned. When it returns
+	// nil, the change and the events fn appended are durable.
+	ReadWriteTx(ctx context.Context, fn func(tx ReadWriter) error) error
+	// Close waits for pending writes and releases the database.
+	Close() error
+}
+
+// Page asks for at most Limit records after the keyset cursor After (an
+// opaque key the backend produced, empty for the first page).
+type Page struct {
+	After string
+	Limit int
+}
+
+// TicketFilter narrows ListTickets; zero fields do not filter.
+type TicketFilter struct {
+	PartnerID  string
+	CustomerID string
+	Service    domain.Service
+	Status     domain.TicketStatus
+}
+
+// EventFilter narrows ListEvents; zero fields do not filter. Only ticket
+// events (with a ticket id) match a filter with PartnerID or TicketID set.
+type EventFilter struct {
+	PartnerID  string
+	CustomerID string
+	TicketID   string
+}
+
+// APIKey is a stored API key: never its secret, only the secret's hash.
+type APIKey struct {
+	ID         string
+	Hash       []byte
+	Role       domain.Role
+	PartnerID  string
+	CreateTime time.Time
+	RevokeTime time.Time // zero while valid
+}
+
+// Idempotency records the first result of a create with a client request id.
+type Idempotency struct {
+	PartnerID   string
+	RequestID   string
+	RequestHash []byte
+	TicketID    string
+	CreateTime  time.Time
+}
+
+// Reader reads committed state.
+type Reader interface {
+	GetPartner(ctx context.Context, id string) (domain.Partner, error)
+	ListPartners(ctx context.Context, p Page) ([]domain.Partner, error)
+	GetCustomer(ctx context.Context, id string) (domain.Customer, error)
+	ListCustomers(ctx context.Context, partnerID string, p Page) ([]domain.Customer, error)
+	GetSubscription(ctx context.Context, id string) (domain.Subscription, error)
+	ListSubscriptions(ctx context.Context, customerID string) ([]domain.Subscription, error)
+	ListContracts(ctx context.Context, partnerID string) ([]domain.Contract, error)
+	GetAPIKey(ctx context.Context, id string) (APIKey, error)
+	ListAPIKeys(ctx context.Context, partnerID string) ([]APIKey, error)
+
+	// ListTopics lists one service's topics: featured first, then by rank.
+	ListTopics(ctx context.Context, service domain.Service) ([]domain.Topic, error)
+	GetTopic(ctx context.Context, id string) (domain.Topic, error)
+
+	GetTicket(ctx context.Context, id string) (domain.Ticket, error)
+	// ListTickets lists tickets newest first (descending id); Page.After is
+	// the id of the last ticket of the previous page.
+	ListTickets(ctx context.Context, f TicketFilter, p Page) ([]domain.Ticket, error)
+	// ListQueueTickets lists a queue's open tickets (not RESOLVED or
+	// CLOSED): priority first, then by response deadline, then id.
+	// Page.After is the cursor returned with the previous page.
+	ListQueueTickets(ctx context.Context, q domain.Queue, p Page) (tickets []domain.Ticket, next string, err error)
+	// ListDueTickets lists up to limit tickets without a first response,
+	// not closed, whose next escalation instant (warning or breach not yet
+	// fired) is at or before now, through an index.
+	ListDueTickets(ctx context.Context, now time.Time, limit int) ([]domain.Ticket, error)
+	GetIdempotency(ctx context.Context, partnerID, requestID string) (Idempotency, error)
+
+	// ListEvents lists up to limit events with a sequence above after, in
+	// sequence order.
+	ListEvents(ctx context.Context, after int64, f EventFilter, limit int) ([]domain.Event, error)
+	// LastSequence is the highest committed event sequence (0 if none).
+	LastSequence(ctx context.Context) (int64, error)
+	// FirstSequence is the lowest retained event sequence (0 if none).
+	FirstSequence(ctx context.Context) (int64, error)
+}
+
+// Writer changes state. Every method that changes a record must be paired
+// by the caller with AppendEvent in the same transaction.
+type Writer interface {
+	CreatePartner(ctx context.Context, p domain.Partner) error
+	UpdatePartner(ctx context.Context, p domain.Partner) error
+	CreateCustomer(ctx context.Context, c domain.Customer) error
+	CreateSubscription(ctx context.Context, s domain.Subscription) error
+	UpdateSubscription(ctx context.Context, s domain.Subscription) error
+	CreateContract(ctx context.Context, c domain.Contract) error
+	CreateAPIKey(ctx context.Context, k APIKey) error
+	// RevokeAPIKey sets the key's revoke time; ErrNotFound if unknown.
+	RevokeAPIKey(ctx context.Context, id string, at time.Time) error
+
+	// UpsertTopic creates or replaces a catalogue topic.
+	UpsertTopic(ctx context.Context, t domain.Topic) error
+
+	// CreateTicket stores a new ticket (its Version must be 1).
+	CreateTicket(ctx context.Context, t domain.Ticket) error
+	// UpdateTicket replaces a ticket whose stored version is t.Version-1;
+	// ErrConflict otherwise.
+	UpdateTicket(ctx context.Context, t domain.Ticket) error
+	// PutIdempotency records a create's request id; ErrAlreadyExists if the
+	// partner already used it.
+	PutIdempotency(ctx context.Context, i Idempotency) error
+	// DeleteIdempotencyBefore forgets request ids recorded before t.
+	DeleteIdempotencyBefore(ctx context.Context, t time.Time) (int64, error)
+
+	// AppendEvent appends e to the event log and returns its sequence.
+	AppendEvent(ctx context.Context, e domain.Event) (int64, error)
+	// DeleteEventsBefore drops events older than t from the log, never the
+	// newest one, and returns how many it dropped.
+	DeleteEventsBefore(ctx context.Context, t time.Time) (int64, error)
+}
+
+// ReadWriter is the view of a write transaction.
+type ReadWriter interface {
+	Reader
+	Writer
+}
