@@ -1,0 +1,132 @@
+// Package filing validates the fields of a ticket submission
+// (domain-rules.md section 3, api-contract.md CreateTicket). It is pure and
+// reports every bad field at once, by its API path, so the API layer can
+// turn the result into one INVALID_ARGUMENT with a BadRequest detail.
+//
+// Filing checks the shape of the request only: whether the service is in the
+// program, the customer visible, the topic of the right service or the
+// request entitled is decided elsewhere (server/entitlement).
+package filing
+
+import "github.com/supportd/supportd/server/domain"
+
+// Field paths, as the API names them in BadRequest field violations.
+const (
+	FieldCustomerID             = "customer_id"
+	FieldService                = "service"
+	FieldSupportTopicID         = "support_topic_id"
+	FieldSeverity               = "severity"
+	FieldTitle                  = "title"
+	FieldDescription            = "description"
+	FieldLanguage               = "language"
+	FieldContactName            = "contact.name"
+	FieldContactEmail           = "contact.email"
+	FieldContactPhone           = "contact.phone"
+	FieldPreferredContactMethod = "preferred_contact_method"
+	FieldRequestID              = "request_id"
+	FieldProofKind              = "entitlement_proof.kind"
+	FieldProofReference         = "entitlement_proof.reference"
+)
+
+// Maximum lengths, in Unicode code points (runes), of the free-text fields.
+const (
+	MaxIDLength             = 128   // customer_id, support_topic_id
+	MaxTitleLength          = 200   // title
+	MaxDescriptionLength    = 10000 // description
+	MaxContactNameLength    = 200   // contact.name
+	MaxEmailLength          = 254   // contact.email (RFC 5321 path limit)
+	MaxPhoneLength          = 32    // contact.phone
+	MaxProofReferenceLength = 128   // entitlement_proof.reference
+)
+
+// NoPhoneSupport is the description of the violation on
+// preferred_contact_method when it is PHONE.
+const NoPhoneSupport = "the program offers no phone support; use e-mail"
+
+// Submission is a ticket submission as plain values, plus what validating it
+// needs to know about the partner and the customer.
+type Submission struct {
+	RequestID              string
+	CustomerID             string
+	Service                domain.Service
+	SupportTopicID         string
+	Severity               domain.Severity
+	Title                  string
+	Description            string
+	Language               string
+	Contact                domain.Contact
+	PreferredContactMethod domain.ContactMethod // "" means unspecified: e-mail
+	// Proof is nil when the request carries no entitlement_proof message.
+	Proof *domain.Proof
+
+	// PartnerDomains are the partner's verified e-mail domains.
+	PartnerDomains []string
+	// CustomerDomains are the customer's e-mail domains; they only sharpen
+	// the message when the contact uses one of them.
+	CustomerDomains []string
+	// SupportedLanguage, when not nil, is called with the canonical form of
+	// a well-formed language tag (see ParseLanguage) and reports whether the
+	// language is served. When nil, only well-formedness is checked and
+	// support is the caller's to decide.
+	SupportedLanguage func(tag string) bool
+}
+
+// FieldViolation is one bad field: Field is its API path (one of the Field
+// constants), Description says what is wrong in a sentence for the partner.
+type FieldViolation struct {
+	Field       string
+	Description string
+}
+
+// Validate returns every field violation of s, in the order of the Field
+// constants above (at most one per field), or nil when s is well-formed.
+//
+// Rules:
+//   - request_id is required (idempotency depends on it) and must be a UUID
+//     in its canonical 36-character form (any letter case), not the nil UUID.
+//   - customer_id, service, support_topic_id, severity, title, description,
+//     language, contact.name and contact.email are required; blank
+//     (whitespace-only) text counts as missing. severity must be A, B or C.
+//   - Lengths: see the Max constants.
+//   - language: see ParseLanguage, then SupportedLanguage if set.
+//   - contact.email: a bare addr-spec (net/mail, no display name, no
+//     surrounding spaces) whose domain equals, ignoring case, one of
+//     PartnerDomains exactly (a subdomain does not match). A domain of the
+//     customer gets its own message.
+//   - contact.phone is optional: digits, spaces and + - ( ) . only, with at
+//     least one digit. Giving a phone number is allowed; asking to be called
+//     is not.
+//   - preferred_contact_method: unspecified or EMAIL; PHONE is rejected with
+//     NoPhoneSupport.
+//   - entitlement_proof: when present, kind (MPN, PREMIER or
+//     AZURE_SUPPORT_PLAN) and reference are both required.
+func Validate(s Submission) []FieldViolation {
+	var v violations
+	v.requestID(s.RequestID)
+	v.text(FieldCustomerID, s.CustomerID, MaxIDLength)
+	if s.Service == "" {
+		v.add(FieldService, "the service is required")
+	}
+	v.text(FieldSupportTopicID, s.SupportTopicID, MaxIDLength)
+	switch {
+	case s.Severity == "":
+		v.add(FieldSeverity, "the severity is required")
+	case !s.Severity.Valid():
+		v.add(FieldSeverity, "the severity must be A, B or C")
+	}
+	v.text(FieldTitle, s.Title, MaxTitleLength)
+	v.text(FieldDescription, s.Description, MaxDescriptionLength)
+	v.language(s.Language, s.SupportedLanguage)
+	v.text(FieldContactName, s.Contact.Name, MaxContactNameLength)
+	v.email(s.Contact.Email, s.PartnerDomains, s.CustomerDomains)
+	v.phone(s.Contact.Phone)
+	switch s.PreferredContactMethod {
+	case "", domain.ContactEmail:
+	case domain.ContactPhone:
+		v.add(FieldPreferredContactMethod, NoPhoneSupport)
+	default:
+		v.addf(FieldPreferredContactMethod, "unknown contact method %q; e-mail is the program's channel", s.PreferredContactMethod)
+	}
+	v.proof(s.Proof)
+	return v.list
+}
