@@ -121,6 +121,9 @@ type Reader interface {
 	LastSequence(ctx context.Context) (int64, error)
 	// FirstSequence is the lowest retained event sequence (0 if none).
 	FirstSequence(ctx context.Context) (int64, error)
+
+	// GetSetting returns a server setting; ErrNotFound if unset.
+	GetSetting(ctx context.Context, name string) ([]byte, error)
 }
 
 // Writer changes state. Every method that changes a record must be paired
@@ -155,6 +158,9 @@ type Writer interface {
 	// DeleteEventsBefore drops events older than t from the log, never the
 	// newest one, and returns how many it dropped.
 	DeleteEventsBefore(ctx context.Context, t time.Time) (int64, error)
+
+	// PutSetting creates or replaces a server setting.
+	PutSetting(ctx context.Context, name string, value []byte) error
 }
 
 // ReadWriter is the view of a write transaction.

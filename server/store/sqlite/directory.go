@@ -57,7 +57,7 @@ func (v *txView) ListPartners(_ context.Context, p store.Page) ([]domain.Partner
 // CreatePartner implements store.Writer.
 func (v *txView) CreatePartner(_ context.Context, p domain.Partner) error {
 	_, err := v.exec(`INSERT INTO partners(`+partnerCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, p.DisplayName, p.Status, mustJSON(nonNil(p.VerifiedDomains)), mustJSON(nonNil(p.Benefits)),
+		p.ID, p.DisplayName, p.Status, jsonText(nonNil(p.VerifiedDomains)), jsonText(nonNil(p.Benefits)),
 		nanos(p.CreateTime), nanos(p.UpdateTime))
 	if err != nil {
 		return fmt.Errorf("partner %q: %w", p.ID, err)
@@ -68,7 +68,7 @@ func (v *txView) CreatePartner(_ context.Context, p domain.Partner) error {
 // UpdatePartner implements store.Writer.
 func (v *txView) UpdatePartner(_ context.Context, p domain.Partner) error {
 	res, err := v.exec(`UPDATE partners SET display_name = ?, status = ?, verified_domains = ?, benefits = ?, update_time = ? WHERE id = ?`,
-		p.DisplayName, p.Status, mustJSON(nonNil(p.VerifiedDomains)), mustJSON(nonNil(p.Benefits)), nanos(p.UpdateTime), p.ID)
+		p.DisplayName, p.Status, jsonText(nonNil(p.VerifiedDomains)), jsonText(nonNil(p.Benefits)), nanos(p.UpdateTime), p.ID)
 	if err != nil {
 		return err
 	}
@@ -119,7 +119,7 @@ func (v *txView) ListCustomers(_ context.Context, partnerID string, p store.Page
 // CreateCustomer implements store.Writer.
 func (v *txView) CreateCustomer(_ context.Context, c domain.Customer) error {
 	_, err := v.exec(`INSERT INTO customers(`+customerCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
-		c.ID, c.PartnerID, c.DisplayName, c.Kind, mustJSON(nonNil(c.Domains)), nanos(c.CreateTime))
+		c.ID, c.PartnerID, c.DisplayName, c.Kind, jsonText(nonNil(c.Domains)), nanos(c.CreateTime))
 	if err != nil {
 		return fmt.Errorf("customer %q: %w", c.ID, err)
 	}

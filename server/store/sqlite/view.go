@@ -68,6 +68,9 @@ func mustJSON(v any) []byte {
 	return b
 }
 
+// jsonText is mustJSON for TEXT columns.
+func jsonText(v any) string { return string(mustJSON(v)) }
+
 // limitOr returns limit, or def when limit is not positive.
 func limitOr(limit, def int) int {
 	if limit <= 0 {

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/supportd/supportd/server/app"
+	"github.com/supportd/supportd/server/demo"
+	"github.com/supportd/supportd/server/directory"
+	"github.com/supportd/supportd/server/store"
+	"github.com/supportd/supportd/server/store/sqlite"
+)
+
+// serveFlags are the flags of `supportd serve`.
+type serveFlags struct {
+	listen      string
+	db          string
+	config      string
+	demo        bool
+	logLevel    string
+	logFormat   string
+	metricsAddr string
+	grace       time.Duration
+}
+
+func serveCommand() *cobra.Command {
+	var f serveFlags
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the gRPC server",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return serve(cmd.Context(), f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.listen, "listen", "127.0.0.1:8443", "gRPC listen address")
+	fl.StringVar(&f.db, "db", "supportd.db", "SQLite database file (created if missing)")
+	fl.StringVar(&f.config, "config", "", "YAML configuration file (response targets, escalation, calendars)")
+	fl.BoolVar(&f.demo, "demo", false, "seed a demo directory into an empty database and print demo API keys")
+	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fl.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
+	fl.StringVar(&f.metricsAddr, "metrics-listen", "127.0.0.1:9090", "address of /metrics and /healthz (empty: off)")
+	fl.DurationVar(&f.grace, "grace-period", 10*time.Second, "how long shutdown waits for in-flight calls")
+	return cmd
+}
+
+func newLogger(level, format string) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	switch strings.ToLower(format) {
+	case "text":
+		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+func serve(ctx context.Context, f serveFlags) error {
+	log, err := newLogger(f.logLevel, f.logFormat)
+	if err != nil {
+		return err
+	}
+	ctx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stopSignals()
+
+	st, err := sqlite.Open(ctx, f.db, sqlite.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	a, err := app.New(ctx, app.Options{Store: st, Logger: log, GracePeriod: f.grace})
+	if err != nil {
+		return err
+	}
+	lis, err := net.Listen("tcp", f.listen)
+	if err != nil {
+		return err
+	}
+	if f.demo {
+		if err := seedDemo(ctx, st, lis.Addr().String()); err != nil {
+			lis.Close()
+			return err
+		}
+	}
+	if f.metricsAddr != "" {
+		metrics := &http.Server{Addr: f.metricsAddr, Handler: a.MetricsHandler(), ReadHeaderTimeout: 5 * time.Second}
+		go func() {
+			if err := metrics.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("metrics server", "error", err)
+			}
+		}()
+		defer metrics.Close()
+	}
+	log.Info("supportd serving", "addr", lis.Addr().String(), "db", f.db, "metrics", f.metricsAddr)
+	served := make(chan error, 1)
+	go func() { served <- a.Serve(lis) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "grace_period", f.grace)
+	a.Shutdown(context.Background())
+	<-served
+	log.Info("stopped")
+	return nil
+}
+
+// seedDemo seeds the demo directory when the database has no partner yet,
+// and prints the demo keys.
+func seedDemo(ctx context.Context, st store.Store, addr string) error {
+	var empty bool
+	err := st.ReadTx(ctx, func(tx store.Reader) error {
+		ps, err := tx.ListPartners(ctx, store.Page{Limit: 1})
+		empty = len(ps) == 0
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if !empty {
+		fmt.Fprintln(os.Stdout, "supportd: --demo: the database already has a directory; not seeding (demo keys were printed when it was seeded)")
+		return nil
+	}
+	keys, err := demo.Seed(ctx, directory.New(st, time.Now, nil))
+	if err != nil {
+		return err
+	}
+	demo.PrintWelcome(os.Stdout, addr, keys)
+	return nil
+}

@@ -1,0 +1,115 @@
+// Package api implements the gRPC services of support.v1 as thin handlers:
+// validate and convert the request, call the domain service, and map
+// domain errors to gRPC statuses with error details in one place
+// (toStatus). Driver and other internal errors never reach clients.
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/supportd/supportd/server/domain"
+	"github.com/supportd/supportd/server/store"
+)
+
+// ErrorDomain is the ErrorInfo domain of every supportd error.
+const ErrorDomain = "supportd.support.v1"
+
+// toStatus maps an error of the domain or store to a gRPC status error.
+// Unknown errors are logged and become INTERNAL without their text.
+func toStatus(ctx context.Context, log *slog.Logger, err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := status.FromError(err); ok {
+		return err
+	}
+	var (
+		invalid     *domain.ValidationError
+		notFound    *domain.NotFoundError
+		exists      *domain.AlreadyExistsError
+		notEntitled *domain.NotEntitledError
+		precond     *domain.PreconditionError
+		conflict    *domain.ConflictError
+		outOfRange  *domain.OutOfRangeError
+		limit       *domain.LimitError
+	)
+	switch {
+	case errors.As(err, &invalid):
+		return badRequest(invalid)
+	case errors.As(err, &notFound):
+		return withInfo(codes.NotFound, notFound.Error(), "NOT_FOUND", map[string]string{"kind": notFound.Kind, "id": notFound.ID})
+	case errors.As(err, &exists):
+		return withInfo(codes.AlreadyExists, exists.Error(), "ALREADY_EXISTS", map[string]string{"kind": exists.Kind, "id": exists.ID})
+	case errors.As(err, &notEntitled):
+		return notEntitledStatus(notEntitled)
+	case errors.As(err, &precond):
+		return preconditionStatus(precond)
+	case errors.As(err, &conflict):
+		return withInfo(codes.Aborted, conflict.Error(), "ETAG_MISMATCH", map[string]string{"kind": conflict.Kind, "id": conflict.ID})
+	case errors.As(err, &outOfRange):
+		return withInfo(codes.OutOfRange, outOfRange.Message, "RESUME_TOKEN_EXPIRED", nil)
+	case errors.As(err, &limit):
+		return withInfo(codes.ResourceExhausted, limit.Message, limit.Limit, nil)
+	case errors.Is(err, context.Canceled):
+		return status.Error(codes.Canceled, "the call was cancelled")
+	case errors.Is(err, context.DeadlineExceeded):
+		return status.Error(codes.DeadlineExceeded, "the deadline passed before the call completed")
+	case errors.Is(err, store.ErrClosed):
+		return status.Error(codes.Unavailable, "the server is shutting down; retry")
+	}
+	log.ErrorContext(ctx, "internal error", "error", err)
+	return status.Error(codes.Internal, "internal error")
+}
+
+func withInfo(code codes.Code, msg, reason string, meta map[string]string) error {
+	st, err := status.New(code, msg).WithDetails(&errdetails.ErrorInfo{Reason: reason, Domain: ErrorDomain, Metadata: meta})
+	if err != nil {
+		return status.Error(code, msg)
+	}
+	return st.Err()
+}
+
+func badRequest(e *domain.ValidationError) error {
+	br := &errdetails.BadRequest{}
+	for _, v := range e.Violations {
+		br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{Field: v.Field, Description: v.Description})
+	}
+	st, err := status.New(codes.InvalidArgument, e.Error()).WithDetails(br)
+	if err != nil {
+		return status.Error(codes.InvalidArgument, e.Error())
+	}
+	return st.Err()
+}
+
+func notEntitledStatus(e *domain.NotEntitledError) error {
+	pf := &errdetails.PreconditionFailure{}
+	for _, v := range e.Violations {
+		pf.Violations = append(pf.Violations, &errdetails.PreconditionFailure_Violation{Type: v.Reason, Subject: "entitlement", Description: v.Message})
+	}
+	reason := "NOT_ENTITLED"
+	if len(e.Violations) > 0 {
+		reason = e.Violations[0].Reason
+	}
+	info := &errdetails.ErrorInfo{Reason: reason, Domain: ErrorDomain}
+	st, err := status.New(codes.FailedPrecondition, e.Error()).WithDetails(info, pf)
+	if err != nil {
+		return status.Error(codes.FailedPrecondition, e.Error())
+	}
+	return st.Err()
+}
+
+func preconditionStatus(e *domain.PreconditionError) error {
+	info := &errdetails.ErrorInfo{Reason: e.Reason, Domain: ErrorDomain, Metadata: map[string]string{"subject": e.Subject}}
+	pf := &errdetails.PreconditionFailure{Violations: []*errdetails.PreconditionFailure_Violation{{Type: e.Reason, Subject: e.Subject, Description: e.Message}}}
+	st, err := status.New(codes.FailedPrecondition, e.Message).WithDetails(info, pf)
+	if err != nil {
+		return status.Error(codes.FailedPrecondition, e.Message)
+	}
+	return st.Err()
+}

@@ -1,0 +1,153 @@
+// Package app assembles the supportd gRPC server: services, interceptors,
+// health, reflection, keepalive, message limits, metrics, and graceful
+// shutdown. cmd/supportd only wires flags and signals to it.
+package app
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/reflection"
+
+	supportv1 "github.com/supportd/supportd/gen/support/v1"
+	"github.com/supportd/supportd/server/api"
+	"github.com/supportd/supportd/server/auth"
+	"github.com/supportd/supportd/server/directory"
+	"github.com/supportd/supportd/server/store"
+)
+
+// Message size limits of the server.
+const (
+	MaxRecvMsgSize = 1 << 20 // requests: a ticket is at most ~12 KB of text
+	MaxSendMsgSize = 8 << 20 // responses: a page of 500 tickets with notes
+)
+
+// Options configure an App; Store and Logger are required.
+type Options struct {
+	Store  store.Store
+	Logger *slog.Logger
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// GracePeriod bounds how long Shutdown waits for in-flight calls
+	// (default 10s).
+	GracePeriod time.Duration
+}
+
+// App is a supportd server.
+type App struct {
+	opts     Options
+	grpc     *grpc.Server
+	health   *health.Server
+	registry *prometheus.Registry
+	// streams is cancelled at shutdown: every server stream ends with it.
+	streams  context.Context
+	stop     context.CancelFunc
+	draining atomic.Bool
+}
+
+// New builds the server; it does not listen yet.
+func New(ctx context.Context, opts Options) (*App, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.GracePeriod <= 0 {
+		opts.GracePeriod = 10 * time.Second
+	}
+	key, err := api.LoadTokenKey(ctx, opts.Store)
+	if err != nil {
+		return nil, err
+	}
+	tokens := api.NewSigner(key)
+	authn := auth.NewAuthenticator(opts.Store)
+
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram())
+	registry.MustRegister(metrics)
+
+	serverOpts := append(chain(metrics, authn, opts.Logger),
+		grpc.MaxRecvMsgSize(MaxRecvMsgSize),
+		grpc.MaxSendMsgSize(MaxSendMsgSize),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
+		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),
+	)
+	srv := grpc.NewServer(serverOpts...)
+	streams, stop := context.WithCancel(context.Background())
+	a := &App{opts: opts, grpc: srv, health: health.NewServer(), registry: registry, streams: streams, stop: stop}
+
+	dir := directory.New(opts.Store, opts.Now, authn)
+	supportv1.RegisterDirectoryServiceServer(srv, api.NewDirectory(dir, tokens, opts.Logger))
+	supportv1.RegisterSupportServiceServer(srv, &supportv1.UnimplementedSupportServiceServer{})
+	supportv1.RegisterAgentServiceServer(srv, &supportv1.UnimplementedAgentServiceServer{})
+	healthpb.RegisterHealthServer(srv, a.health)
+	reflection.Register(srv) // v1 and v1alpha
+	metrics.InitializeMetrics(srv)
+
+	a.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
+	for _, name := range []string{
+		supportv1.DirectoryService_ServiceDesc.ServiceName,
+		supportv1.SupportService_ServiceDesc.ServiceName,
+		supportv1.AgentService_ServiceDesc.ServiceName,
+	} {
+		a.health.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
+	}
+	return a, nil
+}
+
+// GRPCServer exposes the underlying server (for tests over bufconn).
+func (a *App) GRPCServer() *grpc.Server { return a.grpc }
+
+// Serve accepts connections on lis until Shutdown.
+func (a *App) Serve(lis net.Listener) error { return a.grpc.Serve(lis) }
+
+// MetricsHandler serves /metrics (Prometheus) and /healthz (200 while
+// serving, 503 once draining).
+func (a *App) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		if a.draining.Load() {
+			http.Error(w, "draining", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	return mux
+}
+
+// Shutdown drains the server: health reports NOT_SERVING, open streams are
+// cancelled, in-flight unary calls finish, and after the grace period (or
+// when ctx ends) remaining connections are closed.
+func (a *App) Shutdown(ctx context.Context) {
+	a.draining.Store(true)
+	a.health.Shutdown()
+	a.stop()
+	done := make(chan struct{})
+	go func() {
+		a.grpc.GracefulStop()
+		close(done)
+	}()
+	timer := time.NewTimer(a.opts.GracePeriod)
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
+		a.grpc.Stop()
+		<-done
+	case <-ctx.Done():
+		a.grpc.Stop()
+		<-done
+	}
+}

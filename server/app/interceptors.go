@@ -1,0 +1,148 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+
+	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors"
+	grpcauth "github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/auth"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/selector"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/supportd/supportd/server/auth"
+)
+
+// unauthenticatedServices are reachable without an API key.
+var unauthenticatedServices = map[string]bool{
+	"grpc.health.v1.Health":                   true,
+	"grpc.reflection.v1.ServerReflection":      true,
+	"grpc.reflection.v1alpha.ServerReflection": true,
+}
+
+// needsAuth selects the calls the auth interceptor applies to.
+func needsAuth(_ context.Context, c interceptors.CallMeta) bool {
+	return !unauthenticatedServices[c.Service]
+}
+
+// authFunc authenticates the bearer key and authorises its role for the
+// called service: UNAUTHENTICATED for a missing, malformed, unknown or
+// revoked key; PERMISSION_DENIED for a valid key of the wrong role.
+func authFunc(a *auth.Authenticator, log *slog.Logger) grpcauth.AuthFunc {
+	return func(ctx context.Context) (context.Context, error) {
+		token, err := grpcauth.AuthFromMD(ctx, "bearer")
+		if err != nil {
+			return nil, status.Error(codes.Unauthenticated, `missing API key: send the metadata "authorization: Bearer <key>"`)
+		}
+		p, err := a.Authenticate(ctx, token)
+		switch {
+		case errors.Is(err, auth.ErrRevokedKey):
+			return nil, status.Error(codes.Unauthenticated, "API key revoked")
+		case errors.Is(err, auth.ErrUnknownKey), errors.Is(err, auth.ErrMalformedKey):
+			return nil, status.Error(codes.Unauthenticated, "unknown API key")
+		case err != nil:
+			log.ErrorContext(ctx, "authentication failed", "error", err)
+			return nil, status.Error(codes.Unavailable, "cannot check the API key now; retry")
+		}
+		method, _ := grpc.Method(ctx)
+		service := serviceOf(method)
+		want, ok := auth.RoleForService(service)
+		if !ok || want != p.Role {
+			return nil, status.Errorf(codes.PermissionDenied, "a %s key may not call %s", strings.ToLower(string(p.Role)), service)
+		}
+		return auth.WithPrincipal(ctx, p), nil
+	}
+}
+
+// serviceOf returns "pkg.Service" of "/pkg.Service/Method".
+func serviceOf(fullMethod string) string {
+	s := strings.TrimPrefix(fullMethod, "/")
+	if i := strings.LastIndex(s, "/"); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// slogLogger adapts slog to the logging interceptor.
+func slogLogger(l *slog.Logger) logging.Logger {
+	return logging.LoggerFunc(func(ctx context.Context, lvl logging.Level, msg string, fields ...any) {
+		l.Log(ctx, slog.Level(lvl), msg, fields...)
+	})
+}
+
+// principalFields adds the caller (never its secret) to the log line of a
+// call, read from the slot the auth interceptor fills.
+func principalFields(ctx context.Context, _ interceptors.CallMeta) logging.Fields {
+	slot, ok := auth.SlotFromContext(ctx)
+	if !ok {
+		return nil
+	}
+	if p, ok := slot.Get(); ok {
+		return logging.Fields{"principal", p.Actor()}
+	}
+	return nil
+}
+
+func slotUnary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+	ctx, _ = auth.WithSlot(ctx)
+	return h(ctx, req)
+}
+
+func slotStream(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+	ctx, _ := auth.WithSlot(ss.Context())
+	return h(srv, &wrappedStream{ServerStream: ss, ctx: ctx})
+}
+
+// wrappedStream replaces a stream's context.
+type wrappedStream struct {
+	grpc.ServerStream
+	ctx context.Context
+}
+
+func (w *wrappedStream) Context() context.Context { return w.ctx }
+
+// recoverFunc turns a handler panic into INTERNAL without leaking it.
+func recoverFunc(log *slog.Logger) recovery.RecoveryHandlerFuncContext {
+	return func(ctx context.Context, p any) error {
+		log.ErrorContext(ctx, "panic in handler", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		return status.Error(codes.Internal, "internal error")
+	}
+}
+
+// chain builds the interceptors in their deliberate order: metrics (every
+// call counted), principal slot, logging (method, code, duration,
+// principal), authentication and role authorisation (skipping health and
+// reflection), then panic recovery innermost so that a recovered panic is
+// logged and counted as INTERNAL.
+func chain(metrics *grpcprom.ServerMetrics, a *auth.Authenticator, log *slog.Logger) []grpc.ServerOption {
+	logOpts := []logging.Option{
+		logging.WithLogOnEvents(logging.FinishCall),
+		logging.WithFieldsFromContextAndCallMeta(principalFields),
+	}
+	recOpts := []recovery.Option{recovery.WithRecoveryHandlerContext(recoverFunc(log))}
+	af := authFunc(a, log)
+	return []grpc.ServerOption{
+		grpc.ChainUnaryInterceptor(
+			metrics.UnaryServerInterceptor(),
+			slotUnary,
+			logging.UnaryServerInterceptor(slogLogger(log), logOpts...),
+			selector.UnaryServerInterceptor(grpcauth.UnaryServerInterceptor(af), selector.MatchFunc(needsAuth)),
+			recovery.UnaryServerInterceptor(recOpts...),
+		),
+		grpc.ChainStreamInterceptor(
+			metrics.StreamServerInterceptor(),
+			slotStream,
+			logging.StreamServerInterceptor(slogLogger(log), logOpts...),
+			selector.StreamServerInterceptor(grpcauth.StreamServerInterceptor(af), selector.MatchFunc(needsAuth)),
+			recovery.StreamServerInterceptor(recOpts...),
+		),
+	}
+}

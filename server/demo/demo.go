@@ -1,0 +1,97 @@
+// Package demo seeds a small demo directory into an empty database: the
+// partner Adatum of domain-rules.md's worked examples, with customers of
+// each kind, subscriptions and a contract, plus one key of each role.
+package demo
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/supportd/supportd/server/directory"
+	"github.com/supportd/supportd/server/domain"
+)
+
+// Keys are the secrets of the demo keys, shown once.
+type Keys struct {
+	Admin, Agent, Partner string
+}
+
+// PartnerID is the demo partner's id.
+const PartnerID = "adatum"
+
+// Seed creates the demo directory through the directory service (so every
+// record has its audit event) and returns fresh keys.
+func Seed(ctx context.Context, dir *directory.Service) (Keys, error) {
+	const actor = "demo"
+	steps := []func() error{
+		func() error {
+			_, err := dir.CreatePartner(ctx, actor, domain.Partner{ID: PartnerID, DisplayName: "Adatum Corporation",
+				Status: domain.PartnerTrial, VerifiedDomains: []string{"adatum.example"}, Benefits: []domain.Benefit{domain.BenefitMPN}})
+			return err
+		},
+		customer(ctx, "litware", "Litware, Inc.", domain.CustomerEndCustomer, "litware.example", dir),
+		customer(ctx, "fabrikam", "Fabrikam Reseller", domain.CustomerPartner, "fabrikam.example", dir),
+		customer(ctx, "adatum-self", "Adatum (own tenant)", domain.CustomerPartnerSelf, "", dir),
+		subscription(ctx, "sub-litware-azure", "litware", domain.ServiceAzure, dir),
+		subscription(ctx, "sub-fabrikam-o365", "fabrikam", domain.ServiceOffice365, dir),
+		subscription(ctx, "sub-adatum-azure", "adatum-self", domain.ServiceAzure, dir),
+		func() error {
+			_, err := dir.RegisterContract(ctx, actor, domain.Contract{ID: "asp-7", PartnerID: PartnerID, Kind: domain.ProofAzureSupportPlan, Reference: "ASP-7"})
+			return err
+		},
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return Keys{}, fmt.Errorf("seed demo directory: %w", err)
+		}
+	}
+	var keys Keys
+	for _, k := range []struct {
+		role    domain.Role
+		partner string
+		out     *string
+	}{{domain.RoleAdmin, "", &keys.Admin}, {domain.RoleAgent, "", &keys.Agent}, {domain.RolePartner, PartnerID, &keys.Partner}} {
+		_, secret, err := dir.CreateAPIKey(ctx, actor, k.role, k.partner)
+		if err != nil {
+			return Keys{}, fmt.Errorf("create demo key: %w", err)
+		}
+		*k.out = secret
+	}
+	return keys, nil
+}
+
+func customer(ctx context.Context, id, name string, kind domain.CustomerKind, dom string, dir *directory.Service) func() error {
+	return func() error {
+		c := domain.Customer{ID: id, PartnerID: PartnerID, DisplayName: name, Kind: kind}
+		if dom != "" {
+			c.Domains = []string{dom}
+		}
+		_, err := dir.CreateCustomer(ctx, "demo", c)
+		return err
+	}
+}
+
+func subscription(ctx context.Context, id, customerID string, service domain.Service, dir *directory.Service) func() error {
+	return func() error {
+		_, err := dir.CreateSubscription(ctx, "demo", domain.Subscription{ID: id, CustomerID: customerID, Service: service, State: domain.SubscriptionActive})
+		return err
+	}
+}
+
+// PrintWelcome writes the demo keys and a grpcurl example for addr.
+func PrintWelcome(w io.Writer, addr string, keys Keys) {
+	fmt.Fprintf(w, `supportd demo directory: partner %q (TRIAL, MPN benefit, domain adatum.example)
+  customers: litware (end customer, Azure), fabrikam (partner customer, Office 365), adatum-self (own tenant, Azure; contract ASP-7)
+
+demo API keys (shown once):
+  admin:   %s
+  agent:   %s
+  partner: %s
+
+try:
+  grpcurl -plaintext %s list
+  grpcurl -plaintext -H "authorization: Bearer %s" -d '{"service":"SERVICE_AZURE"}' %s support.v1.SupportService/ListSupportTopics
+  grpcurl -plaintext -H "authorization: Bearer %s" -d '{"partner_id":"adatum"}' %s support.v1.DirectoryService/GetPartner
+`, PartnerID, keys.Admin, keys.Agent, keys.Partner, addr, keys.Partner, addr, keys.Admin, addr)
+}

@@ -1,0 +1,147 @@
+package directory
+
+import (
+	"context"
+
+	"github.com/supportd/supportd/server/domain"
+	"github.com/supportd/supportd/server/store"
+)
+
+// CreateCustomer stores a new customer under an existing partner.
+func (s *Service) CreateCustomer(ctx context.Context, actor string, c domain.Customer) (domain.Customer, error) {
+	if err := ValidateCustomer(c); err != nil {
+		return c, err
+	}
+	now := s.now().UTC()
+	c.CreateTime = now
+	err := s.st.ReadWriteTx(ctx, func(tx store.ReadWriter) error {
+		if _, err := tx.GetPartner(ctx, c.PartnerID); err != nil {
+			return requireParent(err, "partner", c.PartnerID)
+		}
+		if err := tx.CreateCustomer(ctx, c); err != nil {
+			return mapStoreErr(err, "customer", c.ID)
+		}
+		return audit(ctx, tx, domain.EventCustomerCreated, c.PartnerID, actor, "customer "+c.ID, now)
+	})
+	return c, err
+}
+
+// GetCustomer returns a customer.
+func (s *Service) GetCustomer(ctx context.Context, id string) (domain.Customer, error) {
+	var c domain.Customer
+	err := s.st.ReadTx(ctx, func(tx store.Reader) error {
+		var err error
+		c, err = tx.GetCustomer(ctx, id)
+		return mapStoreErr(err, "customer", id)
+	})
+	return c, err
+}
+
+// ListCustomers lists a partner's customers in id order.
+func (s *Service) ListCustomers(ctx context.Context, partnerID string, page store.Page) ([]domain.Customer, error) {
+	var out []domain.Customer
+	err := s.st.ReadTx(ctx, func(tx store.Reader) error {
+		if _, err := tx.GetPartner(ctx, partnerID); err != nil {
+			return requireParent(err, "partner", partnerID)
+		}
+		var err error
+		out, err = tx.ListCustomers(ctx, partnerID, page)
+		return err
+	})
+	return out, err
+}
+
+// CreateSubscription stores a new subscription of an existing customer.
+func (s *Service) CreateSubscription(ctx context.Context, actor string, sub domain.Subscription) (domain.Subscription, error) {
+	if err := ValidateSubscription(sub, nil); err != nil {
+		return sub, err
+	}
+	now := s.now().UTC()
+	sub.CreateTime, sub.UpdateTime = now, now
+	err := s.st.ReadWriteTx(ctx, func(tx store.ReadWriter) error {
+		c, err := tx.GetCustomer(ctx, sub.CustomerID)
+		if err != nil {
+			return requireParent(err, "customer", sub.CustomerID)
+		}
+		if err := tx.CreateSubscription(ctx, sub); err != nil {
+			return mapStoreErr(err, "subscription", sub.ID)
+		}
+		return audit(ctx, tx, domain.EventSubscriptionCreated, c.PartnerID, actor, "subscription "+sub.ID, now)
+	})
+	return sub, err
+}
+
+// UpdateSubscription applies the masked fields (state) of sub.
+func (s *Service) UpdateSubscription(ctx context.Context, actor string, sub domain.Subscription, mask []string) (domain.Subscription, error) {
+	if err := validateMask(mask, "state"); err != nil {
+		return sub, err
+	}
+	if err := ValidateSubscription(sub, mask); err != nil {
+		return sub, err
+	}
+	var out domain.Subscription
+	err := s.st.ReadWriteTx(ctx, func(tx store.ReadWriter) error {
+		cur, err := tx.GetSubscription(ctx, sub.ID)
+		if err != nil {
+			return mapStoreErr(err, "subscription", sub.ID)
+		}
+		c, err := tx.GetCustomer(ctx, cur.CustomerID)
+		if err != nil {
+			return err
+		}
+		cur.State, cur.UpdateTime = sub.State, s.now().UTC()
+		if err := tx.UpdateSubscription(ctx, cur); err != nil {
+			return mapStoreErr(err, "subscription", sub.ID)
+		}
+		out = cur
+		return audit(ctx, tx, domain.EventSubscriptionUpdated, c.PartnerID, actor, "subscription "+sub.ID+" "+string(sub.State), cur.UpdateTime)
+	})
+	return out, err
+}
+
+// ListSubscriptions lists a customer's subscriptions.
+func (s *Service) ListSubscriptions(ctx context.Context, customerID string) ([]domain.Subscription, error) {
+	var out []domain.Subscription
+	err := s.st.ReadTx(ctx, func(tx store.Reader) error {
+		if _, err := tx.GetCustomer(ctx, customerID); err != nil {
+			return requireParent(err, "customer", customerID)
+		}
+		var err error
+		out, err = tx.ListSubscriptions(ctx, customerID)
+		return err
+	})
+	return out, err
+}
+
+// RegisterContract stores a partner's support contract.
+func (s *Service) RegisterContract(ctx context.Context, actor string, c domain.Contract) (domain.Contract, error) {
+	if err := ValidateContract(c); err != nil {
+		return c, err
+	}
+	now := s.now().UTC()
+	c.CreateTime = now
+	err := s.st.ReadWriteTx(ctx, func(tx store.ReadWriter) error {
+		if _, err := tx.GetPartner(ctx, c.PartnerID); err != nil {
+			return requireParent(err, "partner", c.PartnerID)
+		}
+		if err := tx.CreateContract(ctx, c); err != nil {
+			return mapStoreErr(err, "contract", c.ID)
+		}
+		return audit(ctx, tx, domain.EventContractRegistered, c.PartnerID, actor, "contract "+c.ID, now)
+	})
+	return c, err
+}
+
+// ListContracts lists a partner's contracts.
+func (s *Service) ListContracts(ctx context.Context, partnerID string) ([]domain.Contract, error) {
+	var out []domain.Contract
+	err := s.st.ReadTx(ctx, func(tx store.Reader) error {
+		if _, err := tx.GetPartner(ctx, partnerID); err != nil {
+			return requireParent(err, "partner", partnerID)
+		}
+		var err error
+		out, err = tx.ListContracts(ctx, partnerID)
+		return err
+	})
+	return out, err
+}

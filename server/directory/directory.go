@@ -1,0 +1,144 @@
+// Package directory provisions partners, customers, subscriptions,
+// contracts and API keys. Every change is written with an audit event in
+// the same transaction. Validation is plain Go (validate.go); errors are
+// domain errors, mapped to gRPC codes by the API layer.
+package directory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/supportd/supportd/server/auth"
+	"github.com/supportd/supportd/server/domain"
+	"github.com/supportd/supportd/server/store"
+)
+
+// Service is the directory's domain service.
+type Service struct {
+	st   store.Store
+	now  func() time.Time
+	keys *auth.Authenticator // told about revocations; may be nil
+}
+
+// New returns a directory service over st. now is the clock (time.Now in
+// production); keys, if not nil, forgets revoked keys at once.
+func New(st store.Store, now func() time.Time, keys *auth.Authenticator) *Service {
+	return &Service{st: st, now: now, keys: keys}
+}
+
+// mapStoreErr turns store sentinels into domain errors for kind/id.
+func mapStoreErr(err error, kind, id string) error {
+	switch {
+	case errors.Is(err, store.ErrAlreadyExists):
+		return &domain.AlreadyExistsError{Kind: kind, ID: id}
+	case errors.Is(err, store.ErrNotFound):
+		return &domain.NotFoundError{Kind: kind, ID: id}
+	}
+	return err
+}
+
+// audit appends the audit event of a directory change.
+func audit(ctx context.Context, tx store.ReadWriter, t domain.EventType, partnerID, actor, detail string, at time.Time) error {
+	_, err := tx.AppendEvent(ctx, domain.Event{Type: t, PartnerID: partnerID, Actor: actor, Time: at, Detail: detail})
+	return err
+}
+
+// requireParent returns NotFound for kind/id when get fails with ErrNotFound.
+func requireParent(err error, kind, id string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return &domain.NotFoundError{Kind: kind, ID: id}
+	}
+	return err
+}
+
+// CreatePartner stores a new partner.
+func (s *Service) CreatePartner(ctx context.Context, actor string, p domain.Partner) (domain.Partner, error) {
+	if err := ValidatePartner(p, nil); err != nil {
+		return p, err
+	}
+	now := s.now().UTC()
+	p.CreateTime, p.UpdateTime = now, now
+	err := s.st.ReadWriteTx(ctx, func(tx store.ReadWriter) error {
+		if err := tx.CreatePartner(ctx, p); err != nil {
+			return mapStoreErr(err, "partner", p.ID)
+		}
+		return audit(ctx, tx, domain.EventPartnerCreated, p.ID, actor, "partner "+p.ID, now)
+	})
+	return p, err
+}
+
+// GetPartner returns a partner.
+func (s *Service) GetPartner(ctx context.Context, id string) (domain.Partner, error) {
+	var p domain.Partner
+	err := s.st.ReadTx(ctx, func(tx store.Reader) error {
+		var err error
+		p, err = tx.GetPartner(ctx, id)
+		return mapStoreErr(err, "partner", id)
+	})
+	return p, err
+}
+
+// ListPartners lists partners in id order after the id `after`.
+func (s *Service) ListPartners(ctx context.Context, page store.Page) ([]domain.Partner, error) {
+	var out []domain.Partner
+	err := s.st.ReadTx(ctx, func(tx store.Reader) error {
+		var err error
+		out, err = tx.ListPartners(ctx, page)
+		return err
+	})
+	return out, err
+}
+
+// UpdatePartner applies the masked fields of p to the stored partner.
+// mask must name at least one of display_name, status, verified_domains,
+// benefits.
+func (s *Service) UpdatePartner(ctx context.Context, actor string, p domain.Partner, mask []string) (domain.Partner, error) {
+	if err := validateMask(mask, "display_name", "status", "verified_domains", "benefits"); err != nil {
+		return p, err
+	}
+	if err := ValidatePartner(p, mask); err != nil {
+		return p, err
+	}
+	var out domain.Partner
+	err := s.st.ReadWriteTx(ctx, func(tx store.ReadWriter) error {
+		cur, err := tx.GetPartner(ctx, p.ID)
+		if err != nil {
+			return mapStoreErr(err, "partner", p.ID)
+		}
+		for _, f := range mask {
+			switch f {
+			case "display_name":
+				cur.DisplayName = p.DisplayName
+			case "status":
+				cur.Status = p.Status
+			case "verified_domains":
+				cur.VerifiedDomains = p.VerifiedDomains
+			case "benefits":
+				cur.Benefits = p.Benefits
+			}
+		}
+		cur.UpdateTime = s.now().UTC()
+		if err := tx.UpdatePartner(ctx, cur); err != nil {
+			return mapStoreErr(err, "partner", p.ID)
+		}
+		out = cur
+		return audit(ctx, tx, domain.EventPartnerUpdated, p.ID, actor, fmt.Sprintf("partner %s: %v", p.ID, mask), cur.UpdateTime)
+	})
+	return out, err
+}
+
+// validateMask requires a non-empty mask of allowed paths.
+func validateMask(mask []string, allowed ...string) error {
+	if len(mask) == 0 {
+		return domain.Invalid(domain.FieldViolation{Field: "update_mask", Description: fmt.Sprintf("required: name the fields to change (%v)", allowed)})
+	}
+	var v violations
+	for _, f := range mask {
+		if !contains(allowed, f) {
+			v.add("update_mask", fmt.Sprintf("%q cannot be updated; allowed: %v", f, allowed))
+		}
+	}
+	return domain.Invalid(v...)
+}
