@@ -23,7 +23,7 @@ import (
 
 // unauthenticatedServices are reachable without an API key.
 var unauthenticatedServices = map[string]bool{
-	"grpc.health.v1.Health":                   true,
+	"grpc.health.v1.Health":                    true,
 	"grpc.reflection.v1.ServerReflection":      true,
 	"grpc.reflection.v1alpha.ServerReflection": true,
 }
