@@ -88,9 +88,11 @@ func (c *Calendar) Between(a, b time.Time) time.Duration {
 // skippableWeeks returns how many whole weeks, at most limit, starting at
 // day (whose first instant is day0) hold exactly the nominal weekly working
 // time: no holiday falls in them and no zone transition happens before
-// their end, so every wall-clock range there lasts its nominal length.
+// their end, so every wall-clock range there lasts its nominal length. The
+// wall clock must read exactly 00:00 at day0 (not so on a day whose midnight
+// falls in a spring-forward gap).
 func (c *Calendar) skippableWeeks(day date, day0 time.Time, limit int64) int64 {
-	if limit <= 0 {
+	if limit <= 0 || wallSeconds(day0) != int64(day)*secondsPerDay {
 		return 0
 	}
 	k := limit
