@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/url"
 	"runtime"
+	"sync"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
 
@@ -38,6 +39,9 @@ type Store struct {
 	reqs    chan *writeRequest
 	stop    chan struct{}
 	stopped chan struct{}
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 var _ store.Store = (*Store)(nil)
@@ -108,6 +112,11 @@ func (s *Store) ReadTx(ctx context.Context, fn func(tx store.Reader) error) erro
 	}
 	tx, err := s.readers.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
+		select {
+		case <-s.stop: // closed meanwhile
+			return store.ErrClosed
+		default:
+		}
 		return mapErr(err)
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only: nothing to keep
@@ -117,14 +126,17 @@ func (s *Store) ReadTx(ctx context.Context, fn func(tx store.Reader) error) erro
 // Close stops the writer after the requests already queued and closes the
 // database.
 func (s *Store) Close() error {
-	select {
-	case <-s.stop:
-		return nil
-	default:
+	first := false
+	s.closeOnce.Do(func() { // a concurrent Close waits for the first
+		first = true
+		close(s.stop)
+		<-s.stopped
+		s.closeErr = errors.Join(s.readers.Close(), s.writer.Close())
+	})
+	if !first {
+		return nil // closing twice is harmless
 	}
-	close(s.stop)
-	<-s.stopped
-	return errors.Join(s.readers.Close(), s.writer.Close())
+	return s.closeErr
 }
 
 // mapErr turns driver errors into the store's sentinel errors; the driver

@@ -22,6 +22,16 @@ type writeRequest struct {
 // cancellation of ctx (an interrupt would abort the whole batch), but a ctx
 // cancelled before fn starts skips it.
 func (s *Store) ReadWriteTx(ctx context.Context, fn func(tx store.ReadWriter) error) error {
+	// Check before queueing: a select with a free slot in s.reqs would
+	// otherwise pick at random between queueing and refusing.
+	select {
+	case <-s.stop:
+		return store.ErrClosed
+	default:
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	req := &writeRequest{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
 	case s.reqs <- req:
@@ -31,8 +41,20 @@ func (s *Store) ReadWriteTx(ctx context.Context, fn func(tx store.ReadWriter) er
 		return ctx.Err()
 	}
 	// Once queued, wait for the outcome even if ctx ends: the caller must
-	// learn whether its change was committed.
-	return <-req.done
+	// learn whether its change was committed. A request queued after the
+	// writer drained the queue on Close is never taken: the writer has
+	// stopped without answering it.
+	select {
+	case err := <-req.done:
+		return err
+	case <-s.stopped:
+		select {
+		case err := <-req.done: // answered before the writer stopped
+			return err
+		default:
+			return store.ErrClosed
+		}
+	}
 }
 
 // writeLoop takes queued requests in batches until Close.
@@ -44,7 +66,7 @@ func (s *Store) writeLoop() {
 		case req := <-s.reqs:
 			batch = append(batch[:0], req)
 		case <-s.stop:
-			s.drainClosed()
+			s.drainClosed(batch)
 			return
 		}
 	fill:
@@ -60,15 +82,24 @@ func (s *Store) writeLoop() {
 	}
 }
 
-// drainClosed fails the requests queued when the store closed.
-func (s *Store) drainClosed() {
+// drainClosed commits the requests queued when the store closed: Close
+// waits for pending writes.
+func (s *Store) drainClosed(batch []*writeRequest) {
 	for {
-		select {
-		case req := <-s.reqs:
-			req.done <- store.ErrClosed
-		default:
+		batch = batch[:0]
+	fill:
+		for len(batch) < s.opts.MaxBatch {
+			select {
+			case req := <-s.reqs:
+				batch = append(batch, req)
+			default:
+				break fill
+			}
+		}
+		if len(batch) == 0 {
 			return
 		}
+		s.commitBatch(batch)
 	}
 }
 
