@@ -1,0 +1,161 @@
+// Package config reads the supportd YAML configuration file (api-contract.md,
+// "Configuration file"): response targets, escalation, business calendars and
+// the watch stream settings. Parsing is strict: an unknown key, a bad value
+// or an inconsistent calendar is an error naming the line and the key.
+// Absent keys keep the built-in defaults of Default.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/supportd/supportd/server/domain"
+	"github.com/supportd/supportd/server/sla"
+)
+
+// Config is the whole configuration file, defaults applied.
+type Config struct {
+	// ResponseTargets are the TECHNICAL targets per severity (A, B, C).
+	ResponseTargets map[domain.Severity]time.Duration
+	// Escalation holds the SLA warning and check settings.
+	Escalation Escalation
+	// Calendars are the business calendars: the built-in ones (possibly
+	// overridden by id) followed by the ones the file adds.
+	Calendars []sla.CalendarSpec
+	// Watch holds the settings of the ticket event streams.
+	Watch Watch
+}
+
+// Escalation is the `escalation` section.
+type Escalation struct {
+	// WarnAt is the fraction of a target at which SLA_WARNING fires, in (0, 1).
+	WarnAt float64
+	// CheckInterval is how often deadlines are checked; positive.
+	CheckInterval time.Duration
+}
+
+// Watch is the `watch` section.
+type Watch struct {
+	// CheckpointInterval is how often a stream's resume checkpoint is sent.
+	CheckpointInterval time.Duration
+	// Retention is how long events stay available for resuming a stream.
+	Retention time.Duration
+	// MaxStreamsPerPartner caps the concurrent streams of one partner.
+	MaxStreamsPerPartner int
+}
+
+// Built-in defaults.
+const (
+	DefaultCheckInterval        = time.Second
+	DefaultCheckpointInterval   = 10 * time.Second
+	DefaultRetention            = 168 * time.Hour
+	DefaultMaxStreamsPerPartner = 100
+)
+
+// defaultZones are the built-in calendars, in order: id (= language) and zone.
+var defaultZones = [][2]string{
+	{"en", "UTC"}, {"fr", "Europe/Paris"}, {"de", "Europe/Berlin"}, {"es", "Europe/Madrid"},
+	{"it", "Europe/Rome"}, {"nl", "Europe/Amsterdam"}, {"pt", "Europe/Lisbon"}, {"ja", "Asia/Tokyo"},
+}
+
+// Default returns the built-in configuration: the targets of
+// domain-rules.md (A 2h, B 4h, C 8h), warn_at 0.75, check_interval 1s, the
+// watch defaults (checkpoint 10s, retention 168h, 100 streams per partner)
+// and one calendar per language, Monday to Friday 09:00-17:00, no holidays:
+// en UTC, fr Europe/Paris, de Europe/Berlin, es Europe/Madrid, it
+// Europe/Rome, nl Europe/Amsterdam, pt Europe/Lisbon, ja Asia/Tokyo. Each
+// call returns a fresh value.
+func Default() *Config {
+	c := &Config{
+		ResponseTargets: sla.DefaultTargets(),
+		Escalation:      Escalation{WarnAt: sla.DefaultWarnAt, CheckInterval: DefaultCheckInterval},
+		Watch: Watch{
+			CheckpointInterval:   DefaultCheckpointInterval,
+			Retention:            DefaultRetention,
+			MaxStreamsPerPartner: DefaultMaxStreamsPerPartner,
+		},
+	}
+	for _, z := range defaultZones {
+		c.Calendars = append(c.Calendars, defaultCalendar(z[0], z[1]))
+	}
+	return c
+}
+
+func defaultCalendar(id, zone string) sla.CalendarSpec {
+	hours := map[time.Weekday][]sla.Range{}
+	for wd := time.Monday; wd <= time.Friday; wd++ {
+		hours[wd] = []sla.Range{{Start: 9 * 60, End: 17 * 60}}
+	}
+	return sla.CalendarSpec{ID: id, Languages: []string{id}, TimeZone: zone, Hours: hours}
+}
+
+// Load reads and parses the file at path (see Parse). Errors name the file
+// and the line: "supportd.yaml: line 7: escalation.warn_at: ...".
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	c, err := Parse(data)
+	if err != nil {
+		for _, e := range unwrapAll(err) {
+			if ce, ok := e.(*Error); ok {
+				ce.File = path
+			}
+		}
+		return nil, err
+	}
+	return c, nil
+}
+
+func unwrapAll(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+// Policy builds the SLA policy of c: its calendars (validated by
+// sla.NewCalendar), targets and warn_at.
+func (c *Config) Policy() (*sla.Policy, error) {
+	cals := make([]*sla.Calendar, 0, len(c.Calendars))
+	for _, spec := range c.Calendars {
+		cal, err := sla.NewCalendar(spec)
+		if err != nil {
+			return nil, err
+		}
+		cals = append(cals, cal)
+	}
+	return sla.NewPolicy(sla.PolicyOptions{
+		Targets:   maps.Clone(c.ResponseTargets),
+		WarnAt:    c.Escalation.WarnAt,
+		Calendars: cals,
+	})
+}
+
+// Validate checks the values of a Config built or changed in code (Parse
+// already guarantees them): positive durations and limits, and a Policy
+// that builds.
+func (c *Config) Validate() error {
+	if c.Escalation.CheckInterval <= 0 {
+		return errors.New("config: escalation.check_interval must be positive")
+	}
+	if c.Watch.CheckpointInterval <= 0 || c.Watch.Retention <= 0 || c.Watch.MaxStreamsPerPartner <= 0 {
+		return errors.New("config: watch values must be positive")
+	}
+	_, err := c.Policy()
+	return err
+}
+
+// CalendarIDs returns the ids of c's calendars, in order.
+func (c *Config) CalendarIDs() []string {
+	ids := make([]string, 0, len(c.Calendars))
+	for _, s := range c.Calendars {
+		ids = append(ids, s.ID)
+	}
+	return slices.Clip(ids)
+}
