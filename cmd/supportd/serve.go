@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/supportd/supportd/server/app"
+	"github.com/supportd/supportd/server/config"
 	"github.com/supportd/supportd/server/demo"
 	"github.com/supportd/supportd/server/directory"
 	"github.com/supportd/supportd/server/store"
@@ -76,6 +77,12 @@ func serve(ctx context.Context, f serveFlags) error {
 	if err != nil {
 		return err
 	}
+	cfg := config.Default()
+	if f.config != "" {
+		if cfg, err = config.Load(f.config); err != nil {
+			return err
+		}
+	}
 	ctx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stopSignals()
 
@@ -85,7 +92,7 @@ func serve(ctx context.Context, f serveFlags) error {
 	}
 	defer st.Close()
 
-	a, err := app.New(ctx, app.Options{Store: st, Logger: log, GracePeriod: f.grace})
+	a, err := app.New(ctx, app.Options{Store: st, Logger: log, Config: cfg, GracePeriod: f.grace})
 	if err != nil {
 		return err
 	}

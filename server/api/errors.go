@@ -44,6 +44,9 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 		return badRequest(invalid)
 	case errors.As(err, &notFound):
 		return withInfo(codes.NotFound, notFound.Error(), "NOT_FOUND", map[string]string{"kind": notFound.Kind, "id": notFound.ID})
+	case errors.As(err, &exists) && exists.Kind == "request id":
+		return withInfo(codes.AlreadyExists, exists.Error()+" with a different request: use a new request_id for a new ticket",
+			"REQUEST_ID_REUSED", map[string]string{"request_id": exists.ID})
 	case errors.As(err, &exists):
 		return withInfo(codes.AlreadyExists, exists.Error(), "ALREADY_EXISTS", map[string]string{"kind": exists.Kind, "id": exists.ID})
 	case errors.As(err, &notEntitled):

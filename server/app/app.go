@@ -24,8 +24,10 @@ import (
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
 	"github.com/supportd/supportd/server/api"
 	"github.com/supportd/supportd/server/auth"
+	"github.com/supportd/supportd/server/config"
 	"github.com/supportd/supportd/server/directory"
 	"github.com/supportd/supportd/server/store"
+	"github.com/supportd/supportd/server/ticket"
 )
 
 // Message size limits of the server.
@@ -40,6 +42,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Config holds response targets, escalation, calendars and watch
+	// settings; config.Default() when nil.
+	Config *config.Config
 	// GracePeriod bounds how long Shutdown waits for in-flight calls
 	// (default 10s).
 	GracePeriod time.Duration
@@ -65,6 +70,13 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	if opts.GracePeriod <= 0 {
 		opts.GracePeriod = 10 * time.Second
 	}
+	if opts.Config == nil {
+		opts.Config = config.Default()
+	}
+	policy, err := opts.Config.Policy()
+	if err != nil {
+		return nil, err
+	}
 	key, err := api.LoadTokenKey(ctx, opts.Store)
 	if err != nil {
 		return nil, err
@@ -89,8 +101,9 @@ func New(ctx context.Context, opts Options) (*App, error) {
 
 	dir := directory.New(opts.Store, opts.Now, authn)
 	supportv1.RegisterDirectoryServiceServer(srv, api.NewDirectory(dir, tokens, opts.Logger))
-	supportv1.RegisterSupportServiceServer(srv, &supportv1.UnimplementedSupportServiceServer{})
-	supportv1.RegisterAgentServiceServer(srv, &supportv1.UnimplementedAgentServiceServer{})
+	tickets := ticket.New(opts.Store, policy, opts.Now)
+	supportv1.RegisterSupportServiceServer(srv, api.NewSupport(tickets, tokens, opts.Logger))
+	supportv1.RegisterAgentServiceServer(srv, api.NewAgent(tickets, tokens, opts.Logger))
 	healthpb.RegisterHealthServer(srv, a.health)
 	reflection.Register(srv) // v1 and v1alpha
 	metrics.InitializeMetrics(srv)

@@ -108,6 +108,8 @@ type Ticket struct {
 	EscalationLevel        int
 	SLAState               SLAState
 	BusinessHours          bool
+	ResponseTarget         time.Duration
+	CalendarID             string // calendar counting the target; "" on the 24x7 clock
 	ResponseDueTime        time.Time
 	WarnTime               time.Time
 	FirstResponseTime      time.Time // zero until acknowledged

@@ -49,7 +49,8 @@ type Page struct {
 	Limit int
 }
 
-// TicketFilter narrows ListTickets; zero fields do not filter.
+// TicketFilter narrows ListTickets. PartnerID is required (listings are
+// always within one tenant); the other zero fields do not filter.
 type TicketFilter struct {
 	PartnerID  string
 	CustomerID string

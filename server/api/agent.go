@@ -1,0 +1,113 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+
+	supportv1 "github.com/supportd/supportd/gen/support/v1"
+	"github.com/supportd/supportd/server/auth"
+	"github.com/supportd/supportd/server/domain"
+	"github.com/supportd/supportd/server/store"
+	"github.com/supportd/supportd/server/ticket"
+)
+
+// Agent implements support.v1.AgentService for agent keys.
+type Agent struct {
+	supportv1.UnimplementedAgentServiceServer
+	tickets *ticket.Service
+	tokens  *Signer
+	log     *slog.Logger
+}
+
+// NewAgent returns the AgentService handlers.
+func NewAgent(tickets *ticket.Service, tokens *Signer, log *slog.Logger) *Agent {
+	return &Agent{tickets: tickets, tokens: tokens, log: log}
+}
+
+func agentCaller(ctx context.Context) ticket.Caller {
+	p, _ := auth.FromContext(ctx)
+	return ticket.Caller{Actor: p.Actor()}
+}
+
+// update runs one ticket change with its etag and maps the result.
+func (a *Agent) update(ctx context.Context, etag string, do func(c ticket.Caller, version int64) (domain.Ticket, error)) (*supportv1.Ticket, error) {
+	v, err := etagVersion(etag)
+	if err != nil {
+		return nil, toStatus(ctx, a.log, err)
+	}
+	t, err := do(agentCaller(ctx), v)
+	if err != nil {
+		return nil, toStatus(ctx, a.log, err)
+	}
+	return ticketToProto(t), nil
+}
+
+// ListQueueTickets implements AgentService.ListQueueTickets.
+func (a *Agent) ListQueueTickets(ctx context.Context, req *supportv1.ListQueueTicketsRequest) (*supportv1.ListQueueTicketsResponse, error) {
+	limit, err := pageSize(req.GetPageSize())
+	if err != nil {
+		return nil, toStatus(ctx, a.log, err)
+	}
+	q := queueOf(req.GetQueue())
+	scope := scopeOf("ListQueueTickets", q)
+	after, err := a.tokens.pageCursor(scope, req.GetPageToken())
+	if err != nil {
+		return nil, toStatus(ctx, a.log, err)
+	}
+	tickets, next, err := a.tickets.ListQueue(ctx, q, store.Page{After: after, Limit: limit})
+	if err != nil {
+		return nil, toStatus(ctx, a.log, err)
+	}
+	resp := &supportv1.ListQueueTicketsResponse{}
+	for _, t := range tickets {
+		resp.Tickets = append(resp.Tickets, ticketToProto(t))
+	}
+	if next != "" {
+		resp.NextPageToken = a.tokens.Sign(scope, []byte(next))
+	}
+	return resp, nil
+}
+
+// AcknowledgeTicket implements AgentService.AcknowledgeTicket.
+func (a *Agent) AcknowledgeTicket(ctx context.Context, req *supportv1.AcknowledgeTicketRequest) (*supportv1.AcknowledgeTicketResponse, error) {
+	t, err := a.update(ctx, req.GetEtag(), func(c ticket.Caller, v int64) (domain.Ticket, error) {
+		return a.tickets.Acknowledge(ctx, c, req.GetTicketId(), req.GetMessage(), v)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &supportv1.AcknowledgeTicketResponse{Ticket: t}, nil
+}
+
+// SetTicketStatus implements AgentService.SetTicketStatus.
+func (a *Agent) SetTicketStatus(ctx context.Context, req *supportv1.SetTicketStatusRequest) (*supportv1.SetTicketStatusResponse, error) {
+	t, err := a.update(ctx, req.GetEtag(), func(c ticket.Caller, v int64) (domain.Ticket, error) {
+		return a.tickets.SetStatus(ctx, c, req.GetTicketId(), statusOf(req.GetStatus()), req.GetMessage(), v)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &supportv1.SetTicketStatusResponse{Ticket: t}, nil
+}
+
+// AddAgentNote implements AgentService.AddAgentNote.
+func (a *Agent) AddAgentNote(ctx context.Context, req *supportv1.AddAgentNoteRequest) (*supportv1.AddAgentNoteResponse, error) {
+	t, err := a.update(ctx, req.GetEtag(), func(c ticket.Caller, v int64) (domain.Ticket, error) {
+		return a.tickets.AddNote(ctx, c, req.GetTicketId(), req.GetText(), v)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &supportv1.AddAgentNoteResponse{Ticket: t}, nil
+}
+
+// ReassignTicket implements AgentService.ReassignTicket.
+func (a *Agent) ReassignTicket(ctx context.Context, req *supportv1.ReassignTicketRequest) (*supportv1.ReassignTicketResponse, error) {
+	t, err := a.update(ctx, req.GetEtag(), func(c ticket.Caller, v int64) (domain.Ticket, error) {
+		return a.tickets.Reassign(ctx, c, req.GetTicketId(), queueOf(req.GetQueue()), v)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &supportv1.ReassignTicketResponse{Ticket: t}, nil
+}

@@ -1,0 +1,99 @@
+package ticket
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/supportd/supportd/server/domain"
+	"github.com/supportd/supportd/server/lifecycle"
+	"github.com/supportd/supportd/server/store"
+)
+
+// ListQueue lists a queue's open tickets: priority first, then by
+// response deadline. next is the cursor of the following page ("" at the end).
+func (s *Service) ListQueue(ctx context.Context, q domain.Queue, page store.Page) (tickets []domain.Ticket, next string, err error) {
+	if q == "" {
+		return nil, "", domain.Invalid(domain.FieldViolation{Field: "queue", Description: "required"})
+	}
+	err = s.st.ReadTx(ctx, func(tx store.Reader) error {
+		tickets, next, err = tx.ListQueueTickets(ctx, q, page)
+		return err
+	})
+	return tickets, next, err
+}
+
+// respond records support's first response at now: first_response_time
+// is set once, and the SLA is MET unless it was already breached.
+func respond(t *domain.Ticket, now time.Time) {
+	t.FirstResponseTime = now
+	if t.SLAState != domain.SLABreached {
+		t.SLAState = domain.SLAMet
+	}
+}
+
+// Acknowledge records support's first response on a NEW ticket: the
+// message becomes a note, the ticket goes IN_PROGRESS.
+func (s *Service) Acknowledge(ctx context.Context, c Caller, ticketID, message string, etag int64) (domain.Ticket, error) {
+	if err := requireText("message", message, MaxNoteLength); err != nil {
+		return domain.Ticket{}, err
+	}
+	return s.mutate(ctx, c, ticketID, etag, func(t *domain.Ticket, now time.Time) ([]change, error) {
+		to, err := lifecycle.Acknowledge(t.Status)
+		if err != nil {
+			return nil, err
+		}
+		t.Status = to
+		respond(t, now)
+		t.Notes = append(t.Notes, domain.Note{Author: c.Actor, Text: message, CreateTime: now})
+		return []change{{domain.EventAcknowledged, fmt.Sprintf("first response; SLA %s", t.SLAState)}}, nil
+	})
+}
+
+// SetStatus moves a ticket along its lifecycle on support's behalf; an
+// optional message becomes a note. Moving a NEW ticket IN_PROGRESS is the
+// first response, recorded as an acknowledgement.
+func (s *Service) SetStatus(ctx context.Context, c Caller, ticketID string, status domain.TicketStatus, message string, etag int64) (domain.Ticket, error) {
+	if status == "" {
+		return domain.Ticket{}, domain.Invalid(domain.FieldViolation{Field: "status", Description: "required"})
+	}
+	if message != "" {
+		if err := requireText("message", message, MaxNoteLength); err != nil {
+			return domain.Ticket{}, err
+		}
+	}
+	return s.mutate(ctx, c, ticketID, etag, func(t *domain.Ticket, now time.Time) ([]change, error) {
+		from := t.Status
+		to, err := lifecycle.SetStatus(from, status)
+		if err != nil {
+			return nil, err
+		}
+		t.Status = to
+		if message != "" {
+			t.Notes = append(t.Notes, domain.Note{Author: c.Actor, Text: message, CreateTime: now})
+		}
+		if from == domain.StatusNew && t.FirstResponseTime.IsZero() {
+			respond(t, now)
+			return []change{{domain.EventAcknowledged, fmt.Sprintf("first response; SLA %s", t.SLAState)}}, nil
+		}
+		return []change{{domain.EventStatusChanged, fmt.Sprintf("status %s -> %s", from, to)}}, nil
+	})
+}
+
+// Reassign moves an open ticket to another queue.
+func (s *Service) Reassign(ctx context.Context, c Caller, ticketID string, q domain.Queue, etag int64) (domain.Ticket, error) {
+	if q == "" {
+		return domain.Ticket{}, domain.Invalid(domain.FieldViolation{Field: "queue", Description: "required"})
+	}
+	return s.mutate(ctx, c, ticketID, etag, func(t *domain.Ticket, _ time.Time) ([]change, error) {
+		if err := requireNotClosed(t, "reassign"); err != nil {
+			return nil, err
+		}
+		if t.Queue == q {
+			return nil, domain.Invalid(domain.FieldViolation{Field: "queue", Description: "the ticket is already in queue " + string(q)})
+		}
+		from := t.Queue
+		t.Queue = q
+		return []change{{domain.EventReassigned, fmt.Sprintf("queue %s -> %s", from, q)}}, nil
+	})
+}

@@ -1,0 +1,111 @@
+package ticket
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/supportd/supportd/server/domain"
+	"github.com/supportd/supportd/server/lifecycle"
+	"github.com/supportd/supportd/server/store"
+)
+
+// Caller says who changes a ticket: a partner (scoped to its tickets) or
+// support (any ticket).
+type Caller struct {
+	// PartnerID scopes the call to this partner's tickets; empty for
+	// agents and the system.
+	PartnerID string
+	// Actor is recorded on events and notes ("partner:adatum", "agent:<key>", "system").
+	Actor string
+}
+
+// change is one event a mutation emits.
+type change struct {
+	typ    domain.EventType
+	detail string
+}
+
+// mutation changes t in place (at instant now) and says which events record it.
+type mutation func(t *domain.Ticket, now time.Time) ([]change, error)
+
+// mutate applies m to a ticket inside one write transaction: it reads the
+// ticket, checks the caller's scope and the etag version (0: no check),
+// applies m, bumps the version and appends one event per change with the
+// ticket after the change.
+func (s *Service) mutate(ctx context.Context, c Caller, ticketID string, etagVersion int64, m mutation) (domain.Ticket, error) {
+	if ticketID == "" {
+		return domain.Ticket{}, domain.Invalid(domain.FieldViolation{Field: "ticket_id", Description: "required"})
+	}
+	var out domain.Ticket
+	err := s.st.ReadWriteTx(ctx, func(tx store.ReadWriter) error {
+		t, err := tx.GetTicket(ctx, ticketID)
+		if err != nil {
+			return notFound(err, "ticket", ticketID)
+		}
+		if c.PartnerID != "" && t.PartnerID != c.PartnerID {
+			return &domain.NotFoundError{Kind: "ticket", ID: ticketID}
+		}
+		if etagVersion != 0 && etagVersion != t.Version {
+			return &domain.ConflictError{Kind: "ticket", ID: ticketID}
+		}
+		now := s.now().UTC()
+		changes, err := m(&t, now)
+		if err != nil {
+			return illegal(err, ticketID)
+		}
+		t.Version++
+		t.UpdateTime = now
+		if err := tx.UpdateTicket(ctx, t); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				return &domain.ConflictError{Kind: "ticket", ID: ticketID}
+			}
+			return err
+		}
+		if err := appendChanges(ctx, tx, t, c.Actor, now, changes); err != nil {
+			return err
+		}
+		out = t
+		return nil
+	})
+	return out, err
+}
+
+func appendChanges(ctx context.Context, tx store.ReadWriter, t domain.Ticket, actor string, now time.Time, changes []change) error {
+	for _, ch := range changes {
+		snapshot := t
+		if _, err := tx.AppendEvent(ctx, domain.Event{Type: ch.typ, TicketID: t.ID, PartnerID: t.PartnerID,
+			CustomerID: t.CustomerID, Actor: actor, Time: now, Ticket: &snapshot, Detail: ch.detail}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// illegal turns a lifecycle refusal into a precondition failure naming the
+// ticket; other errors pass through.
+func illegal(err error, ticketID string) error {
+	var it *lifecycle.IllegalTransitionError
+	if errors.As(err, &it) {
+		return &domain.PreconditionError{Reason: "ILLEGAL_TRANSITION", Subject: "tickets/" + ticketID, Message: it.Error()}
+	}
+	return err
+}
+
+// requireOpen refuses changes to a ticket that is not open.
+func requireOpen(t *domain.Ticket, what string) error {
+	if lifecycle.IsOpen(t.Status) {
+		return nil
+	}
+	return &domain.PreconditionError{Reason: "TICKET_NOT_OPEN", Subject: "tickets/" + t.ID,
+		Message: "cannot " + what + ": the ticket is " + string(t.Status)}
+}
+
+// requireNotClosed refuses changes to a closed ticket.
+func requireNotClosed(t *domain.Ticket, what string) error {
+	if t.Status != domain.StatusClosed {
+		return nil
+	}
+	return &domain.PreconditionError{Reason: "TICKET_CLOSED", Subject: "tickets/" + t.ID,
+		Message: "cannot " + what + ": the ticket is CLOSED, which is final"}
+}

@@ -1,0 +1,101 @@
+// Package ticket is the ticket domain service: it files tickets (filing
+// rules, entitlement, routing, SLA deadline, idempotency) and reads them
+// within a partner's scope. It combines the pure rule packages with the
+// store; it knows nothing of gRPC. Every change writes its event in the
+// same store transaction.
+package ticket
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/supportd/supportd/server/domain"
+	"github.com/supportd/supportd/server/sla"
+	"github.com/supportd/supportd/server/store"
+)
+
+// IdempotencyRetention is how long request ids are remembered (at least
+// the 24 hours the API promises).
+const IdempotencyRetention = 7 * 24 * time.Hour
+
+// Service is the ticket domain service.
+type Service struct {
+	st     store.Store
+	policy *sla.Policy
+	now    func() time.Time
+}
+
+// New returns a ticket service over st with the SLA policy and clock.
+func New(st store.Store, policy *sla.Policy, now func() time.Time) *Service {
+	return &Service{st: st, policy: policy, now: now}
+}
+
+// Policy returns the SLA policy the service computes deadlines with.
+func (s *Service) Policy() *sla.Policy { return s.policy }
+
+// notFound maps store.ErrNotFound to a NotFoundError of kind/id.
+func notFound(err error, kind, id string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return &domain.NotFoundError{Kind: kind, ID: id}
+	}
+	return err
+}
+
+// Topics lists the catalogue of one service: featured first.
+func (s *Service) Topics(ctx context.Context, service domain.Service) ([]domain.Topic, error) {
+	if service == "" {
+		return nil, domain.Invalid(domain.FieldViolation{Field: "service", Description: "required"})
+	}
+	var out []domain.Topic
+	err := s.st.ReadTx(ctx, func(tx store.Reader) error {
+		var err error
+		out, err = tx.ListTopics(ctx, service)
+		return err
+	})
+	return out, err
+}
+
+// Get returns one of the partner's tickets; another partner's ticket is
+// not found.
+func (s *Service) Get(ctx context.Context, partnerID, ticketID string) (domain.Ticket, error) {
+	if ticketID == "" {
+		return domain.Ticket{}, domain.Invalid(domain.FieldViolation{Field: "ticket_id", Description: "required"})
+	}
+	var t domain.Ticket
+	err := s.st.ReadTx(ctx, func(tx store.Reader) error {
+		var err error
+		t, err = tx.GetTicket(ctx, ticketID)
+		return notFound(err, "ticket", ticketID)
+	})
+	if err != nil {
+		return t, err
+	}
+	if t.PartnerID != partnerID {
+		return domain.Ticket{}, &domain.NotFoundError{Kind: "ticket", ID: ticketID}
+	}
+	return t, nil
+}
+
+// List lists the partner's tickets newest first. f.PartnerID is set from
+// partnerID; a customer filter naming another partner's customer is not
+// found.
+func (s *Service) List(ctx context.Context, partnerID string, f store.TicketFilter, page store.Page) ([]domain.Ticket, error) {
+	f.PartnerID = partnerID
+	var out []domain.Ticket
+	err := s.st.ReadTx(ctx, func(tx store.Reader) error {
+		if f.CustomerID != "" {
+			c, err := tx.GetCustomer(ctx, f.CustomerID)
+			if err != nil {
+				return notFound(err, "customer", f.CustomerID)
+			}
+			if c.PartnerID != partnerID {
+				return &domain.NotFoundError{Kind: "customer", ID: f.CustomerID}
+			}
+		}
+		var err error
+		out, err = tx.ListTickets(ctx, f, page)
+		return err
+	})
+	return out, err
+}
