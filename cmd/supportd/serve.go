@@ -21,6 +21,7 @@ import (
 	"github.com/supportd/supportd/server/directory"
 	"github.com/supportd/supportd/server/store"
 	"github.com/supportd/supportd/server/store/sqlite"
+	"github.com/supportd/supportd/server/watch"
 )
 
 // serveFlags are the flags of `supportd serve`.
@@ -86,13 +87,14 @@ func serve(ctx context.Context, f serveFlags) error {
 	ctx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stopSignals()
 
-	st, err := sqlite.Open(ctx, f.db, sqlite.Options{})
+	notifier := &watch.Notifier{}
+	st, err := sqlite.Open(ctx, f.db, sqlite.Options{OnCommit: notifier.Notify})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 
-	a, err := app.New(ctx, app.Options{Store: st, Logger: log, Config: cfg, GracePeriod: f.grace})
+	a, err := app.New(ctx, app.Options{Store: st, Logger: log, Config: cfg, Notifier: notifier, GracePeriod: f.grace})
 	if err != nil {
 		return err
 	}

@@ -18,13 +18,14 @@ import (
 type Support struct {
 	supportv1.UnimplementedSupportServiceServer
 	tickets *ticket.Service
+	watcher *Watcher
 	tokens  *Signer
 	log     *slog.Logger
 }
 
 // NewSupport returns the SupportService handlers.
-func NewSupport(tickets *ticket.Service, tokens *Signer, log *slog.Logger) *Support {
-	return &Support{tickets: tickets, tokens: tokens, log: log}
+func NewSupport(tickets *ticket.Service, watcher *Watcher, tokens *Signer, log *slog.Logger) *Support {
+	return &Support{tickets: tickets, watcher: watcher, tokens: tokens, log: log}
 }
 
 // partnerOfCall returns the calling partner's id (the auth interceptor

@@ -5,9 +5,11 @@ package app
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -28,6 +30,7 @@ import (
 	"github.com/supportd/supportd/server/directory"
 	"github.com/supportd/supportd/server/store"
 	"github.com/supportd/supportd/server/ticket"
+	"github.com/supportd/supportd/server/watch"
 )
 
 // Message size limits of the server.
@@ -45,6 +48,9 @@ type Options struct {
 	// Config holds response targets, escalation, calendars and watch
 	// settings; config.Default() when nil.
 	Config *config.Config
+	// Notifier must be the store's OnCommit hook: it wakes the watch hub
+	// after each commit.
+	Notifier *watch.Notifier
 	// GracePeriod bounds how long Shutdown waits for in-flight calls
 	// (default 10s).
 	GracePeriod time.Duration
@@ -60,6 +66,9 @@ type App struct {
 	streams  context.Context
 	stop     context.CancelFunc
 	draining atomic.Bool
+	hub      *watch.Hub
+	tickets  *ticket.Service
+	workers  sync.WaitGroup
 }
 
 // New builds the server; it does not listen yet.
@@ -69,6 +78,9 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	if opts.GracePeriod <= 0 {
 		opts.GracePeriod = 10 * time.Second
+	}
+	if opts.Notifier == nil {
+		return nil, errors.New("app: Options.Notifier is required: pass its Notify to the store's OnCommit")
 	}
 	if opts.Config == nil {
 		opts.Config = config.Default()
@@ -102,7 +114,19 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	dir := directory.New(opts.Store, opts.Now, authn)
 	supportv1.RegisterDirectoryServiceServer(srv, api.NewDirectory(dir, tokens, opts.Logger))
 	tickets := ticket.New(opts.Store, policy, opts.Now)
-	supportv1.RegisterSupportServiceServer(srv, api.NewSupport(tickets, tokens, opts.Logger))
+	hub, err := watch.NewHub(ctx, opts.Store, watch.Options{
+		CheckpointInterval:   opts.Config.Watch.CheckpointInterval,
+		MaxStreamsPerPartner: opts.Config.Watch.MaxStreamsPerPartner,
+		Encode:               api.EventEncoder(tokens),
+		Logger:               opts.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	opts.Notifier.Attach(hub)
+	a.hub, a.tickets = hub, tickets
+	watcher := api.NewWatcher(hub, opts.Store, tokens, opts.Logger, opts.Now)
+	supportv1.RegisterSupportServiceServer(srv, api.NewSupport(tickets, watcher, tokens, opts.Logger))
 	supportv1.RegisterAgentServiceServer(srv, api.NewAgent(tickets, tokens, opts.Logger))
 	healthpb.RegisterHealthServer(srv, a.health)
 	reflection.Register(srv) // v1 and v1alpha
@@ -116,6 +140,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	} {
 		a.health.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
 	}
+	a.startWorkers()
 	return a, nil
 }
 
@@ -147,6 +172,8 @@ func (a *App) Shutdown(ctx context.Context) {
 	a.draining.Store(true)
 	a.health.Shutdown()
 	a.stop()
+	a.hub.Close()
+	a.workers.Wait()
 	done := make(chan struct{})
 	go func() {
 		a.grpc.GracefulStop()

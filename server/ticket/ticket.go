@@ -77,6 +77,25 @@ func (s *Service) Get(ctx context.Context, partnerID, ticketID string) (domain.T
 	return t, nil
 }
 
+// RequireCustomer checks that customerID is one of the partner's
+// customers; another partner's customer is not found.
+func (s *Service) RequireCustomer(ctx context.Context, partnerID, customerID string) error {
+	return s.st.ReadTx(ctx, func(tx store.Reader) error {
+		return requireCustomer(ctx, tx, partnerID, customerID)
+	})
+}
+
+func requireCustomer(ctx context.Context, tx store.Reader, partnerID, customerID string) error {
+	c, err := tx.GetCustomer(ctx, customerID)
+	if err != nil {
+		return notFound(err, "customer", customerID)
+	}
+	if c.PartnerID != partnerID {
+		return &domain.NotFoundError{Kind: "customer", ID: customerID}
+	}
+	return nil
+}
+
 // List lists the partner's tickets newest first. f.PartnerID is set from
 // partnerID; a customer filter naming another partner's customer is not
 // found.
@@ -85,12 +104,8 @@ func (s *Service) List(ctx context.Context, partnerID string, f store.TicketFilt
 	var out []domain.Ticket
 	err := s.st.ReadTx(ctx, func(tx store.Reader) error {
 		if f.CustomerID != "" {
-			c, err := tx.GetCustomer(ctx, f.CustomerID)
-			if err != nil {
-				return notFound(err, "customer", f.CustomerID)
-			}
-			if c.PartnerID != partnerID {
-				return &domain.NotFoundError{Kind: "customer", ID: f.CustomerID}
+			if err := requireCustomer(ctx, tx, partnerID, f.CustomerID); err != nil {
+				return err
 			}
 		}
 		var err error

@@ -1,0 +1,70 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/supportd/supportd/server/store"
+	"github.com/supportd/supportd/server/ticket"
+)
+
+// sweepBatch is the most tickets one escalation transaction advances.
+const sweepBatch = 500
+
+// janitorInterval is how often expired request ids and events are pruned.
+const janitorInterval = time.Hour
+
+// startWorkers runs the escalation sweep and the janitor until shutdown.
+func (a *App) startWorkers() {
+	a.workers.Add(2)
+	go func() {
+		defer a.workers.Done()
+		a.every(a.opts.Config.Escalation.CheckInterval, a.sweep)
+	}()
+	go func() {
+		defer a.workers.Done()
+		a.every(janitorInterval, a.prune)
+	}()
+}
+
+// every runs fn now and then every interval until shutdown.
+func (a *App) every(interval time.Duration, fn func(context.Context)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		fn(a.streams)
+		select {
+		case <-a.streams.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Sweep runs one escalation sweep now and returns how many tickets changed
+// (tests drive it with their own clock).
+func (a *App) Sweep(ctx context.Context) (int, error) { return a.tickets.Sweep(ctx, sweepBatch) }
+
+func (a *App) sweep(ctx context.Context) {
+	if n, err := a.Sweep(ctx); err != nil && ctx.Err() == nil {
+		a.opts.Logger.Error("escalation sweep", "error", err)
+	} else if n > 0 {
+		a.opts.Logger.Info("escalation sweep", "tickets", n)
+	}
+}
+
+// prune forgets request ids past their retention and events past the
+// watch retention (resuming from older tokens is then OUT_OF_RANGE).
+func (a *App) prune(ctx context.Context) {
+	now := a.opts.Now()
+	err := a.opts.Store.ReadWriteTx(ctx, func(tx store.ReadWriter) error {
+		if _, err := tx.DeleteIdempotencyBefore(ctx, now.Add(-ticket.IdempotencyRetention)); err != nil {
+			return err
+		}
+		_, err := tx.DeleteEventsBefore(ctx, now.Add(-a.opts.Config.Watch.Retention))
+		return err
+	})
+	if err != nil && ctx.Err() == nil {
+		a.opts.Logger.Error("pruning", "error", err)
+	}
+}

@@ -1,0 +1,132 @@
+package watch
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/supportd/supportd/server/domain"
+	"github.com/supportd/supportd/server/store"
+)
+
+// Subscription is one watch stream's view of the log: a cursor (the
+// highest sequence it has covered: every event up to it was delivered or
+// did not match its filter) and its wake-ups.
+type Subscription struct {
+	hub    *Hub
+	owner  string
+	filter store.EventFilter
+	cursor int64
+	wake   chan struct{} // cap 1: new events may be there
+	ticks  chan struct{} // cap 1: time for a periodic checkpoint
+}
+
+// Subscribe registers a stream of owner (the partner, for the per-partner
+// limit) reading events matching f after sequence after. It fails with a
+// domain.LimitError when the owner has too many streams.
+func (h *Hub) Subscribe(owner string, f store.EventFilter, after int64) (*Subscription, error) {
+	s := &Subscription{hub: h, owner: owner, filter: f, cursor: after,
+		wake: make(chan struct{}, 1), ticks: make(chan struct{}, 1)}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.perOwner[owner] >= h.opts.MaxStreamsPerPartner {
+		return nil, &domain.LimitError{Limit: "WATCH_STREAMS_PER_PARTNER",
+			Message: fmt.Sprintf("too many concurrent watch streams for partner %s (at most %d): close one first", owner, h.opts.MaxStreamsPerPartner)}
+	}
+	h.perOwner[owner]++
+	h.subs[s] = struct{}{}
+	s.wakeUp()
+	return s, nil
+}
+
+// Close unregisters the subscription.
+func (s *Subscription) Close() {
+	h := s.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.subs[s]; !ok {
+		return
+	}
+	delete(h.subs, s)
+	if h.perOwner[s.owner]--; h.perOwner[s.owner] <= 0 {
+		delete(h.perOwner, s.owner)
+	}
+}
+
+func (s *Subscription) wakeUp() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Subscription) tick() {
+	select {
+	case s.ticks <- struct{}{}:
+	default:
+	}
+}
+
+// Cursor is the highest sequence the subscription has covered.
+func (s *Subscription) Cursor() int64 { return s.cursor }
+
+// Next returns the next batch of matching entries after the cursor (at
+// most max) and advances the cursor past them and past the non-matching
+// events it skipped. caughtUp is true when the cursor reached the hub's
+// present. It reads the ring when it covers the cursor, the log otherwise.
+func (s *Subscription) Next(ctx context.Context, max int) (batch []Entry, caughtUp bool, err error) {
+	if out, scanned, ok := s.hub.fromRing(s.cursor, s.filter, max); ok {
+		s.cursor = scanned
+		return out, scanned >= s.hub.Last(), nil
+	}
+	return s.fromLog(ctx, max)
+}
+
+// fromLog reads matching events after the cursor from the event log.
+func (s *Subscription) fromLog(ctx context.Context, max int) ([]Entry, bool, error) {
+	var evs []domain.Event
+	var last int64
+	err := s.hub.st.ReadTx(ctx, func(tx store.Reader) error {
+		var err error
+		if last, err = tx.LastSequence(ctx); err != nil {
+			return err
+		}
+		evs, err = tx.ListEvents(ctx, s.cursor, s.filter, max)
+		return err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	out := make([]Entry, 0, len(evs))
+	for _, e := range evs {
+		if !matches(e, s.filter) {
+			continue
+		}
+		out = append(out, Entry{Event: e, Payload: s.hub.opts.Encode(e)})
+	}
+	switch {
+	case len(evs) == max:
+		s.cursor = evs[len(evs)-1].Sequence
+	case last > s.cursor:
+		// Fewer than max: nothing else matches up to last.
+		s.cursor = last
+	}
+	return out, false, nil
+}
+
+// Wait blocks until there may be new events (woken is true), a periodic
+// checkpoint is due (woken false), or ctx or the hub ends (err set).
+func (s *Subscription) Wait(ctx context.Context) (woken bool, err error) {
+	select {
+	case <-s.wake:
+		return true, nil
+	case <-s.ticks:
+		return false, nil
+	case <-ctx.Done():
+		return false, ctx.Err()
+	case <-s.hub.done:
+		return false, errHubClosed
+	}
+}
+
+// errHubClosed ends subscriptions when the server shuts down.
+var errHubClosed = fmt.Errorf("%w: the server is shutting down", store.ErrClosed)
