@@ -10,8 +10,13 @@ type Notifier struct {
 	hub atomic.Pointer[Hub]
 }
 
-// Attach makes h receive the notifications.
-func (n *Notifier) Attach(h *Hub) { n.hub.Store(h) }
+// Attach makes h receive the notifications. It then wakes h once: a
+// commit between NewHub (which read the log's end) and Attach had its
+// notification dropped, and would otherwise wait for the next commit.
+func (n *Notifier) Attach(h *Hub) {
+	n.hub.Store(h)
+	h.Notify(0)
+}
 
 // Notify forwards a commit of events up to seq; it never blocks.
 func (n *Notifier) Notify(seq int64) {
