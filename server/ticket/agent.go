@@ -24,11 +24,15 @@ func (s *Service) ListQueue(ctx context.Context, q domain.Queue, page store.Page
 }
 
 // respond records support's first response at now: first_response_time
-// is set once, and the SLA is MET unless it was already breached.
+// is set once, and the SLA is MET when the response comes before the
+// deadline, BREACHED otherwise (whether or not a sweep has recorded the
+// breach yet: the deadline decides, not the sweep's timing).
 func respond(t *domain.Ticket, now time.Time) {
 	t.FirstResponseTime = now
-	if t.SLAState != domain.SLABreached {
+	if t.SLAState != domain.SLABreached && now.Before(t.ResponseDueTime) {
 		t.SLAState = domain.SLAMet
+	} else {
+		t.SLAState = domain.SLABreached
 	}
 }
 
