@@ -1,0 +1,124 @@
+// Package livetest runs a complete supportd in-process for the tests of
+// the client side (client/, cmd/supportctl): the real app.App on a SQLite
+// file behind a bufconn listener, seeded with the demo directory, and
+// restartable on the same database to test reconnection and resumption.
+//
+// It exists because server/internal/testserver cannot be imported from
+// outside server/. Only test files import it: it is not a dependency of
+// the client package.
+package livetest
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/test/bufconn"
+
+	"github.com/supportd/supportd/server/app"
+	"github.com/supportd/supportd/server/demo"
+	"github.com/supportd/supportd/server/directory"
+	"github.com/supportd/supportd/server/store/sqlite"
+	"github.com/supportd/supportd/server/watch"
+)
+
+// Now is the fixed clock of the server: a Monday, 10:00 UTC (business hours).
+var Now = time.Date(2026, time.March, 2, 10, 0, 0, 0, time.UTC)
+
+// Server is a running (or stopped) in-process supportd.
+type Server struct {
+	// DBPath is the SQLite file; it survives Stop.
+	DBPath string
+	// Keys are the demo keys (partner adatum, agent, admin).
+	Keys demo.Keys
+
+	t      testing.TB
+	mu     sync.Mutex
+	lis    *bufconn.Listener
+	app    *app.App
+	st     *sqlite.Store
+	served chan error
+}
+
+// Start runs a server seeded with the demo directory; t.Cleanup stops it.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	s := &Server{t: t, DBPath: filepath.Join(t.TempDir(), "supportd.db")}
+	s.Restart()
+	keys, err := demo.Seed(context.Background(), directory.New(s.st, func() time.Time { return Now }, nil))
+	if err != nil {
+		t.Fatalf("livetest: demo seed: %v", err)
+	}
+	s.Keys = keys
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// Restart starts the server again on the same database (a no-op when it
+// runs). Clients reconnect through Dialer.
+func (s *Server) Restart() {
+	s.t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.app != nil {
+		return
+	}
+	ctx := context.Background()
+	notifier := &watch.Notifier{}
+	st, err := sqlite.Open(ctx, s.DBPath, sqlite.Options{OnCommit: notifier.Notify})
+	if err != nil {
+		s.t.Fatalf("livetest: open store: %v", err)
+	}
+	logger := slog.New(slog.NewTextHandler(s.t.Output(), &slog.HandlerOptions{Level: slog.LevelError}))
+	a, err := app.New(ctx, app.Options{Store: st, Logger: logger, Now: func() time.Time { return Now }, Notifier: notifier, GracePeriod: time.Second})
+	if err != nil {
+		st.Close()
+		s.t.Fatalf("livetest: app.New: %v", err)
+	}
+	s.st, s.app = st, a
+	s.lis = bufconn.Listen(1 << 20)
+	s.served = make(chan error, 1)
+	go func(l net.Listener, served chan error) { served <- a.Serve(l) }(s.lis, s.served)
+}
+
+// Stop shuts the server down (open streams end with UNAVAILABLE or a
+// dropped connection) and closes the store; Restart brings it back.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.app == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s.app.Shutdown(ctx)
+	if err := <-s.served; err != nil && !errors.Is(err, grpc.ErrServerStopped) {
+		s.t.Errorf("livetest: serve: %v", err)
+	}
+	s.lis.Close()
+	if err := s.st.Close(); err != nil {
+		s.t.Errorf("livetest: close store: %v", err)
+	}
+	s.app, s.st, s.lis = nil, nil, nil
+}
+
+// ErrDown is the dial error while the server is stopped.
+var ErrDown = errors.New("livetest: server stopped")
+
+// Dial connects to the server as it runs now; it is the dialer to give
+// clients (client.WithContextDialer(s.Dial)).
+func (s *Server) Dial(ctx context.Context, _ string) (net.Conn, error) {
+	s.mu.Lock()
+	l := s.lis
+	s.mu.Unlock()
+	if l == nil {
+		return nil, ErrDown
+	}
+	return l.DialContext(ctx)
+}
