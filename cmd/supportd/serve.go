@@ -33,6 +33,7 @@ type serveFlags struct {
 	logLevel    string
 	logFormat   string
 	metricsAddr string
+	pprofAddr   string
 	grace       time.Duration
 }
 
@@ -55,6 +56,8 @@ func serveCommand() *cobra.Command {
 	fl.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
 	fl.StringVar(&f.metricsAddr, "metrics-listen", "127.0.0.1:9090", "address of /metrics and /healthz (empty: off)")
 	fl.DurationVar(&f.grace, "grace-period", 10*time.Second, "how long shutdown waits for in-flight calls")
+	fl.StringVar(&f.pprofAddr, "pprof-listen", "", "address of /debug/pprof/ for profiling (empty: off)")
+	_ = fl.MarkHidden("pprof-listen")
 	return cmd
 }
 
@@ -116,6 +119,13 @@ func serve(ctx context.Context, f serveFlags) error {
 			}
 		}()
 		defer metrics.Close()
+	}
+	if f.pprofAddr != "" {
+		stopPprof, err := servePprof(f.pprofAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stopPprof()
 	}
 	log.Info("supportd serving", "addr", lis.Addr().String(), "db", f.db, "metrics", f.metricsAddr)
 	served := make(chan error, 1)

@@ -1,0 +1,15 @@
+#!/bin/sh
+# Reproduces docs/benchmarks.md "Filing: GetTicket, CreateTicket, ListTickets":
+# a bare grpc-go server and supportd measured side by side in one run, 50
+# calls in flight, 2 s warm-up + 10 s per load, over loopback TCP. The
+# 1,000,000-ticket database of ListTickets is generated on the first run and
+# cached under $TMPDIR (or /tmp). Extra flags go to supportbench, e.g.
+#   bench/run.sh --pprof-dir /tmp/prof     # CPU profiles of supportd per load
+#   bench/run.sh --phases bare,get         # a subset
+set -eu
+cd "$(dirname "$0")/.."
+bin=$(mktemp -d)
+trap 'rm -rf "$bin"' EXIT
+go build -o "$bin/supportd" ./cmd/supportd
+go build -o "$bin/supportbench" ./cmd/supportbench
+"$bin/supportbench" --supportd "$bin/supportd" --concurrency 50 --warmup 2s --duration 10s --tickets 1000000 "$@"

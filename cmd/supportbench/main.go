@@ -1,0 +1,377 @@
+// Command supportbench measures supportd against a bare grpc-go server,
+// side by side in one run, over loopback TCP:
+//
+//	go run ./cmd/supportbench [--concurrency 50] [--duration 10s] [--warmup 2s] [--tickets 1000000]
+//
+// It starts (1) a bare grpc-go server with only the health service (this
+// program re-executed as `supportbench bare ADDR`) and measures health
+// Check; (2) supportd --demo on a fresh database and measures GetTicket of
+// an existing ticket and durable CreateTicket with unique request ids;
+// (3) supportd on a database of --tickets tickets (generated once through
+// the SQLite store and cached under os.TempDir()) and measures ListTickets
+// (first page of 50). It prints rates, p50/p99 latencies and the ratios to
+// the bare server. See bench/run.sh.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
+
+	supportv1 "github.com/supportd/supportd/gen/support/v1"
+)
+
+type options struct {
+	supportd    string
+	concurrency int
+	conns       int
+	warmup      time.Duration
+	duration    time.Duration
+	tickets     int
+	logLevel    string
+	logFormat   string
+	phases      string
+	pprofDir    string
+	keep        bool
+}
+
+func main() {
+	if len(os.Args) == 3 && os.Args[1] == "bare" {
+		if err := serveBare(os.Args[2]); err != nil {
+			fmt.Fprintln(os.Stderr, "supportbench bare:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	var o options
+	flag.StringVar(&o.supportd, "supportd", "", "supportd binary (default: go build ./cmd/supportd into the work directory)")
+	flag.IntVar(&o.concurrency, "concurrency", 50, "calls in flight")
+	flag.IntVar(&o.conns, "conns", 4, "client connections the calls are spread over")
+	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "warm-up before each measurement (not counted)")
+	flag.DurationVar(&o.duration, "duration", 10*time.Second, "measurement window of each load")
+	flag.IntVar(&o.tickets, "tickets", 1_000_000, "tickets in the ListTickets database")
+	flag.StringVar(&o.logLevel, "log-level", "info", "supportd --log-level")
+	flag.StringVar(&o.logFormat, "log-format", "json", "supportd --log-format (its log goes to a file in the work directory)")
+	flag.StringVar(&o.phases, "phases", "bare,get,create,list", "loads to run")
+	flag.StringVar(&o.pprofDir, "pprof-dir", "", "write a CPU profile of supportd for each load into this directory")
+	flag.BoolVar(&o.keep, "keep", false, "keep the work directory")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := bench(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "supportbench:", err)
+		os.Exit(1)
+	}
+}
+
+func has(phases, p string) bool {
+	for _, x := range strings.Split(phases, ",") {
+		if strings.TrimSpace(x) == p {
+			return true
+		}
+	}
+	return false
+}
+
+func cpuModel() string {
+	b, _ := os.ReadFile("/proc/cpuinfo")
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
+}
+
+func bench(ctx context.Context, o options) error {
+	work, err := os.MkdirTemp("", "supportbench-run-")
+	if err != nil {
+		return err
+	}
+	if o.keep {
+		fmt.Println("work directory:", work)
+	} else {
+		defer os.RemoveAll(work)
+	}
+	if o.pprofDir != "" {
+		if err := os.MkdirAll(o.pprofDir, 0o755); err != nil {
+			return err
+		}
+	}
+	if o.supportd == "" {
+		o.supportd = filepath.Join(work, "supportd")
+		if out, err := exec.Command("go", "build", "-o", o.supportd, "./cmd/supportd").CombinedOutput(); err != nil {
+			return fmt.Errorf("go build ./cmd/supportd: %v\n%s", err, out)
+		}
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("machine: %d CPUs (nproc), %s, %s %s/%s\n", runtime.NumCPU(), cpuModel(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Printf("load: %d calls in flight over %d connections, %v warm-up + %v measured per load, loopback TCP\n",
+		o.concurrency, o.conns, o.warmup, o.duration)
+	fmt.Printf("supportd: --log-level %s --log-format %s (log to a file), --metrics-listen off\n\n", o.logLevel, o.logFormat)
+
+	var results []result
+	report := func(r result) {
+		results = append(results, r)
+		fmt.Println(r)
+	}
+
+	if has(o.phases, "bare") {
+		addr, err := freeAddr()
+		if err != nil {
+			return err
+		}
+		srv, err := start(ctx, "bare", work, addr, self, "bare", addr)
+		if err != nil {
+			return err
+		}
+		conns, err := dialN(addr, o.conns)
+		if err != nil {
+			srv.stop()
+			return err
+		}
+		clients := make([]healthpb.HealthClient, len(conns))
+		for i, c := range conns {
+			clients[i] = healthpb.NewHealthClient(c)
+		}
+		var rr atomic.Uint64
+		report(run(ctx, "bare grpc-go health Check", o.concurrency, o.warmup, o.duration, func(ctx context.Context) error {
+			_, err := clients[rr.Add(1)%uint64(len(clients))].Check(ctx, &healthpb.HealthCheckRequest{})
+			return err
+		}))
+		closeAll(conns)
+		srv.stop()
+	}
+
+	if has(o.phases, "get") || has(o.phases, "create") {
+		srv, err := startSupportd(ctx, o, work, "supportd-fresh", filepath.Join(work, "fresh.db"), true)
+		if err != nil {
+			return err
+		}
+		key, err := srv.demoKey()
+		if err != nil {
+			srv.stop()
+			return err
+		}
+		conns, clients, err := supportClients(srv.addr, o.conns)
+		if err != nil {
+			srv.stop()
+			return err
+		}
+		auth := func(ctx context.Context) context.Context {
+			return metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+key)
+		}
+		bctx := auth(ctx)
+		var rr atomic.Uint64
+		client := func() supportv1.SupportServiceClient { return clients[rr.Add(1)%uint64(len(clients))] }
+		if has(o.phases, "get") {
+			resp, err := client().CreateTicket(bctx, filing(uuid.NewString()))
+			if err != nil {
+				srv.stop()
+				return fmt.Errorf("create the ticket to get: %w", err)
+			}
+			id := resp.GetTicket().GetId()
+			report(profiled(ctx, o, srv, "get", func() result {
+				return run(bctx, "supportd GetTicket", o.concurrency, o.warmup, o.duration, func(ctx context.Context) error {
+					_, err := client().GetTicket(ctx, &supportv1.GetTicketRequest{TicketId: id})
+					return err
+				})
+			}))
+		}
+		if has(o.phases, "create") {
+			report(profiled(ctx, o, srv, "create", func() result {
+				return run(bctx, "supportd CreateTicket", o.concurrency, o.warmup, o.duration, func(ctx context.Context) error {
+					_, err := client().CreateTicket(ctx, filing(uuid.NewString()))
+					return err
+				})
+			}))
+		}
+		closeAll(conns)
+		srv.stop()
+	}
+
+	if has(o.phases, "list") {
+		fmt.Printf("ListTickets database: %d tickets ... ", o.tickets)
+		db, key, took, cached, err := bigDB(ctx, o.tickets)
+		if err != nil {
+			return err
+		}
+		if cached {
+			fmt.Printf("cached at %s\n", db)
+		} else {
+			fmt.Printf("generated in %v at %s\n", took.Round(100*time.Millisecond), db)
+		}
+		srv, err := startSupportd(ctx, o, work, "supportd-big", db, false)
+		if err != nil {
+			return err
+		}
+		conns, clients, err := supportClients(srv.addr, o.conns)
+		if err != nil {
+			srv.stop()
+			return err
+		}
+		bctx := metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+key)
+		var rr atomic.Uint64
+		report(profiled(ctx, o, srv, "list", func() result {
+			return run(bctx, fmt.Sprintf("supportd ListTickets (%dk)", o.tickets/1000), o.concurrency, o.warmup, o.duration, func(ctx context.Context) error {
+				resp, err := clients[rr.Add(1)%uint64(len(clients))].ListTickets(ctx, &supportv1.ListTicketsRequest{PageSize: 50})
+				if err == nil && len(resp.GetTickets()) != min(50, o.tickets) {
+					err = fmt.Errorf("ListTickets returned %d tickets", len(resp.GetTickets()))
+				}
+				return err
+			})
+		}))
+		closeAll(conns)
+		srv.stop()
+	}
+
+	summarise(results)
+	return nil
+}
+
+// profiled runs measure, taking a CPU profile of srv during its
+// measurement window when --pprof-dir is set.
+func profiled(ctx context.Context, o options, srv *server, name string, measure func() result) result {
+	if o.pprofDir == "" || srv.pprof == "" {
+		return measure()
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		select {
+		case <-time.After(o.warmup):
+		case <-ctx.Done():
+			return
+		}
+		file := filepath.Join(o.pprofDir, name+".pprof")
+		if err := srv.profile(ctx, o.duration-time.Second, file); err != nil {
+			fmt.Fprintln(os.Stderr, "profile:", err)
+		}
+	}()
+	r := measure()
+	wg.Wait()
+	return r
+}
+
+func startSupportd(ctx context.Context, o options, work, name, db string, demo bool) (*server, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"serve", "--listen", addr, "--db", db, "--metrics-listen", "",
+		"--log-level", o.logLevel, "--log-format", o.logFormat}
+	if demo {
+		args = append(args, "--demo")
+	}
+	var pprofAddr string
+	if o.pprofDir != "" {
+		if pprofAddr, err = freeAddr(); err != nil {
+			return nil, err
+		}
+		args = append(args, "--pprof-listen", pprofAddr)
+	}
+	srv, err := start(ctx, name, work, addr, o.supportd, args...)
+	if err != nil {
+		return nil, err
+	}
+	srv.pprof = pprofAddr
+	return srv, nil
+}
+
+func dialN(addr string, n int) ([]*grpc.ClientConn, error) {
+	var conns []*grpc.ClientConn
+	for range max(1, n) {
+		c, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			closeAll(conns)
+			return nil, err
+		}
+		c.Connect()
+		conns = append(conns, c)
+	}
+	return conns, nil
+}
+
+func supportClients(addr string, n int) ([]*grpc.ClientConn, []supportv1.SupportServiceClient, error) {
+	conns, err := dialN(addr, n)
+	if err != nil {
+		return nil, nil, err
+	}
+	clients := make([]supportv1.SupportServiceClient, len(conns))
+	for i, c := range conns {
+		clients[i] = supportv1.NewSupportServiceClient(c)
+	}
+	return conns, clients, nil
+}
+
+func closeAll(conns []*grpc.ClientConn) {
+	for _, c := range conns {
+		c.Close()
+	}
+}
+
+// filing is a valid CreateTicket request of the demo partner.
+func filing(requestID string) *supportv1.CreateTicketRequest {
+	return &supportv1.CreateTicketRequest{
+		RequestId: requestID, CustomerId: "litware", Service: supportv1.Service_SERVICE_AZURE,
+		SupportTopicId: "azure-vm-connectivity", Severity: supportv1.Severity_SEVERITY_B, Language: "en-US",
+		Title: "VM unreachable", Description: "RDP to the production VMs times out since 10:00; the NSG rules did not change.",
+		Contact: &supportv1.Contact{Name: "Ann Smith", Email: "ann@adatum.example"},
+	}
+}
+
+// summarise prints the ratios to the bare server and the targets.
+func summarise(results []result) {
+	byName := map[string]result{}
+	var bare *result
+	for i, r := range results {
+		byName[strings.Fields(r.Name)[1]] = r
+		if strings.HasPrefix(r.Name, "bare") {
+			bare = &results[i]
+		}
+	}
+	fmt.Println()
+	check := func(ok bool) string {
+		if ok {
+			return "met"
+		}
+		return "MISSED"
+	}
+	if bare != nil && bare.Calls > 0 {
+		if r, ok := byName["GetTicket"]; ok {
+			ratio := r.Rate() / bare.Rate()
+			fmt.Printf("GetTicket/bare    = %5.1f %%  (target >= 70 %%: %s)\n", 100*ratio, check(ratio >= 0.70))
+		}
+		if r, ok := byName["CreateTicket"]; ok {
+			ratio := r.Rate() / bare.Rate()
+			fmt.Printf("CreateTicket/bare = %5.1f %%  (target >= 50 %%: %s)\n", 100*ratio, check(ratio >= 0.50))
+		}
+	}
+	if r, ok := byName["ListTickets"]; ok {
+		fmt.Printf("ListTickets p99   = %.2f ms (target < 10 ms: %s)\n", ms(r.P99), check(r.P99 < 10*time.Millisecond))
+	}
+	for _, r := range results {
+		if r.Errors > 0 {
+			fmt.Printf("WARNING: %s had %d errors\n", r.Name, r.Errors)
+		}
+	}
+}
