@@ -145,11 +145,15 @@ func parseQueueCursor(c string) (prio int, due int64, id string, err error) {
 	return prio, due, parts[2], nil
 }
 
+// dueTicketsQuery lists due tickets through the partial index tickets_due
+// (its plan is checked by TestDueTicketsQueryPlan).
+const dueTicketsQuery = `SELECT data FROM tickets WHERE next_escalation IS NOT NULL AND next_escalation <= ?
+		ORDER BY next_escalation, id LIMIT ?`
+
 // ListDueTickets implements store.Reader through the partial index on
 // next_escalation.
 func (v *txView) ListDueTickets(_ context.Context, now time.Time, limit int) ([]domain.Ticket, error) {
-	return v.queryTickets(`SELECT data FROM tickets WHERE next_escalation IS NOT NULL AND next_escalation <= ?
-		ORDER BY next_escalation, id LIMIT ?`, now.UnixNano(), limitOr(limit, 1000))
+	return v.queryTickets(dueTicketsQuery, now.UnixNano(), limitOr(limit, 1000))
 }
 
 func (v *txView) queryTickets(query string, args ...any) ([]domain.Ticket, error) {
