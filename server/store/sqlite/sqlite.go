@@ -87,13 +87,16 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 
 // dsn builds the mattn/go-sqlite3 connection string: WAL, foreign keys,
 // full fsync on commit (a returned commit survives a crash), a busy
-// timeout, and BEGIN IMMEDIATE for the writer.
+// timeout, a prepared statement cache, and BEGIN IMMEDIATE for the writer.
 func dsn(path string, readOnly bool) string {
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
 	q.Set("_foreign_keys", "1")
 	q.Set("_synchronous", "FULL")
 	q.Set("_busy_timeout", "10000")
+	// Keep each connection's prepared statements: the store issues the
+	// same few dozen statements over and over.
+	q.Set("_stmt_cache_size", "64")
 	if readOnly {
 		q.Set("_query_only", "1")
 		q.Set("_txlock", "deferred")
