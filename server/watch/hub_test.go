@@ -552,6 +552,10 @@ func TestCloseEndsWait(t *testing.T) {
 	if _, err := s.Wait(context.Background()); !errors.Is(err, store.ErrClosed) {
 		t.Fatalf("Wait on a closed hub: %v", err)
 	}
+	// Next fails too: a stream catching up ends instead of sending on.
+	if _, _, err := s.Next(context.Background(), 10); !errors.Is(err, store.ErrClosed) {
+		t.Fatalf("Next on a closed hub: %v", err)
+	}
 	select {
 	case <-h.Done():
 	default:

@@ -73,7 +73,14 @@ func (s *Subscription) Cursor() int64 { return s.cursor }
 // most max) and advances the cursor past them and past the non-matching
 // events it skipped. caughtUp is true when the cursor reached the hub's
 // present. It reads the ring when it covers the cursor, the log otherwise.
+// Once the hub is closing it fails, so that a stream still catching up
+// ends at shutdown instead of first sending its whole backlog.
 func (s *Subscription) Next(ctx context.Context, max int) (batch []Entry, caughtUp bool, err error) {
+	select {
+	case <-s.hub.done:
+		return nil, false, errHubClosed
+	default:
+	}
 	if out, scanned, ok := s.hub.fromRing(s.cursor, s.filter, max); ok {
 		s.cursor = scanned
 		return out, scanned >= s.hub.Last(), nil
