@@ -1,0 +1,395 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/supportd/supportd/client"
+	supportv1 "github.com/supportd/supportd/gen/support/v1"
+)
+
+func (a *app) json() bool { return a.output == "json" }
+
+// group is a command that only holds subcommands: alone it prints its
+// help; with an unknown subcommand it is a usage error.
+func group(use, short string) *cobra.Command {
+	return &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())
+			}
+			return cmd.Help()
+		},
+	}
+}
+
+func (a *app) topicsCommand() *cobra.Command {
+	cmd := group("topics", "Support topics")
+	var service string
+	list := &cobra.Command{
+		Use:   "list --service SERVICE",
+		Short: "List the support topics of a service, featured first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			svc, err := parseService(service)
+			if err != nil {
+				return err
+			}
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			topics, err := c.ListSupportTopics(cmd.Context(), svc)
+			if err != nil {
+				return failed(err)
+			}
+			if a.json() {
+				return printJSON(a.stdout, &supportv1.ListSupportTopicsResponse{Topics: topics})
+			}
+			return printTopics(a.stdout, topics)
+		},
+	}
+	list.Flags().StringVar(&service, "service", "", "service: azure, office-365, dynamics-crm-online, enterprise-mobility-suite")
+	list.MarkFlagRequired("service")
+	cmd.AddCommand(list)
+	return cmd
+}
+
+// filingFlags are the flags shared by entitlement check and tickets create.
+type filingFlags struct {
+	customer, service, topic, severity, language, proofKind, proofRef string
+}
+
+func (f *filingFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.customer, "customer", "", "customer id (your own tenant for own-subscription tickets)")
+	fl.StringVar(&f.service, "service", "", "service: azure, office-365, ...")
+	fl.StringVar(&f.topic, "topic", "", "support topic id (see topics list)")
+	fl.StringVar(&f.severity, "severity", "", "severity: A, B or C")
+	fl.StringVar(&f.language, "language", "en-US", "BCP 47 language tag")
+	fl.StringVar(&f.proofKind, "proof-kind", "", "entitlement proof kind: mpn, premier, azure-support-plan")
+	fl.StringVar(&f.proofRef, "proof-ref", "", "entitlement proof reference (contract reference)")
+	for _, n := range []string{"customer", "service", "topic", "severity"} {
+		cmd.MarkFlagRequired(n)
+	}
+}
+
+func (f *filingFlags) parse() (supportv1.Service, supportv1.Severity, *supportv1.EntitlementProof, error) {
+	svc, err := parseService(f.service)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	sev, err := parseSeverity("--severity", f.severity)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	var proof *supportv1.EntitlementProof
+	if f.proofKind != "" || f.proofRef != "" {
+		if f.proofKind == "" || f.proofRef == "" {
+			return 0, 0, nil, errors.New("--proof-kind and --proof-ref go together")
+		}
+		kind, err := parseProofKind(f.proofKind)
+		if err != nil {
+			return 0, 0, nil, err
+		}
+		proof = &supportv1.EntitlementProof{Kind: kind, Reference: f.proofRef}
+	}
+	return svc, sev, proof, nil
+}
+
+func (a *app) entitlementCommand() *cobra.Command {
+	cmd := group("entitlement", "Entitlement checks")
+	var f filingFlags
+	var submit string
+	check := &cobra.Command{
+		Use:   "check --customer ID --service SERVICE --topic TOPIC --severity A|B|C [--language TAG] [--proof-kind KIND --proof-ref REF] [--submit-time RFC3339]",
+		Short: "Preview whether a ticket would be accepted, under which plan, fee, queue and deadline",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			svc, sev, proof, err := f.parse()
+			if err != nil {
+				return err
+			}
+			req := &supportv1.CheckEntitlementRequest{CustomerId: f.customer, Service: svc, SupportTopicId: f.topic,
+				Severity: sev, Language: f.language, EntitlementProof: proof}
+			if submit != "" {
+				t, err := time.Parse(time.RFC3339, submit)
+				if err != nil {
+					return fmt.Errorf("--submit-time: %v", err)
+				}
+				req.SubmitTime = timestamppb.New(t)
+			}
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			resp, err := c.CheckEntitlement(cmd.Context(), req)
+			if err != nil {
+				return failed(err)
+			}
+			if a.json() {
+				return printJSON(a.stdout, resp)
+			}
+			return printEntitlement(a.stdout, resp)
+		},
+	}
+	f.register(check)
+	check.Flags().StringVar(&submit, "submit-time", "", "hypothetical submission time, RFC 3339 (default now)")
+	cmd.AddCommand(check)
+	return cmd
+}
+
+func (a *app) printTicket(t *supportv1.Ticket) error {
+	if a.json() {
+		return printJSON(a.stdout, t)
+	}
+	return printTicket(a.stdout, t)
+}
+
+// ticketAction is a command taking a ticket id (and maybe more) that
+// prints the ticket it gets back.
+func (a *app) ticketAction(use, short string, args cobra.PositionalArgs, do func(ctx context.Context, c *client.Client, args []string) (*supportv1.Ticket, error)) *cobra.Command {
+	return &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  args,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			t, err := do(cmd.Context(), c, args)
+			if err != nil {
+				var usage *usageError
+				if errors.As(err, &usage) {
+					return err
+				}
+				return failed(err)
+			}
+			return a.printTicket(t)
+		},
+	}
+}
+
+type usageError struct{ error }
+
+func (a *app) ticketsCommand() *cobra.Command {
+	cmd := group("tickets", "File, list, follow and update tickets")
+	var etag string
+	withEtag := func(c *cobra.Command) *cobra.Command {
+		c.Flags().StringVar(&etag, "etag", "", "fail with ABORTED unless the ticket's etag is still this one")
+		return c
+	}
+	upd := func() []client.UpdateOption {
+		if etag == "" {
+			return nil
+		}
+		return []client.UpdateOption{client.IfMatch(etag)}
+	}
+
+	get := a.ticketAction("get ID", "Show a ticket", cobra.ExactArgs(1), func(ctx context.Context, c *client.Client, args []string) (*supportv1.Ticket, error) {
+		return c.GetTicket(ctx, args[0])
+	})
+	note := withEtag(a.ticketAction("note ID TEXT", "Add a note to a ticket", cobra.ExactArgs(2), func(ctx context.Context, c *client.Client, args []string) (*supportv1.Ticket, error) {
+		return c.AddTicketNote(ctx, args[0], args[1], upd()...)
+	}))
+	var sevReason string
+	severity := withEtag(a.ticketAction("severity ID A|B|C --reason TEXT", "Change a ticket's severity", cobra.ExactArgs(2), func(ctx context.Context, c *client.Client, args []string) (*supportv1.Ticket, error) {
+		sev, err := parseSeverity("severity", args[1])
+		if err != nil {
+			return nil, &usageError{err}
+		}
+		return c.ChangeTicketSeverity(ctx, args[0], sev, sevReason, upd()...)
+	}))
+	severity.Flags().StringVar(&sevReason, "reason", "", "why the business impact changed (required)")
+	severity.MarkFlagRequired("reason")
+	var escReason, justification string
+	escalate := withEtag(a.ticketAction("escalate ID --reason REASON --justification TEXT", "Escalate a ticket", cobra.ExactArgs(1), func(ctx context.Context, c *client.Client, args []string) (*supportv1.Ticket, error) {
+		r, err := parseEscalationReason(escReason)
+		if err != nil {
+			return nil, &usageError{err}
+		}
+		return c.EscalateTicket(ctx, args[0], r, justification, upd()...)
+	}))
+	escalate.Flags().StringVar(&escReason, "reason", "", "business-impact, resolution-time or technical-expertise (required)")
+	escalate.Flags().StringVar(&justification, "justification", "", "why (required)")
+	escalate.MarkFlagRequired("reason")
+	escalate.MarkFlagRequired("justification")
+	closeCmd := withEtag(a.ticketAction("close ID", "Close a ticket", cobra.ExactArgs(1), func(ctx context.Context, c *client.Client, args []string) (*supportv1.Ticket, error) {
+		return c.CloseTicket(ctx, args[0], upd()...)
+	}))
+	reopen := withEtag(a.ticketAction("reopen ID", "Reopen a resolved ticket", cobra.ExactArgs(1), func(ctx context.Context, c *client.Client, args []string) (*supportv1.Ticket, error) {
+		return c.ReopenTicket(ctx, args[0], upd()...)
+	}))
+
+	cmd.AddCommand(a.createCommand(), a.listCommand(), get, note, severity, escalate, closeCmd, reopen, a.watchCommand())
+	return cmd
+}
+
+func (a *app) createCommand() *cobra.Command {
+	var f filingFlags
+	var title, description, name, email, phone, method, requestID string
+	cmd := &cobra.Command{
+		Use:   "create --customer ID --service SERVICE --topic TOPIC --severity A|B|C --title TEXT --description TEXT --contact-name NAME --contact-email EMAIL",
+		Short: "File a ticket (idempotent: one request id per invocation, reused by the retries)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			svc, sev, proof, err := f.parse()
+			if err != nil {
+				return err
+			}
+			var cm supportv1.ContactMethod
+			if method != "" {
+				if cm, err = parseContactMethod(method); err != nil {
+					return err
+				}
+			}
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			t, err := c.CreateTicket(cmd.Context(), &supportv1.CreateTicketRequest{
+				RequestId: requestID, CustomerId: f.customer, Service: svc, SupportTopicId: f.topic, Severity: sev,
+				Title: title, Description: description, Language: f.language,
+				Contact:                &supportv1.Contact{Name: name, Email: email, Phone: phone},
+				PreferredContactMethod: cm, EntitlementProof: proof,
+			})
+			if err != nil {
+				return failed(err)
+			}
+			return a.printTicket(t)
+		},
+	}
+	f.register(cmd)
+	fl := cmd.Flags()
+	fl.StringVar(&title, "title", "", "short summary (1-200 characters)")
+	fl.StringVar(&description, "description", "", "full description")
+	fl.StringVar(&name, "contact-name", "", "your contact's name")
+	fl.StringVar(&email, "contact-email", "", "your contact's e-mail (a verified domain of yours)")
+	fl.StringVar(&phone, "contact-phone", "", "your contact's phone (for reference)")
+	fl.StringVar(&method, "contact-method", "email", "preferred contact method")
+	fl.StringVar(&requestID, "request-id", "", "idempotency key (default: a new UUID); reuse it to retry a create safely")
+	return cmd
+}
+
+func (a *app) listCommand() *cobra.Command {
+	var customer, service, status, pageToken string
+	var all bool
+	var pageSize int32
+	cmd := &cobra.Command{
+		Use:   "list [--customer ID] [--service SERVICE] [--status STATUS] [--all]",
+		Short: "List tickets, newest first (one page, or every page with --all)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			req := &supportv1.ListTicketsRequest{CustomerId: customer, PageSize: pageSize, PageToken: pageToken}
+			var err error
+			if service != "" {
+				if req.Service, err = parseService(service); err != nil {
+					return err
+				}
+			}
+			if status != "" {
+				if req.Status, err = parseStatus(status); err != nil {
+					return err
+				}
+			}
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			resp := &supportv1.ListTicketsResponse{}
+			if all {
+				for t, err := range c.AllTickets(cmd.Context(), req) {
+					if err != nil {
+						return failed(err)
+					}
+					resp.Tickets = append(resp.Tickets, t)
+				}
+			} else if resp, err = c.ListTickets(cmd.Context(), req); err != nil {
+				return failed(err)
+			}
+			if a.json() {
+				return printJSON(a.stdout, resp)
+			}
+			if err := printTickets(a.stdout, resp.GetTickets()); err != nil {
+				return err
+			}
+			if resp.GetNextPageToken() != "" {
+				fmt.Fprintf(a.stderr, "more: --page-token %s (or --all)\n", resp.GetNextPageToken())
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&customer, "customer", "", "only this customer's tickets")
+	fl.StringVar(&service, "service", "", "only tickets about this service")
+	fl.StringVar(&status, "status", "", "only tickets in this status: new, in-progress, waiting-on-partner, resolved, closed")
+	fl.BoolVar(&all, "all", false, "follow every page")
+	fl.Int32Var(&pageSize, "page-size", 0, "tickets per page (server default 50)")
+	fl.StringVar(&pageToken, "page-token", "", "continue from a previous page")
+	return cmd
+}
+
+func (a *app) watchCommand() *cobra.Command {
+	var from, customer string
+	cmd := &cobra.Command{
+		Use:   "watch [ID] [--from TOKEN] [--customer ID]",
+		Short: "Follow a ticket (history first) or all your tickets live; resumes by itself after a dropped connection",
+		Long: `Follow one ticket (its whole history first, then live) or, without an
+ID, every ticket of yours (or of --customer) from now on. Each event is
+printed as it arrives (-o json: one JSON object per line). The watch survives
+dropped connections and server restarts: it reconnects with backoff and
+resumes exactly after the last event, so nothing is missed or repeated.
+On interruption the resume token is printed on standard error: pass it to
+--from to continue later.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 && customer != "" {
+				return errors.New("--customer filters the watch of all tickets: not with a ticket ID")
+			}
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			opts := []client.WatchOption{client.OnReconnect(func(attempt int, delay time.Duration, err error) {
+				fmt.Fprintf(a.stderr, "supportctl: watch interrupted (%v); reconnecting in %v (attempt %d)\n", err, delay.Round(time.Millisecond), attempt)
+			})}
+			var w *client.Watch
+			if len(args) == 1 {
+				w = c.WatchTicket(ctx, args[0], from, opts...)
+			} else {
+				w = c.WatchTickets(ctx, customer, from, opts...)
+			}
+			if !a.json() {
+				fmt.Fprintf(a.stdout, "%-20s  %-8s  %-20s  %-18s  %-16s  %-20s  %s\n", "TIME", "SEQ", "TICKET", "EVENT", "STATUS", "ACTOR", "DETAIL")
+			}
+			for ev, err := range w.Events() {
+				if err != nil {
+					if ctx.Err() != nil {
+						break
+					}
+					return failed(err)
+				}
+				if err := printEvent(a.stdout, a.json(), ev); err != nil {
+					return err
+				}
+			}
+			if tok := w.ResumeToken(); tok != "" {
+				fmt.Fprintf(a.stderr, "resume with: --from %s\n", tok)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&from, "from", "", "resume token: continue exactly after it")
+	cmd.Flags().StringVar(&customer, "customer", "", "without ID: only this customer's tickets")
+	return cmd
+}

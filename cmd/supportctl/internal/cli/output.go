@@ -1,0 +1,148 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	supportv1 "github.com/supportd/supportd/gen/support/v1"
+)
+
+var (
+	jsonIndented = protojson.MarshalOptions{Multiline: true, Indent: "  ", UseProtoNames: true}
+	jsonLine     = protojson.MarshalOptions{UseProtoNames: true}
+)
+
+// printJSON prints m as indented protojson.
+func printJSON(w io.Writer, m proto.Message) error {
+	b, err := jsonIndented.Marshal(m)
+	if err != nil {
+		return failed(err)
+	}
+	_, err = fmt.Fprintf(w, "%s\n", b)
+	return err
+}
+
+func table(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 4, 2, ' ', 0) }
+
+func ts(t *timestamppb.Timestamp) string {
+	if t == nil {
+		return "-"
+	}
+	return t.AsTime().UTC().Format(time.RFC3339)
+}
+
+func dur(d *durationpb.Duration) string {
+	if d == nil {
+		return "-"
+	}
+	return d.AsDuration().String()
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// oneLine flattens whitespace so a value stays on its table row.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func printTopics(w io.Writer, topics []*supportv1.SupportTopic) error {
+	tw := table(w)
+	fmt.Fprintln(tw, "ID\tNAME\tCATEGORY\tFEATURED")
+	for _, t := range topics {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.GetId(), t.GetName(), enumName(t.GetCategory()), yesNo(t.GetFeatured()))
+	}
+	return tw.Flush()
+}
+
+func printEntitlement(w io.Writer, r *supportv1.CheckEntitlementResponse) error {
+	tw := table(w)
+	fmt.Fprintf(tw, "ENTITLED\t%s\n", yesNo(r.GetEntitled()))
+	for _, v := range r.GetViolations() {
+		fmt.Fprintf(tw, "VIOLATION\t%s: %s\n", v.GetReason(), oneLine(v.GetMessage()))
+	}
+	fmt.Fprintf(tw, "SUPPORT PLAN\t%s\n", enumName(r.GetSupportPlan()))
+	fmt.Fprintf(tw, "FEE\t%s\n", enumName(r.GetFee()))
+	fmt.Fprintf(tw, "CATEGORY\t%s\n", enumName(r.GetCategory()))
+	fmt.Fprintf(tw, "QUEUE\t%s\n", enumName(r.GetQueue()))
+	fmt.Fprintf(tw, "PRIORITY\t%s\n", yesNo(r.GetPriority()))
+	fmt.Fprintf(tw, "RESPONSE TARGET\t%s\n", dur(r.GetResponseTarget()))
+	fmt.Fprintf(tw, "BUSINESS HOURS\t%s\n", yesNo(r.GetBusinessHours()))
+	fmt.Fprintf(tw, "RESPONSE DUE\t%s\n", ts(r.GetResponseDueTime()))
+	return tw.Flush()
+}
+
+func printTicket(w io.Writer, t *supportv1.Ticket) error {
+	tw := table(w)
+	row := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, v) }
+	row("ID", t.GetId())
+	row("TITLE", oneLine(t.GetTitle()))
+	row("CUSTOMER", t.GetCustomerId())
+	row("SERVICE", enumName(t.GetService()))
+	row("TOPIC", t.GetSupportTopicId())
+	row("CATEGORY", enumName(t.GetCategory()))
+	row("SEVERITY", enumName(t.GetSeverity()))
+	row("STATUS", enumName(t.GetStatus()))
+	row("LANGUAGE", t.GetLanguage())
+	row("CONTACT", fmt.Sprintf("%s <%s>", t.GetContact().GetName(), t.GetContact().GetEmail()))
+	row("SUPPORT PLAN", enumName(t.GetSupportPlan()))
+	row("FEE", enumName(t.GetFee()))
+	row("QUEUE", enumName(t.GetQueue()))
+	row("PRIORITY", yesNo(t.GetPriority()))
+	row("ESCALATION LEVEL", fmt.Sprint(t.GetEscalationLevel()))
+	row("SLA", enumName(t.GetSlaState()))
+	row("RESPONSE DUE", ts(t.GetResponseDueTime()))
+	row("FIRST RESPONSE", ts(t.GetFirstResponseTime()))
+	row("CREATED", ts(t.GetCreateTime()))
+	row("UPDATED", ts(t.GetUpdateTime()))
+	row("ETAG", t.GetEtag())
+	row("DESCRIPTION", oneLine(t.GetDescription()))
+	for _, n := range t.GetNotes() {
+		row("NOTE", fmt.Sprintf("%s %s: %s", ts(n.GetCreateTime()), n.GetAuthor(), oneLine(n.GetText())))
+	}
+	return tw.Flush()
+}
+
+func printTickets(w io.Writer, tickets []*supportv1.Ticket) error {
+	tw := table(w)
+	fmt.Fprintln(tw, "ID\tCUSTOMER\tSERVICE\tSEV\tSTATUS\tSLA\tQUEUE\tCREATED\tTITLE")
+	for _, t := range tickets {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.GetId(), t.GetCustomerId(), enumName(t.GetService()),
+			enumName(t.GetSeverity()), enumName(t.GetStatus()), enumName(t.GetSlaState()), enumName(t.GetQueue()),
+			ts(t.GetCreateTime()), oneLine(t.GetTitle()))
+	}
+	return tw.Flush()
+}
+
+// printEvent prints one watch event on one line, as it arrives.
+func printEvent(w io.Writer, json bool, ev *supportv1.TicketEvent) error {
+	if json {
+		b, err := jsonLine.Marshal(ev)
+		if err != nil {
+			return failed(err)
+		}
+		_, err = fmt.Fprintf(w, "%s\n", b)
+		return err
+	}
+	detail := ev.GetMessage()
+	_, err := fmt.Fprintf(w, "%s  %-8d  %-20s  %-18s  %-16s  %-20s  %s\n", ts(ev.GetEventTime()), ev.GetSequence(), ev.GetTicketId(),
+		enumName(ev.GetType()), enumName(ev.GetTicket().GetStatus()), ev.GetActor(), oneLine(detail))
+	return err
+}

@@ -1,0 +1,23 @@
+// Command supportctl is the partner command line client of supportd.
+//
+//	supportctl [--addr HOST:PORT] [--key KEY] [-o table|json] COMMAND
+//
+// See `supportctl --help` and the README's "Partner quick start with
+// supportctl".
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/supportd/supportd/cmd/supportctl/internal/cli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.RunContext(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
