@@ -275,7 +275,9 @@ func TestWatchFollowsAcrossRestart(t *testing.T) {
 	defer cancel2()
 	var out2, errs2 syncBuffer
 	done2 := make(chan int, 1)
-	go func() { done2 <- c.runContext(ctx2, &out2, &errs2, "-o", "json", "tickets", "watch", id, "--from", token) }()
+	go func() {
+		done2 <- c.runContext(ctx2, &out2, &errs2, "-o", "json", "tickets", "watch", id, "--from", token)
+	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(out2.String(), "\n") && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
