@@ -1,0 +1,6 @@
+// Package interop holds cross-language checks of the supportd API. Its
+// test builds supportd, runs it with --demo on a free loopback port and
+// drives it from the Node.js client in node/ (grpc-js and proto-loader
+// loading the repository's .proto files). The test is skipped under
+// -short and when node or npm is missing.
+package interop
