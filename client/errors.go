@@ -59,11 +59,18 @@ func (e *Error) Error() string {
 	if e.Reason != "" {
 		fmt.Fprintf(&b, " [reason %s]", e.Reason)
 	}
+	// Violations the message does not already spell out.
 	for _, v := range e.FieldViolations {
-		fmt.Fprintf(&b, "; %s: %s", v.Field, v.Description)
+		if !strings.Contains(e.Message, v.Field) || !strings.Contains(e.Message, v.Description) {
+			fmt.Fprintf(&b, "; %s: %s", v.Field, v.Description)
+		}
 	}
 	for _, v := range e.PreconditionViolations {
-		if v.Type == e.Reason && len(e.PreconditionViolations) == 1 {
+		if v.Type == e.Reason && (v.Description == "" || strings.Contains(e.Message, v.Description)) {
+			continue
+		}
+		if v.Description != "" && strings.Contains(e.Message, v.Description) {
+			fmt.Fprintf(&b, "; %s", v.Type)
 			continue
 		}
 		fmt.Fprintf(&b, "; %s", v.Type)

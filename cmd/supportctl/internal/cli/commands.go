@@ -370,7 +370,7 @@ On interruption the resume token is printed on standard error: pass it to
 				w = c.WatchTickets(ctx, customer, from, opts...)
 			}
 			if !a.json() {
-				fmt.Fprintf(a.stdout, "%-20s  %-8s  %-20s  %-18s  %-16s  %-20s  %s\n", "TIME", "SEQ", "TICKET", "EVENT", "STATUS", "ACTOR", "DETAIL")
+				fmt.Fprintf(a.stdout, "%-20s  %-8s  %-36s  %-18s  %-16s  %-20s  %s\n", "TIME", "SEQ", "TICKET", "EVENT", "STATUS", "ACTOR", "DETAIL")
 			}
 			for ev, err := range w.Events() {
 				if err != nil {

@@ -46,6 +46,9 @@ func dur(d *durationpb.Duration) string {
 	return d.AsDuration().String()
 }
 
+// sev prints a severity as the letter (A, B, C).
+func sev(s supportv1.Severity) string { return strings.ToUpper(enumName(s)) }
+
 func yesNo(b bool) string {
 	if b {
 		return "yes"
@@ -98,7 +101,7 @@ func printTicket(w io.Writer, t *supportv1.Ticket) error {
 	row("SERVICE", enumName(t.GetService()))
 	row("TOPIC", t.GetSupportTopicId())
 	row("CATEGORY", enumName(t.GetCategory()))
-	row("SEVERITY", enumName(t.GetSeverity()))
+	row("SEVERITY", sev(t.GetSeverity()))
 	row("STATUS", enumName(t.GetStatus()))
 	row("LANGUAGE", t.GetLanguage())
 	row("CONTACT", fmt.Sprintf("%s <%s>", t.GetContact().GetName(), t.GetContact().GetEmail()))
@@ -125,7 +128,7 @@ func printTickets(w io.Writer, tickets []*supportv1.Ticket) error {
 	fmt.Fprintln(tw, "ID\tCUSTOMER\tSERVICE\tSEV\tSTATUS\tSLA\tQUEUE\tCREATED\tTITLE")
 	for _, t := range tickets {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.GetId(), t.GetCustomerId(), enumName(t.GetService()),
-			enumName(t.GetSeverity()), enumName(t.GetStatus()), enumName(t.GetSlaState()), enumName(t.GetQueue()),
+			sev(t.GetSeverity()), enumName(t.GetStatus()), enumName(t.GetSlaState()), enumName(t.GetQueue()),
 			ts(t.GetCreateTime()), oneLine(t.GetTitle()))
 	}
 	return tw.Flush()
@@ -142,7 +145,7 @@ func printEvent(w io.Writer, json bool, ev *supportv1.TicketEvent) error {
 		return err
 	}
 	detail := ev.GetMessage()
-	_, err := fmt.Fprintf(w, "%s  %-8d  %-20s  %-18s  %-16s  %-20s  %s\n", ts(ev.GetEventTime()), ev.GetSequence(), ev.GetTicketId(),
+	_, err := fmt.Fprintf(w, "%s  %-8d  %-36s  %-18s  %-16s  %-20s  %s\n", ts(ev.GetEventTime()), ev.GetSequence(), ev.GetTicketId(),
 		enumName(ev.GetType()), enumName(ev.GetTicket().GetStatus()), ev.GetActor(), oneLine(detail))
 	return err
 }
