@@ -94,7 +94,7 @@ func TestTopicsAndEntitlement(t *testing.T) {
 	if err := protojson.Unmarshal([]byte(out), &topics); err != nil || len(topics.GetTopics()) == 0 {
 		t.Fatalf("topics json %q: %v", out, err)
 	}
-	if !strings.Contains(out, `"TOPIC_CATEGORY_TECHNICAL"`) {
+	if !strings.Contains(out, `"TOPIC_CATEGORY_TECHNICAL"`) || !strings.Contains(out, `"topics"`) {
 		t.Errorf("json lacks enum names:\n%s", out)
 	}
 
@@ -149,8 +149,9 @@ func TestTickets(t *testing.T) {
 		t.Errorf("note:\n%s", out)
 	}
 	out = c.ok("tickets", "severity", id, "a", "--reason", "production down", "-o", "json")
-	if !strings.Contains(out, `"severity": "SEVERITY_A"`) {
-		t.Errorf("severity json:\n%s", out)
+	var changed supportv1.Ticket
+	if err := protojson.Unmarshal([]byte(out), &changed); err != nil || changed.GetSeverity() != supportv1.Severity_SEVERITY_A {
+		t.Errorf("severity json: %v\n%s", err, out)
 	}
 	out = c.ok("tickets", "escalate", id, "--reason", "business-impact", "--justification", "all users blocked")
 	if !strings.Contains(out, "ESCALATION LEVEL  1") {
