@@ -55,6 +55,7 @@ func bigDB(ctx context.Context, n int) (path, key string, took time.Duration, ca
 	}
 	return db, key, took, cached, nil
 }
+
 // generate writes the demo directory and n closed tickets straight
 // through the SQLite store in large transactions. The first ticket is
 // filed through the ticket service so that every generated ticket has a
@@ -112,4 +113,3 @@ func generate(ctx context.Context, path string, n int) (string, error) {
 	}
 	return keys.Partner, nil
 }
-

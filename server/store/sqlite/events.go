@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -62,10 +61,11 @@ func (v *txView) ListEvents(_ context.Context, after int64, f store.EventFilter,
 		}
 		e.Time = fromNanos(at)
 		if ticket != nil {
-			e.Ticket = new(domain.Ticket)
-			if err := json.Unmarshal(ticket, e.Ticket); err != nil {
+			t, err := decodeTicket(ticket)
+			if err != nil {
 				return nil, fmt.Errorf("decode event %d: %w", e.Sequence, err)
 			}
+			e.Ticket = &t
 		}
 		out = append(out, e)
 	}

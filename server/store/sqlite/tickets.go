@@ -53,6 +53,9 @@ func (v *txView) UpsertTopic(_ context.Context, t domain.Topic) error {
 }
 
 func decodeTicket(data []byte) (domain.Ticket, error) {
+	if t, err := fastDecodeTicket(data); err == nil {
+		return t, nil
+	}
 	var t domain.Ticket
 	if err := json.Unmarshal(data, &t); err != nil {
 		return t, fmt.Errorf("decode ticket: %w", err)
