@@ -11,6 +11,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/supportd/supportd/server/domain"
@@ -50,6 +51,10 @@ type Hub struct {
 	last     int64   // highest sequence loaded (the hub's "present")
 	subs     map[*Subscription]struct{}
 	perOwner map[string]int
+
+	// notified is the highest sequence Notify reported: when it is above
+	// last, committed events are not loaded yet.
+	notified atomic.Int64
 
 	notify chan struct{}
 	done   chan struct{}
@@ -99,7 +104,9 @@ func NewHub(ctx context.Context, st store.Store, opts Options) (*Hub, error) {
 
 // Notify tells the hub that events up to seq are committed. It never
 // blocks: it is called from the store's writer after each commit.
-func (h *Hub) Notify(int64) {
+func (h *Hub) Notify(seq int64) {
+	for n := h.notified.Load(); seq > n && !h.notified.CompareAndSwap(n, seq); n = h.notified.Load() {
+	}
 	select {
 	case h.notify <- struct{}{}:
 	default: // a load is already pending; it will read this commit too

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -332,6 +333,11 @@ func TestSlowSubscriberCatchesUpFromLog(t *testing.T) {
 
 	const n = 100
 	ctx := t.Context()
+	for _, s := range []*Subscription{fast, slow} {
+		if woken, err := s.Wait(ctx); !woken || err != nil { // Subscribe's wake-up
+			t.Fatal(woken, err)
+		}
+	}
 	var fastGot []int64
 	for i := 1; i <= n; i++ {
 		// Interleave another partner's events: they fill the ring too.
@@ -565,4 +571,92 @@ func TestCloseEndsWait(t *testing.T) {
 	// Notifications after Close do not block.
 	f.commit(t, ticketEvent("a", 1))
 	h.Notify(1)
+}
+
+// failingLoads is a store whose unfiltered event reads (the hub loader's)
+// fail while fail is set; subscribers' filtered reads work.
+type failingLoads struct {
+	store.Store
+	fail atomic.Bool
+}
+
+type failingReader struct {
+	store.Reader
+	s *failingLoads
+}
+
+func (f *failingLoads) ReadTx(ctx context.Context, fn func(tx store.Reader) error) error {
+	return f.Store.ReadTx(ctx, func(tx store.Reader) error { return fn(failingReader{tx, f}) })
+}
+
+func (r failingReader) ListEvents(ctx context.Context, after int64, f store.EventFilter, limit int) ([]domain.Event, error) {
+	if r.s.fail.Load() && f == (store.EventFilter{}) {
+		return nil, errors.New("injected load failure")
+	}
+	return r.Reader.ListEvents(ctx, after, f, limit)
+}
+
+// When the loader cannot read the log, subscribers are woken and read the
+// new events from the log themselves; they are not caught up before.
+func TestSubscribersReadTheLogWhenLoadsFail(t *testing.T) {
+	f := openStore(t)
+	flaky := &failingLoads{Store: f.st}
+	h, err := NewHub(context.Background(), flaky, Options{RingSize: 8, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.notifier.Attach(h)
+	defer h.Close()
+	f.commit(t, ticketEvent("p1", 1))
+	waitLoaded(t, h, 1)
+	sub, err := h.Subscribe("p1", store.EventFilter{PartnerID: "p1"}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	ctx := t.Context()
+	if _, caughtUp, err := sub.Next(ctx, 10); !caughtUp || err != nil {
+		t.Fatalf("Next at the present: caught up %v, %v", caughtUp, err)
+	}
+
+	flaky.fail.Store(true)
+	f.commit(t, ticketEvent("p1", 2), ticketEvent("p2", 1))
+	var got []int64
+	deadline := time.Now().Add(5 * time.Second)
+	for sub.Cursor() < 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("subscriber stuck at %d (got %v) while the loader fails", sub.Cursor(), got)
+		}
+		wctx, cancel := context.WithTimeout(ctx, time.Until(deadline))
+		_, err := sub.Wait(wctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("subscriber stuck at %d (got %v) while the loader fails: %v", sub.Cursor(), got, err)
+		}
+		for {
+			batch, caughtUp, err := sub.Next(ctx, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, seqsOf(batch)...)
+			if caughtUp {
+				break
+			}
+		}
+	}
+	if h.Last() != 1 {
+		t.Fatalf("the loader loaded up to %d although it fails", h.Last())
+	}
+	if !equalSeqs(got, []int64{2}) {
+		t.Fatalf("got %v from the log, want [2]", got)
+	}
+
+	// The loader recovers at the next commit; nothing is delivered twice.
+	flaky.fail.Store(false)
+	f.commit(t, ticketEvent("p1", 3))
+	waitLoaded(t, h, 4)
+	batch, caughtUp, err := sub.Next(ctx, 10)
+	if err != nil || !caughtUp || !equalSeqs(seqsOf(batch), []int64{4}) {
+		t.Fatalf("after recovery: %v, caught up %v, %v; want [4]", seqsOf(batch), caughtUp, err)
+	}
 }

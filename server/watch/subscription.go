@@ -83,7 +83,17 @@ func (s *Subscription) Next(ctx context.Context, max int) (batch []Entry, caught
 	}
 	if out, scanned, ok := s.hub.fromRing(s.cursor, s.filter, max); ok {
 		s.cursor = scanned
-		return out, scanned >= s.hub.Last(), nil
+		switch {
+		case scanned < s.hub.Last():
+			return out, false, nil
+		case scanned >= s.hub.notified.Load():
+			return out, true, nil
+		case len(out) > 0:
+			return out, false, nil
+		}
+		// Events are committed that the loader has not read yet (it lags,
+		// or fails): read them from the log, so that a stream is caught
+		// up (and checkpoints) only once it has what is committed.
 	}
 	return s.fromLog(ctx, max)
 }
