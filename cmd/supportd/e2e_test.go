@@ -25,6 +25,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
 )
@@ -229,6 +230,16 @@ func snapshot(t *testing.T, ctx context.Context, dir supportv1.DirectoryServiceC
 	return s
 }
 
+func asMessages[M proto.Message](ms []M) []proto.Message {
+	out := make([]proto.Message, len(ms))
+	for i, m := range ms {
+		out[i] = m
+	}
+	return out
+}
+
+func mustMask(paths ...string) *fieldmaskpb.FieldMask { return &fieldmaskpb.FieldMask{Paths: paths} }
+
 func (s directorySnapshot) equal(o directorySnapshot) error {
 	eq := func(a, b []proto.Message) bool {
 		if len(a) != len(b) {
@@ -241,23 +252,16 @@ func (s directorySnapshot) equal(o directorySnapshot) error {
 		}
 		return true
 	}
-	msgs := func[M proto.Message](ms []M) []proto.Message {
-		out := make([]proto.Message, len(ms))
-		for i, m := range ms {
-			out[i] = m
-		}
-		return out
-	}
 	switch {
 	case !proto.Equal(s.partner, o.partner):
 		return fmt.Errorf("partner %v, was %v", o.partner, s.partner)
-	case !eq(msgs(s.customers), msgs(o.customers)):
+	case !eq(asMessages(s.customers), asMessages(o.customers)):
 		return fmt.Errorf("customers %v, were %v", o.customers, s.customers)
-	case !eq(msgs(s.subscriptions), msgs(o.subscriptions)):
+	case !eq(asMessages(s.subscriptions), asMessages(o.subscriptions)):
 		return fmt.Errorf("subscriptions %v, were %v", o.subscriptions, s.subscriptions)
-	case !eq(msgs(s.contracts), msgs(o.contracts)):
+	case !eq(asMessages(s.contracts), asMessages(o.contracts)):
 		return fmt.Errorf("contracts %v, were %v", o.contracts, s.contracts)
-	case !eq(msgs(s.keys), msgs(o.keys)):
+	case !eq(asMessages(s.keys), asMessages(o.keys)):
 		return fmt.Errorf("keys %v, were %v", o.keys, s.keys)
 	}
 	return nil

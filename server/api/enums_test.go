@@ -50,7 +50,9 @@ func enumCases() []enumCase {
 			func(n protoreflect.EnumNumber) string { return string(customerKindOf(supportv1.CustomerKind(n))) },
 			func(s string) protoreflect.EnumNumber { return customerKindToProto(domain.CustomerKind(s)).Number() }},
 		{supportv1.SubscriptionState(0).Descriptor(), "SUBSCRIPTION_STATE_", strs(domain.SubscriptionActive, domain.SubscriptionSuspended),
-			func(n protoreflect.EnumNumber) string { return string(subscriptionStateOf(supportv1.SubscriptionState(n))) },
+			func(n protoreflect.EnumNumber) string {
+				return string(subscriptionStateOf(supportv1.SubscriptionState(n)))
+			},
 			func(s string) protoreflect.EnumNumber {
 				return subscriptionStateToProto(domain.SubscriptionState(s)).Number()
 			}},
@@ -76,7 +78,9 @@ func enumCases() []enumCase {
 			nil,
 			func(s string) protoreflect.EnumNumber { return slaStateToProto(domain.SLAState(s)).Number() }},
 		{supportv1.EscalationReason(0).Descriptor(), "ESCALATION_REASON_", strs(domain.EscalationBusinessImpact, domain.EscalationResolutionTime, domain.EscalationTechnicalExpertise),
-			func(n protoreflect.EnumNumber) string { return string(escalationReasonOf(supportv1.EscalationReason(n))) },
+			func(n protoreflect.EnumNumber) string {
+				return string(escalationReasonOf(supportv1.EscalationReason(n)))
+			},
 			nil},
 		{supportv1.Role(0).Descriptor(), "ROLE_", strs(domain.RoleAdmin, domain.RoleAgent, domain.RolePartner),
 			func(n protoreflect.EnumNumber) string { return string(roleOf(supportv1.Role(n))) },
