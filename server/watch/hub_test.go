@@ -147,7 +147,7 @@ func inRing(h *Hub, en Entry) bool {
 
 // --- tests -----------------------------------------------------------------
 
-func TestHubStartsAtTheLogsEnd(t *testing.T) {
+func TestWatchHubStartsAtTheLogsEnd(t *testing.T) {
 	f := openStore(t)
 	f.commit(t, ticketEvent("p1", 1), ticketEvent("p1", 2), ticketEvent("p1", 3))
 	h := f.hub(t, Options{RingSize: 4})
@@ -166,7 +166,7 @@ func TestHubStartsAtTheLogsEnd(t *testing.T) {
 	}
 }
 
-func TestHubRingWrapAround(t *testing.T) {
+func TestWatchHubRingWrapAround(t *testing.T) {
 	f := openStore(t)
 	h := f.hub(t, Options{RingSize: 4})
 	for i := 1; i <= 10; i++ {
@@ -215,7 +215,7 @@ func TestHubRingWrapAround(t *testing.T) {
 }
 
 // A commit of more events than one load reads (1024) is loaded whole.
-func TestHubLoadsLargeCommits(t *testing.T) {
+func TestWatchHubLoadsLargeCommits(t *testing.T) {
 	f := openStore(t)
 	h := f.hub(t, Options{RingSize: 4096})
 	evs := make([]domain.Event, 2500)
@@ -231,7 +231,7 @@ func TestHubLoadsLargeCommits(t *testing.T) {
 }
 
 // Directory (audit) events are in the log but never match a stream.
-func TestHubSkipsAuditEvents(t *testing.T) {
+func TestWatchHubSkipsAuditEvents(t *testing.T) {
 	f := openStore(t)
 	h := f.hub(t, Options{RingSize: 16})
 	sub, err := h.Subscribe("p1", store.EventFilter{PartnerID: "p1"}, 0)
@@ -253,7 +253,7 @@ func TestHubSkipsAuditEvents(t *testing.T) {
 
 // A subscription reads the log while its cursor is before the ring, then
 // switches to the ring; non-matching events advance its cursor.
-func TestSubscriptionFromLogThenRing(t *testing.T) {
+func TestWatchSubscriptionFromLogThenRing(t *testing.T) {
 	f := openStore(t)
 	h := f.hub(t, Options{RingSize: 4})
 	for i := 1; i <= 10; i++ {
@@ -316,7 +316,7 @@ func TestSubscriptionFromLogThenRing(t *testing.T) {
 // A subscriber that stops reading while more events than the ring holds
 // are committed catches up from the log without losing or repeating one,
 // while a subscriber that keeps up is served from the ring all along.
-func TestSlowSubscriberCatchesUpFromLog(t *testing.T) {
+func TestWatchSlowSubscriberCatchesUpFromLog(t *testing.T) {
 	f := openStore(t)
 	h := f.hub(t, Options{RingSize: 8})
 	all := store.EventFilter{PartnerID: "p1"}
@@ -409,7 +409,7 @@ func TestSlowSubscriberCatchesUpFromLog(t *testing.T) {
 
 // Notifications before Attach are dropped; a commit between NewHub and
 // Attach must still reach the hub once it is attached.
-func TestNotifierBeforeAttach(t *testing.T) {
+func TestWatchNotifierBeforeAttach(t *testing.T) {
 	f := openStore(t)
 	var n Notifier
 	n.Notify(42) // no hub: dropped, no panic
@@ -435,7 +435,7 @@ func TestNotifierBeforeAttach(t *testing.T) {
 	waitLoaded(t, h, 3)
 }
 
-func TestSubscribeCloseCounting(t *testing.T) {
+func TestWatchSubscribeCloseCounting(t *testing.T) {
 	f := openStore(t)
 	h := f.hub(t, Options{MaxStreamsPerPartner: 2})
 	sub := func(owner string) (*Subscription, error) {
@@ -478,7 +478,7 @@ func TestSubscribeCloseCounting(t *testing.T) {
 	}
 }
 
-func TestWait(t *testing.T) {
+func TestWatchWait(t *testing.T) {
 	f := openStore(t)
 	h := f.hub(t, Options{CheckpointInterval: 20 * time.Millisecond})
 	s, err := h.Subscribe("a", store.EventFilter{PartnerID: "a"}, 0)
@@ -525,7 +525,7 @@ func TestWait(t *testing.T) {
 	}
 }
 
-func TestCloseEndsWait(t *testing.T) {
+func TestWatchCloseEndsWait(t *testing.T) {
 	f := openStore(t)
 	h, err := NewHub(context.Background(), f.st, Options{CheckpointInterval: time.Hour})
 	if err != nil {
@@ -598,7 +598,7 @@ func (r failingReader) ListEvents(ctx context.Context, after int64, f store.Even
 
 // When the loader cannot read the log, subscribers are woken and read the
 // new events from the log themselves; they are not caught up before.
-func TestSubscribersReadTheLogWhenLoadsFail(t *testing.T) {
+func TestWatchSubscribersReadTheLogWhenLoadsFail(t *testing.T) {
 	f := openStore(t)
 	flaky := &failingLoads{Store: f.st}
 	h, err := NewHub(context.Background(), flaky, Options{RingSize: 8, Logger: slog.New(slog.DiscardHandler)})
