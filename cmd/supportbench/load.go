@@ -20,12 +20,24 @@ type result struct {
 	FirstErr error
 	Duration time.Duration
 	P50, P99 time.Duration
+	// CPU is the server process's CPU time (user+system) during the
+	// measurement window: less disturbed by other load than the rate.
+	CPU time.Duration
+}
+
+// CPUPerCall is the server's CPU time per measured call.
+func (r result) CPUPerCall() time.Duration {
+	if r.Calls == 0 {
+		return 0
+	}
+	return r.CPU / time.Duration(r.Calls)
 }
 
 func (r result) Rate() float64 { return float64(r.Calls) / r.Duration.Seconds() }
 
 func (r result) String() string {
-	s := fmt.Sprintf("%-28s %9.0f calls/s  p50 %7.3f ms  p99 %7.3f ms  (%d calls", r.Name, r.Rate(), ms(r.P50), ms(r.P99), r.Calls)
+	s := fmt.Sprintf("%-28s %9.0f calls/s  p50 %7.3f ms  p99 %7.3f ms  server CPU %6.1f us/call  (%d calls", r.Name, r.Rate(), ms(r.P50), ms(r.P99),
+		float64(r.CPUPerCall())/float64(time.Microsecond), r.Calls)
 	if r.Errors > 0 {
 		s += fmt.Sprintf(", %d ERRORS, first: %v", r.Errors, r.FirstErr)
 	}
@@ -36,10 +48,17 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 
 // run keeps concurrency calls in flight for warmup+duration and measures
 // the calls that start after the warm-up and finish within the window.
-func run(ctx context.Context, name string, concurrency int, warmup, duration time.Duration, c call) result {
+func run(ctx context.Context, name string, concurrency int, warmup, duration time.Duration, cpu func() time.Duration, c call) result {
 	start := time.Now()
 	measureFrom := start.Add(warmup)
 	end := measureFrom.Add(duration)
+	cpuDone := make(chan time.Duration, 1)
+	go func() {
+		time.Sleep(time.Until(measureFrom))
+		c0 := cpu()
+		time.Sleep(time.Until(end))
+		cpuDone <- cpu() - c0
+	}()
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
@@ -77,7 +96,7 @@ func run(ctx context.Context, name string, concurrency int, warmup, duration tim
 	}
 	wg.Wait()
 	slices.Sort(lats)
-	r := result{Name: name, Calls: len(lats), Errors: int(errs.Load()), Duration: duration}
+	r := result{Name: name, Calls: len(lats), Errors: int(errs.Load()), Duration: duration, CPU: <-cpuDone}
 	if e, ok := firstErr.Load().(error); ok {
 		r.FirstErr = e
 	}

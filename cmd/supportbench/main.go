@@ -153,7 +153,7 @@ func bench(ctx context.Context, o options) error {
 			clients[i] = healthpb.NewHealthClient(c)
 		}
 		var rr atomic.Uint64
-		report(run(ctx, "bare grpc-go health Check", o.concurrency, o.warmup, o.duration, func(ctx context.Context) error {
+		report(run(ctx, "bare grpc-go health Check", o.concurrency, o.warmup, o.duration, srv.cpuTime, func(ctx context.Context) error {
 			_, err := clients[rr.Add(1)%uint64(len(clients))].Check(ctx, &healthpb.HealthCheckRequest{})
 			return err
 		}))
@@ -190,7 +190,7 @@ func bench(ctx context.Context, o options) error {
 			}
 			id := resp.GetTicket().GetId()
 			report(profiled(ctx, o, srv, "get", func() result {
-				return run(bctx, "supportd GetTicket", o.concurrency, o.warmup, o.duration, func(ctx context.Context) error {
+				return run(bctx, "supportd GetTicket", o.concurrency, o.warmup, o.duration, srv.cpuTime, func(ctx context.Context) error {
 					_, err := client().GetTicket(ctx, &supportv1.GetTicketRequest{TicketId: id})
 					return err
 				})
@@ -198,7 +198,7 @@ func bench(ctx context.Context, o options) error {
 		}
 		if has(o.phases, "create") {
 			report(profiled(ctx, o, srv, "create", func() result {
-				return run(bctx, "supportd CreateTicket", o.concurrency, o.warmup, o.duration, func(ctx context.Context) error {
+				return run(bctx, "supportd CreateTicket", o.concurrency, o.warmup, o.duration, srv.cpuTime, func(ctx context.Context) error {
 					_, err := client().CreateTicket(ctx, filing(uuid.NewString()))
 					return err
 				})
@@ -231,7 +231,7 @@ func bench(ctx context.Context, o options) error {
 		bctx := metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+key)
 		var rr atomic.Uint64
 		report(profiled(ctx, o, srv, "list", func() result {
-			return run(bctx, fmt.Sprintf("supportd ListTickets (%dk)", o.tickets/1000), o.concurrency, o.warmup, o.duration, func(ctx context.Context) error {
+			return run(bctx, fmt.Sprintf("supportd ListTickets (%dk)", o.tickets/1000), o.concurrency, o.warmup, o.duration, srv.cpuTime, func(ctx context.Context) error {
 				resp, err := clients[rr.Add(1)%uint64(len(clients))].ListTickets(ctx, &supportv1.ListTicketsRequest{PageSize: 50})
 				if err == nil && len(resp.GetTickets()) != min(50, o.tickets) {
 					err = fmt.Errorf("ListTickets returned %d tickets", len(resp.GetTickets()))
@@ -339,6 +339,13 @@ func filing(requestID string) *supportv1.CreateTicketRequest {
 	}
 }
 
+func cpuRatio(r, bare result) float64 {
+	if bare.CPUPerCall() == 0 {
+		return 0
+	}
+	return float64(r.CPUPerCall()) / float64(bare.CPUPerCall())
+}
+
 // summarise prints the ratios to the bare server and the targets.
 func summarise(results []result) {
 	byName := map[string]result{}
@@ -359,11 +366,11 @@ func summarise(results []result) {
 	if bare != nil && bare.Calls > 0 {
 		if r, ok := byName["GetTicket"]; ok {
 			ratio := r.Rate() / bare.Rate()
-			fmt.Printf("GetTicket/bare    = %5.1f %%  (target >= 70 %%: %s)\n", 100*ratio, check(ratio >= 0.70))
+			fmt.Printf("GetTicket/bare    = %5.1f %%  (target >= 70 %%: %s); server CPU per call %.1fx bare's\n", 100*ratio, check(ratio >= 0.70), cpuRatio(r, *bare))
 		}
 		if r, ok := byName["CreateTicket"]; ok {
 			ratio := r.Rate() / bare.Rate()
-			fmt.Printf("CreateTicket/bare = %5.1f %%  (target >= 50 %%: %s)\n", 100*ratio, check(ratio >= 0.50))
+			fmt.Printf("CreateTicket/bare = %5.1f %%  (target >= 50 %%: %s); server CPU per call %.1fx bare's\n", 100*ratio, check(ratio >= 0.50), cpuRatio(r, *bare))
 		}
 	}
 	if r, ok := byName["ListTickets"]; ok {

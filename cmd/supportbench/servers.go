@@ -35,6 +35,25 @@ func serveBare(addr string) error {
 	return srv.Serve(lis)
 }
 
+// cpuTime is the CPU time (user+system) the server process used so far.
+func (s *server) cpuTime() time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name (which may hold spaces): state is
+	// field 3, utime 14, stime 15, in clock ticks (100 per second on Linux).
+	rest := string(b[strings.LastIndexByte(string(b), ')')+2:])
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0
+	}
+	var ut, st int64
+	fmt.Sscan(f[11], &ut)
+	fmt.Sscan(f[12], &st)
+	return time.Duration(ut+st) * 10 * time.Millisecond
+}
+
 // freeAddr returns a loopback address with a free port.
 func freeAddr() (string, error) {
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
