@@ -128,7 +128,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	watcher := api.NewWatcher(hub, opts.Store, tokens, opts.Logger, opts.Now)
 	supportv1.RegisterSupportServiceServer(srv, api.NewSupport(tickets, watcher, tokens, opts.Logger))
 	supportv1.RegisterAgentServiceServer(srv, api.NewAgent(tickets, tokens, opts.Logger))
-	healthpb.RegisterHealthServer(srv, a.health)
+	healthpb.RegisterHealthServer(srv, drainingHealth{Server: a.health, done: streams.Done()})
 	reflection.Register(srv) // v1 and v1alpha
 	metrics.InitializeMetrics(srv)
 
