@@ -109,6 +109,19 @@ type wrappedStream struct {
 
 func (w *wrappedStream) Context() context.Context { return w.ctx }
 
+// endOnShutdown cancels every stream's context when shutdown ends, so that
+// a stream blocked sending to a client that does not read ends at once
+// instead of holding the drain until the grace period runs out.
+func endOnShutdown(shutdown context.Context) grpc.StreamServerInterceptor {
+	return func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+		ctx, cancel := context.WithCancel(ss.Context())
+		defer cancel()
+		stop := context.AfterFunc(shutdown, cancel)
+		defer stop()
+		return h(srv, &wrappedStream{ServerStream: ss, ctx: ctx})
+	}
+}
+
 // recoverFunc turns a handler panic into INTERNAL without leaking it.
 func recoverFunc(log *slog.Logger) recovery.RecoveryHandlerFuncContext {
 	return func(ctx context.Context, p any) error {
@@ -122,7 +135,7 @@ func recoverFunc(log *slog.Logger) recovery.RecoveryHandlerFuncContext {
 // principal), authentication and role authorisation (skipping health and
 // reflection), then panic recovery innermost so that a recovered panic is
 // logged and counted as INTERNAL.
-func chain(metrics *grpcprom.ServerMetrics, a *auth.Authenticator, log *slog.Logger) []grpc.ServerOption {
+func chain(metrics *grpcprom.ServerMetrics, a *auth.Authenticator, log *slog.Logger, shutdown context.Context) []grpc.ServerOption {
 	logOpts := []logging.Option{
 		logging.WithLogOnEvents(logging.FinishCall),
 		logging.WithFieldsFromContextAndCallMeta(principalFields),
@@ -138,6 +151,7 @@ func chain(metrics *grpcprom.ServerMetrics, a *auth.Authenticator, log *slog.Log
 			recovery.UnaryServerInterceptor(recOpts...),
 		),
 		grpc.ChainStreamInterceptor(
+			endOnShutdown(shutdown),
 			metrics.StreamServerInterceptor(),
 			slotStream,
 			logging.StreamServerInterceptor(slogLogger(log), logOpts...),

@@ -139,12 +139,13 @@ func (s *Store) commitBatch(batch []*writeRequest) {
 		}
 		return
 	}
-	lastSeq := view.lastSeq
+	// Notify before answering the writers, so that a client that writes
+	// and then watches finds the hub already told about its own write.
+	if lastSeq := view.lastSeq; lastSeq > 0 && s.opts.OnCommit != nil {
+		s.opts.OnCommit(lastSeq)
+	}
 	for i, req := range batch {
 		req.done <- results[i]
-	}
-	if lastSeq > 0 && s.opts.OnCommit != nil {
-		s.opts.OnCommit(lastSeq)
 	}
 }
 
