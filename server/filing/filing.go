@@ -130,3 +130,12 @@ func Validate(s Submission) []FieldViolation {
 	v.proof(s.Proof)
 	return v.list
 }
+
+// ValidateProof returns the violations of an entitlement proof alone (nil
+// proof: none), as Validate reports them, so that an entitlement preview
+// rejects the proofs CreateTicket rejects.
+func ValidateProof(p *domain.Proof) []FieldViolation {
+	var v violations
+	v.proof(p)
+	return v.list
+}

@@ -141,9 +141,12 @@ func (s *Service) CheckEntitlement(ctx context.Context, partnerID string, p Prev
 	req(filing.FieldSeverity, !p.Severity.Valid())
 	if p.Language == "" {
 		req(filing.FieldLanguage, true)
-	} else if !s.supported(p.Language) {
+	} else if tag, ok := filing.ParseLanguage(p.Language); !ok || !s.supported(tag) {
+		// The same test as CreateTicket's (filing.Validate): a tag that
+		// filing rejects (en_US) must not preview as acceptable.
 		v = append(v, domain.FieldViolation{Field: filing.FieldLanguage, Description: fmt.Sprintf("unsupported language %q", p.Language)})
 	}
+	v = append(v, toDomainViolations(filing.ValidateProof(p.Proof))...)
 	if err := domain.Invalid(v...); err != nil {
 		return Check{}, err
 	}
