@@ -61,7 +61,8 @@ func serveCommand() *cobra.Command {
 	return cmd
 }
 
-func newLogger(level, format string) (*slog.Logger, error) {
+// newLogger returns the logger of level and format writing to out.
+func newLogger(level, format string, out *bufferedLog) (*slog.Logger, error) {
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
@@ -69,15 +70,17 @@ func newLogger(level, format string) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: lvl}
 	switch strings.ToLower(format) {
 	case "text":
-		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+		return slog.New(flushingHandler{Handler: slog.NewTextHandler(out, opts), out: out}), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+		return slog.New(flushingHandler{Handler: slog.NewJSONHandler(out, opts), out: out}), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
 }
 
 func serve(ctx context.Context, f serveFlags) error {
-	log, err := newLogger(f.logLevel, f.logFormat)
+	logOut := newBufferedLog(os.Stderr)
+	defer logOut.Close()
+	log, err := newLogger(f.logLevel, f.logFormat, logOut)
 	if err != nil {
 		return err
 	}
@@ -128,6 +131,7 @@ func serve(ctx context.Context, f serveFlags) error {
 		defer stopPprof()
 	}
 	log.Info("supportd serving", "addr", lis.Addr().String(), "db", f.db, "metrics", f.metricsAddr)
+	logOut.Flush() // at once: scripts and tests wait for this line
 	served := make(chan error, 1)
 	go func() { served <- a.Serve(lis) }()
 	select {
