@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -112,6 +113,9 @@ func (s *Support) ListTickets(ctx context.Context, req *supportv1.ListTicketsReq
 		return nil, toStatus(ctx, s.log, err)
 	}
 	f := store.TicketFilter{CustomerID: req.GetCustomerId(), Service: serviceOf(req.GetService()), Status: statusOf(req.GetStatus())}
+	if err := knownFilters(req, f); err != nil {
+		return nil, toStatus(ctx, s.log, err)
+	}
 	scope := scopeOf("ListTickets", partnerID, f.CustomerID, f.Service, f.Status)
 	after, err := s.tokens.pageCursor(scope, req.GetPageToken())
 	if err != nil {
@@ -215,4 +219,17 @@ func (s *Support) ReopenTicket(ctx context.Context, req *supportv1.ReopenTicketR
 		return nil, err
 	}
 	return &supportv1.ReopenTicketResponse{Ticket: t}, nil
+}
+
+// knownFilters rejects filter enum values this server does not know
+// (rather than silently not filtering).
+func knownFilters(req *supportv1.ListTicketsRequest, f store.TicketFilter) error {
+	var v []domain.FieldViolation
+	if req.GetService() != 0 && f.Service == "" {
+		v = append(v, domain.FieldViolation{Field: "service", Description: fmt.Sprintf("unknown service %d", req.GetService())})
+	}
+	if req.GetStatus() != 0 && f.Status == "" {
+		v = append(v, domain.FieldViolation{Field: "status", Description: fmt.Sprintf("unknown status %d", req.GetStatus())})
+	}
+	return domain.Invalid(v...)
 }

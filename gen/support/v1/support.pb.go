@@ -483,7 +483,8 @@ func (x *CreateTicketRequest) GetEntitlementProof() *EntitlementProof {
 // CreateTicketResponse is the response of CreateTicket.
 type CreateTicketResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The ticket as filed (the first one, on a retry).
+	// The ticket filed; on a retry with the same request_id, the ticket the
+	// first call filed, as it is now.
 	Ticket        *Ticket `protobuf:"bytes,1,opt,name=ticket,proto3" json:"ticket,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -623,9 +624,11 @@ type ListTicketsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Only this customer's tickets, when set.
 	CustomerId string `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
-	// Only tickets about this service, when set.
+	// Only tickets about this service, when set; an unknown value is
+	// INVALID_ARGUMENT.
 	Service Service `protobuf:"varint,2,opt,name=service,proto3,enum=support.v1.Service" json:"service,omitempty"`
-	// Only tickets in this status, when set.
+	// Only tickets in this status, when set; an unknown value is
+	// INVALID_ARGUMENT.
 	Status TicketStatus `protobuf:"varint,3,opt,name=status,proto3,enum=support.v1.TicketStatus" json:"status,omitempty"`
 	// Maximum results per page: default 50, at most 500.
 	PageSize int32 `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
@@ -704,7 +707,8 @@ func (x *ListTicketsRequest) GetPageToken() string {
 // ListTicketsResponse is the response of ListTickets.
 type ListTicketsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Tickets, newest first (creation time, then id).
+	// Tickets, newest first: in descending id order (ids are time-ordered
+	// UUIDv7 assigned at filing).
 	Tickets []*Ticket `protobuf:"bytes,1,rep,name=tickets,proto3" json:"tickets,omitempty"`
 	// Token for the next page; empty on the last page.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
