@@ -118,7 +118,12 @@ func endOnShutdown(shutdown context.Context) grpc.StreamServerInterceptor {
 		defer cancel()
 		stop := context.AfterFunc(shutdown, cancel)
 		defer stop()
-		return h(srv, &wrappedStream{ServerStream: ss, ctx: ctx})
+		err := h(srv, &wrappedStream{ServerStream: ss, ctx: ctx})
+		if err != nil && shutdown.Err() != nil && ss.Context().Err() == nil {
+			// Ended by the shutdown, not by the client: tell it to come back.
+			return status.Error(codes.Unavailable, "the server is shutting down; reconnect and resume")
+		}
+		return err
 	}
 }
 
