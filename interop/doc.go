@@ -3,4 +3,10 @@
 // drives it from the Node.js client in node/ (grpc-js and proto-loader
 // loading the repository's .proto files). The test is skipped under
 // -short and when node or npm is missing.
+//
+// TestReadmeSnippets runs the README's snippets as written (the grpcurl
+// tour, the supportctl quick start, the grpcurl cookbook and the Go client
+// quick start) against `supportd serve --demo`; see readme_test.go. It is
+// skipped under -short and when grpcurl is not on PATH (.ci/run installs
+// it).
 package interop

@@ -1,0 +1,612 @@
+package interop
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/supportd/supportd/client"
+	supportv1 "github.com/supportd/supportd/gen/support/v1"
+)
+
+// The README's snippets, run as written against a real server. The shell
+// blocks of these sections are split into commands and run one by one with
+// `bash -c`; the Go block of readmeGoSection is compiled and run.
+var readmeShellSections = []string{
+	"A short tour with grpcurl",
+	"Partner quick start with supportctl",
+	"grpcurl cookbook",
+}
+
+const readmeGoSection = "Internal service quick start with the Go client"
+
+// readmeAddr is the address the README is written for; the test replaces
+// it by the address of the server it starts.
+const readmeAddr = "127.0.0.1:8443"
+
+// readmeWatchTimeout bounds the streaming commands (watches): they must
+// still be following the stream live when it fires.
+const readmeWatchTimeout = "5"
+
+// readmeBlock is one fenced code block of the README.
+type readmeBlock struct {
+	section, lang, text string
+	line                int // of the opening fence
+}
+
+// readmeBlocks returns the fenced code blocks of README.md by "## " section.
+func readmeBlocks(t *testing.T) []readmeBlock {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var blocks []readmeBlock
+	var section string
+	var cur *readmeBlock
+	for i, line := range strings.Split(string(b), "\n") {
+		switch {
+		case cur != nil && strings.TrimSpace(line) == "```":
+			blocks = append(blocks, *cur)
+			cur = nil
+		case cur != nil:
+			cur.text += line + "\n"
+		case strings.HasPrefix(line, "```"):
+			cur = &readmeBlock{section: section, lang: strings.TrimSpace(strings.TrimPrefix(line, "```")), line: i + 1}
+		case strings.HasPrefix(line, "## "):
+			section = strings.TrimSpace(strings.TrimPrefix(line, "## "))
+		}
+	}
+	if cur != nil {
+		t.Fatalf("README.md:%d: unterminated code block", cur.line)
+	}
+	return blocks
+}
+
+// sectionBlocks returns the blocks of one section in one language; the
+// section must have at least one.
+func sectionBlocks(t *testing.T, blocks []readmeBlock, section, lang string) []readmeBlock {
+	t.Helper()
+	var out []readmeBlock
+	for _, b := range blocks {
+		if b.section == section && b.lang == lang {
+			out = append(out, b)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("README.md: no ```%s block in section %q", lang, section)
+	}
+	return out
+}
+
+// shellCommands splits a shell snippet into commands: a command ends at a
+// newline outside quotes, a backslash-newline continues it, and comments
+// (a # starting a word outside quotes) are dropped.
+func shellCommands(block string) []string {
+	var cmds []string
+	var cur strings.Builder
+	var quote byte
+	flush := func() {
+		if s := strings.TrimSpace(cur.String()); s != "" {
+			cmds = append(cmds, s)
+		}
+		cur.Reset()
+	}
+	wordStart := func() bool {
+		s := cur.String()
+		return s == "" || strings.ContainsRune(" \t\n;|&(", rune(s[len(s)-1]))
+	}
+	for i := 0; i < len(block); i++ {
+		ch := block[i]
+		switch {
+		case quote == '\'':
+			if ch == '\'' {
+				quote = 0
+			}
+			cur.WriteByte(ch)
+		case quote == '"':
+			if ch == '\\' && i+1 < len(block) {
+				cur.WriteByte(ch)
+				i++
+				ch = block[i]
+			} else if ch == '"' {
+				quote = 0
+			}
+			cur.WriteByte(ch)
+		case ch == '\'' || ch == '"':
+			quote = ch
+			cur.WriteByte(ch)
+		case ch == '\\' && i+1 < len(block) && block[i+1] == '\n':
+			i++ // a continuation line
+			cur.WriteByte(' ')
+		case ch == '\\' && i+1 < len(block):
+			cur.WriteByte(ch)
+			i++
+			cur.WriteByte(block[i])
+		case ch == '#' && wordStart():
+			for i+1 < len(block) && block[i+1] != '\n' {
+				i++
+			}
+		case ch == '\n':
+			flush()
+		default:
+			cur.WriteByte(ch)
+		}
+	}
+	flush()
+	return cmds
+}
+
+// readmeEnv is the live server and what the README's commands produced.
+type readmeEnv struct {
+	addr, partner string
+	dir           string   // working directory of the commands
+	env           []string // the environment the README assumes
+	vars          map[string]string
+	client        *client.Client
+}
+
+var placeholderRE = regexp.MustCompile(`\b(TICKET_ID|ID|TOKEN)\b`)
+
+// substitute puts the real address, key and earlier results into cmd.
+func (e *readmeEnv) substitute(cmd string) (string, error) {
+	cmd = strings.ReplaceAll(cmd, readmeAddr, e.addr)
+	cmd = strings.ReplaceAll(cmd, "sk_...", e.partner)
+	var missing []string
+	cmd = placeholderRE.ReplaceAllStringFunc(cmd, func(p string) string {
+		v, ok := e.vars[p]
+		if !ok {
+			missing = append(missing, p)
+		}
+		return v
+	})
+	if missing != nil {
+		return "", fmt.Errorf("placeholder %s used before a command produced it", strings.Join(missing, ", "))
+	}
+	return cmd, nil
+}
+
+// readmeCheck is what the test expects of the commands it matches.
+type readmeCheck struct {
+	name   string
+	match  *regexp.Regexp // against the command as written in the README, on one line
+	skip   bool           // not run (building supportctl: the test built it)
+	stream bool           // a watch: stopped after readmeWatchTimeout, exit 124
+	exit   int            // the expected exit status otherwise
+	// check inspects the output; m is match's submatches. It may record
+	// results in e.vars.
+	check func(e *readmeEnv, m []string, stdout, stderr string) error
+}
+
+// grpcurl exits with 64 + the gRPC code of a failed call.
+const grpcurlNotFound = 64 + 5
+
+func want(out string, patterns ...string) error {
+	for _, p := range patterns {
+		if !regexp.MustCompile(p).MatchString(out) {
+			return fmt.Errorf("output does not match %q", p)
+		}
+	}
+	return nil
+}
+
+func capture(e *readmeEnv, name, out, pattern string) error {
+	m := regexp.MustCompile(pattern).FindStringSubmatch(out)
+	if m == nil {
+		return fmt.Errorf("no %s in the output (%q)", name, pattern)
+	}
+	e.vars[name] = m[1]
+	return nil
+}
+
+// readmeChecks are tried in order; the first match applies. A command no
+// check matches must exit 0 and print something.
+var readmeChecks = []readmeCheck{
+	{name: "build supportctl", match: regexp.MustCompile(`^go build -o supportctl `), skip: true},
+	{name: "completion", match: regexp.MustCompile(`^source <\((supportctl completion \w+)\)$`),
+		check: func(e *readmeEnv, m []string, stdout, _ string) error { return want(stdout, `__start_supportctl`) }},
+	{name: "assignment", match: regexp.MustCompile(`^(export )?[A-Z_]+=\S+$`),
+		check: func(*readmeEnv, []string, string, string) error { return nil }},
+
+	// grpcurl
+	{name: "list", match: regexp.MustCompile(`^grpcurl .*\slist$`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			return want(stdout, `(?m)^support\.v1\.SupportService$`, `(?m)^grpc\.health\.v1\.Health$`)
+		}},
+	{name: "list", match: regexp.MustCompile(`^grpcurl .*\slist support\.v1\.SupportService$`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			return want(stdout, `(?m)^support\.v1\.SupportService\.CreateTicket$`, `(?m)^support\.v1\.SupportService\.WatchTickets$`)
+		}},
+	{name: "describe", match: regexp.MustCompile(`^grpcurl .*\sdescribe \.?support\.v1\.SupportService$`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			return want(stdout, `service SupportService \{`, `rpc CreateTicket \(`)
+		}},
+	{name: "describe", match: regexp.MustCompile(`^grpcurl .*\sdescribe \.?support\.v1\.SupportService\.(\w+)$`),
+		check: func(e *readmeEnv, m []string, stdout, _ string) error {
+			return want(stdout, `is a method`, `rpc `+m[1]+` \(`)
+		}},
+	{name: "describe", match: regexp.MustCompile(`^grpcurl .*\sdescribe \.?support\.v1\.(\w+)$`),
+		check: func(e *readmeEnv, m []string, stdout, _ string) error {
+			return want(stdout, `is a message`, `message `+m[1]+` \{`)
+		}},
+	{name: "health", match: regexp.MustCompile(`^grpcurl .*grpc\.health\.v1\.Health/Check$`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error { return want(stdout, `"status":\s*"SERVING"`) }},
+	{name: "topics", match: regexp.MustCompile(`^grpcurl .*/ListSupportTopics$`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			return want(stdout, `"id":\s*"azure-vm-connectivity"`)
+		}},
+	{name: "entitlement", match: regexp.MustCompile(`^grpcurl .*/CheckEntitlement$`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error { return want(stdout, `"entitled":\s*true`) }},
+	{name: "create", match: regexp.MustCompile(`^grpcurl .*/CreateTicket$`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			if err := want(stdout, `"status":\s*"TICKET_STATUS_NEW"`); err != nil {
+				return err
+			}
+			return capture(e, "TICKET_ID", stdout, `"ticket":\s*\{\s*"id":\s*"([^"]+)"`)
+		}},
+	{name: "list tickets", match: regexp.MustCompile(`^grpcurl .*/ListTickets$`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			return want(stdout, `"id":\s*"`+regexp.QuoteMeta(e.vars["TICKET_ID"])+`"`)
+		}},
+	{name: "watch", match: regexp.MustCompile(`^grpcurl .*/WatchTicket$`), stream: true,
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			// The history of the ticket the create command filed, then
+			// a checkpoint: the stream is live.
+			return want(stdout, `"type":\s*"TICKET_EVENT_TYPE_CREATED"`,
+				`"ticketId":\s*"`+regexp.QuoteMeta(e.vars["TICKET_ID"])+`"`, `"checkpoint":\s*\{`)
+		}},
+	{name: "watch all", match: regexp.MustCompile(`^grpcurl .*/WatchTickets$`), stream: true,
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			// TOKEN was taken before the first command: the stream
+			// replays every ticket filed since, then is live.
+			return want(stdout, `"event":\s*\{`, `"ticketId":\s*"`+regexp.QuoteMeta(e.vars["TICKET_ID"])+`"`, `"checkpoint":\s*\{`)
+		}},
+	{name: "error details", match: regexp.MustCompile(`^grpcurl .*-format-error .*"ticket_id":"nope".*/GetTicket$`), exit: grpcurlNotFound,
+		check: func(e *readmeEnv, _ []string, _, stderr string) error {
+			return want(stderr, `"code":\s*5`, `"@type":\s*"type\.googleapis\.com/google\.rpc\.ErrorInfo"`, `"reason":\s*"NOT_FOUND"`)
+		}},
+
+	// supportctl
+	{name: "topics", match: regexp.MustCompile(`^supportctl topics list `),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			return want(stdout, `(?m)^azure-vm-connectivity\s`)
+		}},
+	{name: "entitlement", match: regexp.MustCompile(`^supportctl entitlement check `),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error { return want(stdout, `(?m)^ENTITLED\s+yes$`) }},
+	{name: "create", match: regexp.MustCompile(`^supportctl tickets create `),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			if err := want(stdout, `(?m)^STATUS\s+new$`); err != nil {
+				return err
+			}
+			return capture(e, "ID", stdout, `(?m)^ID\s+(\S+)$`)
+		}},
+	{name: "list tickets", match: regexp.MustCompile(`^supportctl tickets list\b`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			return want(stdout, `(?m)^ID\s+CUSTOMER`, `(?m)^`+regexp.QuoteMeta(e.vars["ID"])+`\s+litware\s`)
+		}},
+	{name: "get", match: regexp.MustCompile(`^supportctl tickets get ID$`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			return want(stdout, `(?m)^ID\s+`+regexp.QuoteMeta(e.vars["ID"])+`$`)
+		}},
+	{name: "note", match: regexp.MustCompile(`^supportctl tickets note ID `),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			return want(stdout, `(?m)^NOTE\s+\S+ partner:adatum: `)
+		}},
+	{name: "severity", match: regexp.MustCompile(`^supportctl tickets severity ID ([ABC]) `),
+		check: func(e *readmeEnv, m []string, stdout, _ string) error {
+			return want(stdout, `(?m)^SEVERITY\s+`+m[1]+`$`)
+		}},
+	{name: "escalate", match: regexp.MustCompile(`^supportctl tickets escalate ID `),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			return want(stdout, `(?m)^ESCALATION LEVEL\s+1$`)
+		}},
+	{name: "close", match: regexp.MustCompile(`^supportctl tickets close ID$`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error { return want(stdout, `(?m)^STATUS\s+closed$`) }},
+	{name: "watch", match: regexp.MustCompile(`^supportctl tickets watch ID$`), stream: true,
+		check: func(e *readmeEnv, _ []string, stdout, stderr string) error {
+			id := regexp.QuoteMeta(e.vars["ID"])
+			// The history, then interrupted live: the resume token.
+			return errors.Join(want(stdout, `(?m)^\S+\s+\d+\s+`+id+`\s+created\s`),
+				want(stderr, `(?m)^resume with: --from \S+$`))
+		}},
+	{name: "get json", match: regexp.MustCompile(`^supportctl -o json tickets get ID$`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			return want(stdout, `"id":\s*"`+regexp.QuoteMeta(e.vars["ID"])+`"`, `"partner_id":\s*"adatum"`)
+		}},
+}
+
+// readmeRequired are the checks each section must exercise, so that the
+// README cannot lose the examples it promises.
+var readmeRequired = map[string][]string{
+	"A short tour with grpcurl":           {"list", "describe", "create", "list tickets"},
+	"Partner quick start with supportctl": {"create", "list tickets", "watch", "completion"},
+	"grpcurl cookbook":                    {"list", "describe", "create", "watch", "watch all", "error details"},
+}
+
+func (e *readmeEnv) runCommand(t *testing.T, written string) (checkName string) {
+	t.Helper()
+	chk := readmeCheck{name: "", check: func(_ *readmeEnv, _ []string, stdout, _ string) error {
+		if strings.TrimSpace(stdout) == "" {
+			return errors.New("no output")
+		}
+		return nil
+	}}
+	var m []string
+	oneLine := strings.ReplaceAll(written, "\n", " ")
+	for _, c := range readmeChecks {
+		if m = c.match.FindStringSubmatch(oneLine); m != nil {
+			chk = c
+			break
+		}
+	}
+	if chk.skip {
+		t.Logf("skipped: %s", written)
+		return chk.name
+	}
+	script := written
+	if chk.name == "completion" {
+		script = m[1] // the script sourced: checked, not sourced
+	}
+	script, err := e.substitute(script)
+	if err != nil {
+		t.Fatalf("%s\n%v", written, err)
+	}
+	exit := chk.exit
+	if chk.stream || (chk.name == "" && strings.Contains(strings.ToLower(written), "watch")) {
+		script = "timeout -k 5 -s INT " + readmeWatchTimeout + " " + script
+		exit = 124
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", "-c", script)
+	cmd.Dir = e.dir
+	cmd.Env = e.env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	code := cmd.ProcessState.ExitCode()
+	if err != nil && code < 0 {
+		t.Fatalf("%s\n%v", script, err)
+	}
+	t.Logf("$ %s\n(exit %d)\n%s%s", script, code, clip(stdout.String()), clip(stderr.String()))
+	if code != exit {
+		t.Fatalf("%s\nexit status %d, want %d\nstdout:\n%s\nstderr:\n%s", script, code, exit, stdout.String(), stderr.String())
+	}
+	if err := chk.check(e, m, stdout.String(), stderr.String()); err != nil {
+		t.Fatalf("%s\n%v\nstdout:\n%s\nstderr:\n%s", script, err, stdout.String(), stderr.String())
+	}
+	return chk.name
+}
+
+// resumeToken returns a WatchTickets resume token for the present: the
+// first checkpoint of a fresh stream.
+func (e *readmeEnv) resumeToken(t *testing.T) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	stream, err := e.client.Raw().WatchTickets(ctx, &supportv1.WatchTicketsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		msg, err := stream.Recv()
+		if err != nil {
+			t.Fatalf("WatchTickets: %v", err)
+		}
+		if cp := msg.GetCheckpoint(); cp != nil {
+			return cp.GetResumeToken()
+		}
+	}
+}
+
+// TestReadmeSnippets runs the README's grpcurl, supportctl and Go client
+// snippets against a freshly started `supportd serve --demo`.
+func TestReadmeSnippets(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds supportd and supportctl and runs the README against them: not under -short")
+	}
+	for _, tool := range []string{"grpcurl", "bash", "timeout"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not found on PATH (go install github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.3, as .ci/run does)", tool)
+		}
+	}
+	blocks := readmeBlocks(t)
+
+	bin := t.TempDir()
+	build := exec.Command("go", "build", "-o", filepath.Join(bin, "supportctl"), "github.com/supportd/supportd/cmd/supportctl")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build supportctl: %v\n%s", err, out)
+	}
+	addr, key := startSupportd(t)
+	c, err := client.New(addr, client.WithInsecure(), client.WithAPIKey(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	e := &readmeEnv{addr: addr, partner: key, dir: t.TempDir(), client: c, vars: map[string]string{}}
+	e.env = append(os.Environ(),
+		"PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
+		"PARTNER="+key, "ADDR="+addr, "SUPPORT_ADDR="+addr, "SUPPORT_KEY="+key)
+	// Taken before any ticket is filed: a watch from it replays them all.
+	e.vars["TOKEN"] = e.resumeToken(t)
+
+	for _, section := range readmeShellSections {
+		ok := t.Run(strings.ReplaceAll(section, " ", "_"), func(t *testing.T) {
+			ran := map[string]bool{}
+			for _, b := range sectionBlocks(t, blocks, section, "sh") {
+				for _, cmd := range shellCommands(b.text) {
+					ran[e.runCommand(t, cmd)] = true
+				}
+			}
+			for _, name := range readmeRequired[section] {
+				if !ran[name] {
+					t.Errorf("README section %q has no %q command", section, name)
+				}
+			}
+		})
+		if !ok {
+			return
+		}
+	}
+	t.Run("Go_client", func(t *testing.T) { e.runGoSnippet(t, blocks) })
+}
+
+// goSnippetTemplate wraps the README's Go snippet, the body of run, into a
+// program. handle and list stand for the README's placeholders: handle
+// prints each event and ends the watch at the first ticket filed.
+const goSnippetTemplate = `// Code generated by TestReadmeSnippets from README.md; DO NOT EDIT.
+
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"os"
+	"time"
+
+	"google.golang.org/grpc/codes"
+
+	"github.com/supportd/supportd/client"
+	supportv1 "github.com/supportd/supportd/gen/support/v1"
+)
+
+var (
+	_ = errors.As
+	_ = log.Printf
+	_ codes.Code
+	_ client.Option
+)
+
+var stop context.CancelFunc
+
+func handle(ev *supportv1.TicketEvent) {
+	fmt.Printf("event %%s %%s\n", ev.GetType(), ev.GetTicketId())
+	if ev.GetType() == supportv1.TicketEventType_TICKET_EVENT_TYPE_CREATED {
+		stop()
+	}
+}
+
+func list(t *supportv1.Ticket, err error) {
+	if err != nil {
+		fmt.Printf("list error: %%v\n", err)
+		return
+	}
+	fmt.Printf("ticket %%s\n", t.GetId())
+}
+
+func run(ctx context.Context, key, savedToken string) error {
+%s
+	return nil
+}
+
+func main() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ctx, stop = context.WithCancel(ctx)
+	err := run(ctx, os.Args[1], os.Args[2])
+	if errors.Is(context.Cause(ctx), context.Canceled) {
+		return // stopped by handle: the watch delivered the ticket filed
+	}
+	fmt.Printf("run: %%v\n", err)
+	os.Exit(1)
+}
+`
+
+// placeholderLoopRE matches the README's elided loop bodies.
+var placeholderLoopRE = regexp.MustCompile(`for (\w+), (\w+) := range (.*) \{ \.\.\. \}`)
+
+func (e *readmeEnv) runGoSnippet(t *testing.T, blocks []readmeBlock) {
+	gos := sectionBlocks(t, blocks, readmeGoSection, "go")
+	if len(gos) != 1 {
+		t.Fatalf("README section %q: %d go blocks, want 1", readmeGoSection, len(gos))
+	}
+	body := strings.ReplaceAll(gos[0].text, `"`+readmeAddr+`"`, fmt.Sprintf("%q", e.addr))
+	body = placeholderLoopRE.ReplaceAllString(body, "for $1, $2 := range $3 { list($1, $2) }")
+	var indented strings.Builder
+	for line := range strings.Lines(body) {
+		indented.WriteString("\t" + line)
+	}
+	src := fmt.Sprintf(goSnippetTemplate, indented.String())
+
+	// A package main inside the module, so that it compiles against this
+	// tree's client; the leading underscore keeps it out of ./... .
+	dir, err := filepath.Abs(fmt.Sprintf("_readmesnippet_tmp_%d", os.Getpid()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	exe := filepath.Join(t.TempDir(), "snippet")
+	build := exec.Command("go", "build", "-o", exe, ".")
+	build.Dir = dir
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("the README's Go snippet does not compile: %v\n%s\nsource:\n%s", err, out, numbered(src))
+	}
+	os.RemoveAll(dir)
+
+	// From a fresh token, the first ticket created is the snippet's.
+	token := e.resumeToken(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	defer cancel()
+	run := exec.CommandContext(ctx, exe, e.partner, token)
+	var stdout, stderr bytes.Buffer
+	run.Stdout, run.Stderr = &stdout, &stderr
+	if err := run.Run(); err != nil {
+		t.Fatalf("the README's Go snippet: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	t.Logf("stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
+	m := regexp.MustCompile(`(?m)^event TICKET_EVENT_TYPE_CREATED (\S+)$`).FindStringSubmatch(stdout.String())
+	if m == nil {
+		t.Fatalf("the watch of the README's Go snippet saw no ticket created\nstdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
+	}
+	id := m[1]
+	if err := want(stdout.String(), `(?m)^ticket `+regexp.QuoteMeta(id)+`$`); err != nil {
+		t.Errorf("AllTickets did not list the ticket filed (%s): %v\nstdout:\n%s", id, err, stdout.String())
+	}
+	if strings.Contains(stdout.String(), "list error") {
+		t.Errorf("AllTickets failed:\n%s", stdout.String())
+	}
+	gctx, gcancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer gcancel()
+	tk, err := e.client.GetTicket(gctx, id)
+	if err != nil {
+		t.Fatalf("GetTicket(%s) of the ticket the snippet filed: %v", id, err)
+	}
+	if tk.GetCustomerId() != "litware" || tk.GetStatus() != supportv1.TicketStatus_TICKET_STATUS_NEW {
+		t.Errorf("the snippet's ticket: customer %q status %v, want litware NEW", tk.GetCustomerId(), tk.GetStatus())
+	}
+}
+
+func numbered(src string) string {
+	var b strings.Builder
+	i := 0
+	for line := range strings.Lines(src) {
+		i++
+		fmt.Fprintf(&b, "%3d  %s", i, line)
+	}
+	return b.String()
+}
+
+// clip shortens long outputs (the completion script) in the log.
+func clip(s string) string {
+	const max = 2000
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + fmt.Sprintf("\n[... %d more bytes]\n", len(s)-max)
+}
