@@ -55,6 +55,10 @@ type Hub struct {
 	// notified is the highest sequence Notify reported: when it is above
 	// last, committed events are not loaded yet.
 	notified atomic.Int64
+	// loadFailed is set while the loader's last read of the log failed:
+	// subscribers then read committed events from the log themselves
+	// instead of waiting for the loader.
+	loadFailed atomic.Bool
 
 	notify chan struct{}
 	done   chan struct{}
@@ -140,6 +144,7 @@ func (h *Hub) loadLoop() {
 		if err := h.load(); err != nil {
 			h.opts.Logger.Error("watch hub: reading the event log", "error", err)
 			// Subscribers still catch up from the log on their own.
+			h.loadFailed.Store(true)
 			h.wakeAll()
 		}
 	}
@@ -160,6 +165,7 @@ func (h *Hub) load() error {
 		if err != nil {
 			return err
 		}
+		h.loadFailed.Store(false)
 		if len(evs) == 0 {
 			return nil
 		}

@@ -73,15 +73,23 @@ func (s *Subscription) Cursor() int64 { return s.cursor }
 // most max) and advances the cursor past them and past the non-matching
 // events it skipped. caughtUp is true when the cursor reached the hub's
 // present. It reads the ring when it covers the cursor, the log otherwise.
-// Once the hub is closing it fails, so that a stream still catching up
-// ends at shutdown instead of first sending its whole backlog.
+// When events are committed that the loader has not put in the ring yet,
+// it waits for the loader (one read of the log for all subscribers, rather
+// than one each); it reads the log itself when the loader's last read
+// failed, or when a periodic checkpoint comes due while it waits. Once the
+// hub is closing it fails, so that a stream still catching up ends at
+// shutdown instead of first sending its whole backlog.
 func (s *Subscription) Next(ctx context.Context, max int) (batch []Entry, caughtUp bool, err error) {
-	select {
-	case <-s.hub.done:
-		return nil, false, errHubClosed
-	default:
-	}
-	if out, scanned, ok := s.hub.fromRing(s.cursor, s.filter, max); ok {
+	for {
+		select {
+		case <-s.hub.done:
+			return nil, false, errHubClosed
+		default:
+		}
+		out, scanned, ok := s.hub.fromRing(s.cursor, s.filter, max)
+		if !ok {
+			return s.fromLog(ctx, max)
+		}
 		s.cursor = scanned
 		switch {
 		case scanned < s.hub.Last():
@@ -91,11 +99,26 @@ func (s *Subscription) Next(ctx context.Context, max int) (batch []Entry, caught
 		case len(out) > 0:
 			return out, false, nil
 		}
-		// Events are committed that the loader has not read yet (it lags,
-		// or fails): read them from the log, so that a stream is caught
-		// up (and checkpoints) only once it has what is committed.
+		// Events are committed that the loader has not read yet: a stream
+		// is caught up (and checkpoints) only once it has what is
+		// committed.
+		if s.hub.loadFailed.Load() {
+			return s.fromLog(ctx, max)
+		}
+		// The loader wakes every subscriber after each load, and sets
+		// loadFailed before waking them when a load fails; a wake-up
+		// sent since the ring was read above is kept in s.wake.
+		select {
+		case <-s.wake:
+		case <-s.ticks:
+			s.tick() // still due for the stream's checkpoint
+			return s.fromLog(ctx, max)
+		case <-ctx.Done():
+			return nil, false, ctx.Err()
+		case <-s.hub.done:
+			return nil, false, errHubClosed
+		}
 	}
-	return s.fromLog(ctx, max)
 }
 
 // fromLog reads matching events after the cursor from the event log.
