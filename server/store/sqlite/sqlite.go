@@ -36,6 +36,7 @@ type Store struct {
 	writer  *sql.DB
 	readers *sql.DB
 	opts    Options
+	tickets *ticketCache // decoded tickets of read transactions
 	reqs    chan *writeRequest
 	stop    chan struct{}
 	stopped chan struct{}
@@ -77,6 +78,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		writer:  writer,
 		readers: readers,
 		opts:    opts,
+		tickets: newTicketCache(),
 		reqs:    make(chan *writeRequest, opts.MaxBatch),
 		stop:    make(chan struct{}),
 		stopped: make(chan struct{}),
@@ -123,7 +125,7 @@ func (s *Store) ReadTx(ctx context.Context, fn func(tx store.Reader) error) erro
 		return mapErr(err)
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only: nothing to keep
-	return fn(&txView{q: tx, ctx: ctx})
+	return fn(&txView{q: tx, ctx: ctx, cache: s.tickets})
 }
 
 // Close stops the writer after the requests already queued and closes the

@@ -65,11 +65,14 @@ func decodeTicket(data []byte) (domain.Ticket, error) {
 
 // GetTicket implements store.Reader.
 func (v *txView) GetTicket(_ context.Context, id string) (domain.Ticket, error) {
-	var data []byte
-	if err := v.row(`SELECT data FROM tickets WHERE id = ?`, id).Scan(&data); err != nil {
-		return domain.Ticket{}, fmt.Errorf("ticket %q: %w", id, mapErr(err))
+	tickets, err := v.queryTickets(`SELECT id, version, data FROM tickets WHERE id = ?`, id)
+	if err != nil {
+		return domain.Ticket{}, fmt.Errorf("ticket %q: %w", id, err)
 	}
-	return decodeTicket(data)
+	if len(tickets) == 0 {
+		return domain.Ticket{}, fmt.Errorf("ticket %q: %w", id, store.ErrNotFound)
+	}
+	return tickets[0], nil
 }
 
 // ListTickets implements store.Reader.
@@ -91,7 +94,7 @@ func (v *txView) ListTickets(_ context.Context, f store.TicketFilter, p store.Pa
 		add("id < ?", p.After)
 	}
 	args = append(args, limitOr(p.Limit, 50))
-	return v.queryTickets(`SELECT data FROM tickets WHERE `+strings.Join(where, " AND ")+` ORDER BY id DESC LIMIT ?`, args...)
+	return v.queryTickets(`SELECT id, version, data FROM tickets WHERE `+strings.Join(where, " AND ")+` ORDER BY id DESC LIMIT ?`, args...)
 }
 
 // ListQueueTickets implements store.Reader. The cursor is
@@ -102,7 +105,7 @@ func (v *txView) ListQueueTickets(_ context.Context, q domain.Queue, p store.Pag
 	var tickets []domain.Ticket
 	var err error
 	if p.After == "" {
-		tickets, err = v.queryTickets(`SELECT data FROM tickets WHERE `+open+`
+		tickets, err = v.queryTickets(`SELECT id, version, data FROM tickets WHERE `+open+`
 			ORDER BY priority DESC, response_due, id LIMIT ?`, q, limit)
 	} else {
 		prio, due, id, perr := parseQueueCursor(p.After)
@@ -121,7 +124,7 @@ func (v *txView) ListQueueTickets(_ context.Context, q domain.Queue, p store.Pag
 // queueAfter lists the open tickets of q that sort after (prio, due, id) in
 // the order priority DESC, response_due, id.
 func (v *txView) queueAfter(q domain.Queue, prio int, due int64, id string, limit int) ([]domain.Ticket, error) {
-	return v.queryTickets(`SELECT data FROM tickets WHERE queue = ? AND status NOT IN ('RESOLVED', 'CLOSED')
+	return v.queryTickets(`SELECT id, version, data FROM tickets WHERE queue = ? AND status NOT IN ('RESOLVED', 'CLOSED')
 		AND (priority < ? OR (priority = ? AND (response_due > ? OR (response_due = ? AND id > ?))))
 		ORDER BY priority DESC, response_due, id LIMIT ?`, q, prio, prio, due, due, id, limit)
 }
@@ -150,7 +153,7 @@ func parseQueueCursor(c string) (prio int, due int64, id string, err error) {
 
 // dueTicketsQuery lists due tickets through the partial index tickets_due
 // (its plan is checked by TestDueTicketsQueryPlan).
-const dueTicketsQuery = `SELECT data FROM tickets WHERE next_escalation IS NOT NULL AND next_escalation <= ?
+const dueTicketsQuery = `SELECT id, version, data FROM tickets WHERE next_escalation IS NOT NULL AND next_escalation <= ?
 		ORDER BY next_escalation, id LIMIT ?`
 
 // ListDueTickets implements store.Reader through the partial index on
@@ -159,6 +162,9 @@ func (v *txView) ListDueTickets(_ context.Context, now time.Time, limit int) ([]
 	return v.queryTickets(dueTicketsQuery, now.UnixNano(), limitOr(limit, 1000))
 }
 
+// queryTickets runs a query of the columns id, version, data. Tickets in
+// the view's cache are not decoded again; data is not even copied out of
+// SQLite for them (sql.RawBytes).
 func (v *txView) queryTickets(query string, args ...any) ([]domain.Ticket, error) {
 	rows, err := v.query(query, args...)
 	if err != nil {
@@ -167,13 +173,24 @@ func (v *txView) queryTickets(query string, args ...any) ([]domain.Ticket, error
 	defer rows.Close()
 	var out []domain.Ticket
 	for rows.Next() {
-		var data []byte
-		if err := rows.Scan(&data); err != nil {
+		var id string
+		var version int64
+		var data sql.RawBytes
+		if err := rows.Scan(&id, &version, &data); err != nil {
 			return nil, mapErr(err)
+		}
+		if v.cache != nil {
+			if t, ok := v.cache.get(id, version); ok {
+				out = append(out, t)
+				continue
+			}
 		}
 		t, err := decodeTicket(data)
 		if err != nil {
 			return nil, err
+		}
+		if v.cache != nil {
+			v.cache.put(t)
 		}
 		out = append(out, t)
 	}

@@ -20,6 +20,9 @@ type txView struct {
 	q       querier
 	ctx     context.Context
 	lastSeq int64 // highest event sequence appended in this transaction
+	// cache of decoded tickets; set on read transactions only (see
+	// ticketCache).
+	cache *ticketCache
 }
 
 func (v *txView) exec(query string, args ...any) (sql.Result, error) {
