@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"time"
 
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
@@ -42,7 +44,9 @@ func (s *Signer) parseResumeToken(token string) (int64, error) {
 }
 
 // EventEncoder returns the function the watch hub uses to build each
-// event's message once for all streams.
+// event's message once for all streams: the TicketEvent is marshalled once,
+// and every stream sends the same pre-built response messages (see
+// encodedEvent) instead of marshalling it again.
 func EventEncoder(s *Signer) func(domain.Event) any {
 	return func(e domain.Event) any {
 		out := &supportv1.TicketEvent{
@@ -57,9 +61,43 @@ func EventEncoder(s *Signer) func(domain.Event) any {
 		if e.Ticket != nil {
 			out.Ticket = ticketToProto(*e.Ticket)
 		}
-		return out
+		return encodeEvent(out)
 	}
 }
+
+// encodedEvent is an event's stream messages, built once for all streams
+// and shared by them (read only). A WatchTicketResponse and a
+// WatchTicketsResponse holding an event are, on the wire, both the single
+// field 1 (event) holding the TicketEvent's bytes: the messages carry those
+// bytes, marshalled once, as their unknown fields, which marshalling
+// copies out as they are. A receiver decodes them as the event field.
+// When the event cannot be marshalled (it always can), the messages hold
+// the event itself, marshalled by each send as usual.
+type encodedEvent struct {
+	ticket  *supportv1.WatchTicketResponse
+	tickets *supportv1.WatchTicketsResponse
+}
+
+func encodeEvent(e *supportv1.TicketEvent) *encodedEvent {
+	b, err := proto.Marshal(e)
+	if err != nil {
+		return &encodedEvent{
+			ticket:  &supportv1.WatchTicketResponse{Update: &supportv1.WatchTicketResponse_Event{Event: e}},
+			tickets: &supportv1.WatchTicketsResponse{Update: &supportv1.WatchTicketsResponse_Event{Event: e}},
+		}
+	}
+	wire := protowire.AppendTag(make([]byte, 0, len(b)+binary.MaxVarintLen64+1), eventField, protowire.BytesType)
+	wire = protowire.AppendBytes(wire, b)
+	en := &encodedEvent{ticket: &supportv1.WatchTicketResponse{}, tickets: &supportv1.WatchTicketsResponse{}}
+	en.ticket.ProtoReflect().SetUnknown(wire)
+	en.tickets.ProtoReflect().SetUnknown(wire)
+	return en
+}
+
+// eventField is the number of the event field of WatchTicketResponse and
+// WatchTicketsResponse (TestWatchEncodedEvent checks that both decode the
+// pre-built messages as their event).
+const eventField = 1
 
 // Watcher runs watch streams for SupportService.
 type Watcher struct {
@@ -110,7 +148,7 @@ func (w *Watcher) start(ctx context.Context, token string, def func(last int64) 
 
 // sender sends one event or checkpoint on a stream.
 type sender struct {
-	event      func(*supportv1.TicketEvent) error
+	event      func(*encodedEvent) error
 	checkpoint func(*supportv1.Checkpoint) error
 }
 
@@ -130,7 +168,7 @@ func (w *Watcher) run(ctx context.Context, owner string, f store.EventFilter, af
 			return err
 		}
 		for _, en := range batch {
-			ev, ok := en.Payload.(*supportv1.TicketEvent)
+			ev, ok := en.Payload.(*encodedEvent)
 			if !ok {
 				return errors.New("watch: event without payload")
 			}
@@ -171,9 +209,7 @@ func (s *Support) WatchTicket(req *supportv1.WatchTicketRequest, stream supportv
 	}
 	f := store.EventFilter{PartnerID: partnerID, TicketID: req.GetTicketId()}
 	err = s.watcher.run(ctx, partnerID, f, after, sender{
-		event: func(e *supportv1.TicketEvent) error {
-			return stream.Send(&supportv1.WatchTicketResponse{Update: &supportv1.WatchTicketResponse_Event{Event: e}})
-		},
+		event: func(e *encodedEvent) error { return stream.Send(e.ticket) },
 		checkpoint: func(c *supportv1.Checkpoint) error {
 			return stream.Send(&supportv1.WatchTicketResponse{Update: &supportv1.WatchTicketResponse_Checkpoint{Checkpoint: c}})
 		},
@@ -196,9 +232,7 @@ func (s *Support) WatchTickets(req *supportv1.WatchTicketsRequest, stream suppor
 	}
 	f := store.EventFilter{PartnerID: partnerID, CustomerID: req.GetCustomerId()}
 	err = s.watcher.run(ctx, partnerID, f, after, sender{
-		event: func(e *supportv1.TicketEvent) error {
-			return stream.Send(&supportv1.WatchTicketsResponse{Update: &supportv1.WatchTicketsResponse_Event{Event: e}})
-		},
+		event: func(e *encodedEvent) error { return stream.Send(e.tickets) },
 		checkpoint: func(c *supportv1.Checkpoint) error {
 			return stream.Send(&supportv1.WatchTicketsResponse{Update: &supportv1.WatchTicketsResponse_Checkpoint{Checkpoint: c}})
 		},
