@@ -55,9 +55,10 @@ type Hub struct {
 	// notified is the highest sequence Notify reported: when it is above
 	// last, committed events are not loaded yet.
 	notified atomic.Int64
-	// loadFailed is set while the loader's last read of the log failed:
-	// subscribers then read committed events from the log themselves
-	// instead of waiting for the loader.
+	// loadFailed is set while the loader's last read of the log failed,
+	// or when it made no progress over a whole checkpoint interval while
+	// commits were pending (tickLoop): subscribers then read committed
+	// events from the log themselves instead of waiting for the loader.
 	loadFailed atomic.Bool
 
 	notify chan struct{}
@@ -200,17 +201,36 @@ func (h *Hub) wakeAll() {
 	}
 }
 
-// tickLoop wakes every subscription for its periodic checkpoint.
+// tickLoop wakes every subscription for its periodic checkpoint. When the
+// loader has made no progress since the previous tick although commits
+// were pending then and still are, it is stuck: subscribers waiting for it
+// are told to read the log themselves (a stuck loader delays streams by
+// at most about two checkpoint intervals).
 func (h *Hub) tickLoop() {
 	t := time.NewTicker(h.opts.CheckpointInterval)
 	defer t.Stop()
+	lagging := int64(-1) // h.last at the previous tick when commits were pending
 	for {
 		select {
 		case <-h.done:
 			return
 		case <-t.C:
+			last := h.Last()
+			stuck := false
+			if h.notified.Load() > last {
+				stuck = last == lagging
+				lagging = last
+			} else {
+				lagging = -1
+			}
+			if stuck {
+				h.loadFailed.Store(true)
+			}
 			h.mu.RLock()
 			for s := range h.subs {
+				if stuck {
+					s.wakeUp()
+				}
 				s.tick()
 			}
 			h.mu.RUnlock()
@@ -222,13 +242,19 @@ func (h *Hub) tickLoop() {
 // ring covers cursor+1; ok is false when the caller must read the log.
 // scanned is the highest sequence examined.
 func (h *Hub) fromRing(cursor int64, f store.EventFilter, max int) (out []Entry, scanned int64, ok bool) {
+	return h.appendFromRing(cursor, f, max, nil)
+}
+
+// appendFromRing is fromRing appending to out (a subscription reuses its
+// batch's array: no allocation per wake-up).
+func (h *Hub) appendFromRing(cursor int64, f store.EventFilter, max int, out []Entry) (_ []Entry, scanned int64, ok bool) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	if cursor >= h.last {
-		return nil, cursor, true
+		return out, cursor, true
 	}
 	if cursor+1 < h.first {
-		return nil, cursor, false
+		return out, cursor, false
 	}
 	scanned = cursor
 	for seq := cursor + 1; seq <= h.last && len(out) < max; seq++ {

@@ -108,10 +108,10 @@ func TestWatchSubscribersWaitForALaggingLoader(t *testing.T) {
 	}
 }
 
-// A periodic checkpoint coming due while the loader lags makes the
-// subscriber read the log itself: a stuck loader delays a stream by at
-// most one checkpoint interval. The checkpoint stays due.
-func TestWatchSubscriberReadsTheLogWhenTheLoaderLagsPastACheckpoint(t *testing.T) {
+// A loader that makes no progress over a checkpoint interval while
+// commits are pending is stuck: subscribers waiting for it then read the
+// log themselves.
+func TestWatchSubscriberReadsTheLogWhenTheLoaderIsStuck(t *testing.T) {
 	f := openStore(t)
 	g := &gatedLoads{Store: f.st, release: make(chan struct{})}
 	h, err := NewHub(context.Background(), g, Options{RingSize: 64, CheckpointInterval: 50 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
@@ -146,8 +146,5 @@ func TestWatchSubscriberReadsTheLogWhenTheLoaderLagsPastACheckpoint(t *testing.T
 	}
 	if !equalSeqs(got, []int64{1}) || g.logRead.Load() == 0 {
 		t.Fatalf("got %v with %d log reads, want [1] from the log", got, g.logRead.Load())
-	}
-	if woken, err := sub.Wait(ctx); err != nil || woken {
-		t.Fatalf("Wait after the log read: woken %v, %v; want the checkpoint tick", woken, err)
 	}
 }

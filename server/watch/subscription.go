@@ -18,7 +18,13 @@ type Subscription struct {
 	cursor int64
 	wake   chan struct{} // cap 1: new events may be there
 	ticks  chan struct{} // cap 1: time for a periodic checkpoint
+	// buf is the batch Next last returned, reused by the next call (small
+	// batches only: an idle stream keeps no large buffer).
+	buf []Entry
 }
+
+// keptBatch is the largest batch capacity a subscription keeps for reuse.
+const keptBatch = 16
 
 // Subscribe registers a stream of owner (the partner, for the per-partner
 // limit) reading events matching f after sequence after. It fails with a
@@ -73,10 +79,10 @@ func (s *Subscription) Cursor() int64 { return s.cursor }
 // most max) and advances the cursor past them and past the non-matching
 // events it skipped. caughtUp is true when the cursor reached the hub's
 // present. It reads the ring when it covers the cursor, the log otherwise.
-// When events are committed that the loader has not put in the ring yet,
+// The batch is valid until the next call (its array is reused). When events are committed that the loader has not put in the ring yet,
 // it waits for the loader (one read of the log for all subscribers, rather
 // than one each); it reads the log itself when the loader's last read
-// failed, or when a periodic checkpoint comes due while it waits. Once the
+// failed or the loader is stuck (see Hub.tickLoop). Once the
 // hub is closing it fails, so that a stream still catching up ends at
 // shutdown instead of first sending its whole backlog.
 func (s *Subscription) Next(ctx context.Context, max int) (batch []Entry, caughtUp bool, err error) {
@@ -86,7 +92,12 @@ func (s *Subscription) Next(ctx context.Context, max int) (batch []Entry, caught
 			return nil, false, errHubClosed
 		default:
 		}
-		out, scanned, ok := s.hub.fromRing(s.cursor, s.filter, max)
+		out, scanned, ok := s.hub.appendFromRing(s.cursor, s.filter, max, s.buf[:0])
+		if cap(out) <= keptBatch {
+			s.buf = out
+		} else {
+			s.buf = nil
+		}
 		if !ok {
 			return s.fromLog(ctx, max)
 		}
@@ -105,14 +116,12 @@ func (s *Subscription) Next(ctx context.Context, max int) (batch []Entry, caught
 		if s.hub.loadFailed.Load() {
 			return s.fromLog(ctx, max)
 		}
-		// The loader wakes every subscriber after each load, and sets
-		// loadFailed before waking them when a load fails; a wake-up
-		// sent since the ring was read above is kept in s.wake.
+		// The loader wakes every subscriber after each load, and
+		// loadFailed is set before they are woken when a load fails or
+		// the loader is stuck; a wake-up sent since the ring was read
+		// above is kept in s.wake.
 		select {
 		case <-s.wake:
-		case <-s.ticks:
-			s.tick() // still due for the stream's checkpoint
-			return s.fromLog(ctx, max)
 		case <-ctx.Done():
 			return nil, false, ctx.Err()
 		case <-s.hub.done:
