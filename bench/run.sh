@@ -1,6 +1,7 @@
 #!/bin/sh
 # Reproduces docs/benchmarks.md "Filing: GetTicket, CreateTicket, ListTickets":
-# a bare grpc-go server and supportd measured side by side in one run, 50
+# a bare grpc-go server and supportd measured side by side in one run (3
+# interleaved rounds; ratios per round and their median), 50
 # calls in flight, 2 s warm-up + 10 s per load, over loopback TCP. The
 # 1,000,000-ticket database of ListTickets is generated on the first run and
 # cached under $TMPDIR (or /tmp). Extra flags go to supportbench, e.g.
@@ -12,4 +13,4 @@ bin=$(mktemp -d)
 trap 'rm -rf "$bin"' EXIT
 go build -o "$bin/supportd" ./cmd/supportd
 go build -o "$bin/supportbench" ./cmd/supportbench
-"$bin/supportbench" --supportd "$bin/supportd" --concurrency 50 --warmup 2s --duration 10s --tickets 1000000 "$@"
+"$bin/supportbench" --supportd "$bin/supportd" --concurrency 50 --warmup 2s --duration 10s --tickets 1000000 --rounds 3 "$@"

@@ -22,6 +22,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -48,6 +49,7 @@ type options struct {
 	phases      string
 	pprofDir    string
 	keep        bool
+	rounds      int
 }
 
 func main() {
@@ -70,6 +72,7 @@ func main() {
 	flag.StringVar(&o.phases, "phases", "bare,get,create,list", "loads to run")
 	flag.StringVar(&o.pprofDir, "pprof-dir", "", "write a CPU profile of supportd for each load into this directory")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory")
+	flag.IntVar(&o.rounds, "rounds", 1, "run the loads this many times, interleaved; ratios are reported per round and as the median")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -128,11 +131,23 @@ func bench(ctx context.Context, o options) error {
 		o.concurrency, o.conns, o.warmup, o.duration)
 	fmt.Printf("supportd: --log-level %s --log-format %s (log to a file), --metrics-listen off\n\n", o.logLevel, o.logFormat)
 
-	var results []result
-	report := func(r result) {
-		results = append(results, r)
-		fmt.Println(r)
+	// Start every server first (idle ones cost nothing), then run the
+	// loads in rounds, so that each round measures bare and supportd within
+	// seconds of each other.
+	type load struct {
+		name    string
+		srv     *server
+		measure func(name string) result
 	}
+	var loads []load
+	var servers []*server
+	var allConns []*grpc.ClientConn
+	defer func() {
+		closeAll(allConns)
+		for _, srv := range servers {
+			srv.stop()
+		}
+	}()
 
 	if has(o.phases, "bare") {
 		addr, err := freeAddr()
@@ -143,22 +158,23 @@ func bench(ctx context.Context, o options) error {
 		if err != nil {
 			return err
 		}
+		servers = append(servers, srv)
 		conns, err := dialN(addr, o.conns)
 		if err != nil {
-			srv.stop()
 			return err
 		}
+		allConns = append(allConns, conns...)
 		clients := make([]healthpb.HealthClient, len(conns))
 		for i, c := range conns {
 			clients[i] = healthpb.NewHealthClient(c)
 		}
 		var rr atomic.Uint64
-		report(run(ctx, "bare grpc-go health Check", o.concurrency, o.warmup, o.duration, srv.cpuTime, func(ctx context.Context) error {
-			_, err := clients[rr.Add(1)%uint64(len(clients))].Check(ctx, &healthpb.HealthCheckRequest{})
-			return err
-		}))
-		closeAll(conns)
-		srv.stop()
+		loads = append(loads, load{"bare", srv, func(name string) result {
+			return run(ctx, "bare grpc-go health Check", o.concurrency, o.warmup, o.duration, srv.cpuTime, func(ctx context.Context) error {
+				_, err := clients[rr.Add(1)%uint64(len(clients))].Check(ctx, &healthpb.HealthCheckRequest{})
+				return err
+			})
+		}})
 	}
 
 	if has(o.phases, "get") || has(o.phases, "create") {
@@ -166,46 +182,40 @@ func bench(ctx context.Context, o options) error {
 		if err != nil {
 			return err
 		}
+		servers = append(servers, srv)
 		key, err := srv.demoKey()
 		if err != nil {
-			srv.stop()
 			return err
 		}
 		conns, clients, err := supportClients(srv.addr, o.conns)
 		if err != nil {
-			srv.stop()
 			return err
 		}
-		auth := func(ctx context.Context) context.Context {
-			return metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+key)
-		}
-		bctx := auth(ctx)
+		allConns = append(allConns, conns...)
+		bctx := metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+key)
 		var rr atomic.Uint64
 		client := func() supportv1.SupportServiceClient { return clients[rr.Add(1)%uint64(len(clients))] }
 		if has(o.phases, "get") {
 			resp, err := client().CreateTicket(bctx, filing(uuid.NewString()))
 			if err != nil {
-				srv.stop()
 				return fmt.Errorf("create the ticket to get: %w", err)
 			}
 			id := resp.GetTicket().GetId()
-			report(profiled(ctx, o, srv, "get", func() result {
+			loads = append(loads, load{"get", srv, func(name string) result {
 				return run(bctx, "supportd GetTicket", o.concurrency, o.warmup, o.duration, srv.cpuTime, func(ctx context.Context) error {
 					_, err := client().GetTicket(ctx, &supportv1.GetTicketRequest{TicketId: id})
 					return err
 				})
-			}))
+			}})
 		}
 		if has(o.phases, "create") {
-			report(profiled(ctx, o, srv, "create", func() result {
+			loads = append(loads, load{"create", srv, func(name string) result {
 				return run(bctx, "supportd CreateTicket", o.concurrency, o.warmup, o.duration, srv.cpuTime, func(ctx context.Context) error {
 					_, err := client().CreateTicket(ctx, filing(uuid.NewString()))
 					return err
 				})
-			}))
+			}})
 		}
-		closeAll(conns)
-		srv.stop()
 	}
 
 	if has(o.phases, "list") {
@@ -223,14 +233,15 @@ func bench(ctx context.Context, o options) error {
 		if err != nil {
 			return err
 		}
+		servers = append(servers, srv)
 		conns, clients, err := supportClients(srv.addr, o.conns)
 		if err != nil {
-			srv.stop()
 			return err
 		}
+		allConns = append(allConns, conns...)
 		bctx := metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+key)
 		var rr atomic.Uint64
-		report(profiled(ctx, o, srv, "list", func() result {
+		loads = append(loads, load{"list", srv, func(name string) result {
 			return run(bctx, fmt.Sprintf("supportd ListTickets (%dk)", o.tickets/1000), o.concurrency, o.warmup, o.duration, srv.cpuTime, func(ctx context.Context) error {
 				resp, err := clients[rr.Add(1)%uint64(len(clients))].ListTickets(ctx, &supportv1.ListTicketsRequest{PageSize: 50})
 				if err == nil && len(resp.GetTickets()) != min(50, o.tickets) {
@@ -238,12 +249,27 @@ func bench(ctx context.Context, o options) error {
 				}
 				return err
 			})
-		}))
-		closeAll(conns)
-		srv.stop()
+		}})
 	}
 
-	summarise(results)
+	var rounds [][]result
+	for round := 1; round <= max(1, o.rounds); round++ {
+		if o.rounds > 1 {
+			fmt.Printf("round %d\n", round)
+		}
+		var results []result
+		for _, l := range loads {
+			name := l.name
+			if o.rounds > 1 {
+				name = fmt.Sprintf("%s-round%d", l.name, round)
+			}
+			r := profiled(ctx, o, l.srv, name, func() result { return l.measure(name) })
+			fmt.Println(r)
+			results = append(results, r)
+		}
+		rounds = append(rounds, results)
+	}
+	summarise(rounds)
 	return nil
 }
 
@@ -346,14 +372,31 @@ func cpuRatio(r, bare result) float64 {
 	return float64(r.CPUPerCall()) / float64(bare.CPUPerCall())
 }
 
-// summarise prints the ratios to the bare server and the targets.
-func summarise(results []result) {
-	byName := map[string]result{}
-	var bare *result
-	for i, r := range results {
-		byName[strings.Fields(r.Name)[1]] = r
-		if strings.HasPrefix(r.Name, "bare") {
-			bare = &results[i]
+// summarise prints the ratios to the bare server of each round, their
+// median, and the targets.
+func summarise(rounds [][]result) {
+	var getRatios, createRatios, getCPU, createCPU, listP99 []float64
+	for _, results := range rounds {
+		byName := map[string]result{}
+		for _, r := range results {
+			byName[strings.Fields(r.Name)[1]] = r
+		}
+		bare, hasBare := byName["grpc-go"]
+		if r, ok := byName["GetTicket"]; ok && hasBare && bare.Calls > 0 {
+			getRatios = append(getRatios, r.Rate()/bare.Rate())
+			getCPU = append(getCPU, cpuRatio(r, bare))
+		}
+		if r, ok := byName["CreateTicket"]; ok && hasBare && bare.Calls > 0 {
+			createRatios = append(createRatios, r.Rate()/bare.Rate())
+			createCPU = append(createCPU, cpuRatio(r, bare))
+		}
+		if r, ok := byName["ListTickets"]; ok {
+			listP99 = append(listP99, ms(r.P99))
+		}
+		for _, r := range results {
+			if r.Errors > 0 {
+				fmt.Printf("WARNING: %s had %d errors\n", r.Name, r.Errors)
+			}
 		}
 	}
 	fmt.Println()
@@ -363,22 +406,38 @@ func summarise(results []result) {
 		}
 		return "MISSED"
 	}
-	if bare != nil && bare.Calls > 0 {
-		if r, ok := byName["GetTicket"]; ok {
-			ratio := r.Rate() / bare.Rate()
-			fmt.Printf("GetTicket/bare    = %5.1f %%  (target >= 70 %%: %s); server CPU per call %.1fx bare's\n", 100*ratio, check(ratio >= 0.70), cpuRatio(r, *bare))
+	list := func(xs []float64, scale float64) string {
+		var b strings.Builder
+		for i, x := range xs {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%.1f", scale*x)
 		}
-		if r, ok := byName["CreateTicket"]; ok {
-			ratio := r.Rate() / bare.Rate()
-			fmt.Printf("CreateTicket/bare = %5.1f %%  (target >= 50 %%: %s); server CPU per call %.1fx bare's\n", 100*ratio, check(ratio >= 0.50), cpuRatio(r, *bare))
-		}
+		return b.String()
 	}
-	if r, ok := byName["ListTickets"]; ok {
-		fmt.Printf("ListTickets p99   = %.2f ms (target < 10 ms: %s)\n", ms(r.P99), check(r.P99 < 10*time.Millisecond))
+	pct := func(xs []float64) string { return list(xs, 100) }
+	if len(getRatios) > 0 {
+		m := median(getRatios)
+		fmt.Printf("GetTicket/bare    = %5.1f %% median (rounds: %s %%)  target >= 70 %%: %s; server CPU per call %.1fx bare's (median)\n",
+			100*m, pct(getRatios), check(m >= 0.70), median(getCPU))
 	}
-	for _, r := range results {
-		if r.Errors > 0 {
-			fmt.Printf("WARNING: %s had %d errors\n", r.Name, r.Errors)
-		}
+	if len(createRatios) > 0 {
+		m := median(createRatios)
+		fmt.Printf("CreateTicket/bare = %5.1f %% median (rounds: %s %%)  target >= 50 %%: %s; server CPU per call %.1fx bare's (median)\n",
+			100*m, pct(createRatios), check(m >= 0.50), median(createCPU))
 	}
+	if len(listP99) > 0 {
+		m := median(listP99)
+		fmt.Printf("ListTickets p99   = %.1f ms median (rounds: %s ms)  target < 10 ms: %s\n", m, list(listP99, 1), check(m < 10))
+	}
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
