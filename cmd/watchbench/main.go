@@ -144,7 +144,7 @@ func (d delivery) cpuPer() time.Duration {
 }
 
 func (d delivery) String() string {
-	return fmt.Sprintf("%-9s %9.0f deliveries/s  p50 %7.2f ms  p99 %7.2f ms  max %7.2f ms  %4.0f B/event  server CPU %5.2f us/delivery  (%d in window, %d out of order, %d lost)",
+	return fmt.Sprintf("%-9s %9.0f deliveries/s  p50 %7.2f ms  p99 %7.2f ms  max %7.2f ms  %4.0f B/event  server CPU %5.2f us/delivery  (%d in window, %d out of order, %d undelivered after the drain)",
 		d.name, d.rate(), ms(d.p50), ms(d.p99), ms(d.max), d.avgBytes, float64(d.cpuPer())/1e3, d.delivered, d.disorder, d.lost)
 }
 
@@ -265,7 +265,7 @@ func summarise(sd, bd *delivery, si, bi *idle) {
 		fmt.Printf("| %-26s | %12.0f | %12.0f | %12.2fx | <= 1.5x: %-13s |\n", "RSS per idle stream (B)", bi.perStream(), si.perStream(), r, check(r <= 1.5))
 	}
 	if sd != nil && (sd.lost != 0 || sd.disorder != 0 || sd.pubErrors != 0) {
-		fmt.Printf("WARNING: supportd: %d events lost, %d out of order, %d publish errors (first: %v)\n", sd.lost, sd.disorder, sd.pubErrors, sd.firstPubEr)
+		fmt.Printf("WARNING: supportd: %d events undelivered after the drain (lost or backlog), %d out of order, %d publish errors (first: %v)\n", sd.lost, sd.disorder, sd.pubErrors, sd.firstPubEr)
 	}
 }
 
