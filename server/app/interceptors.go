@@ -151,7 +151,7 @@ func chain(metrics *grpcprom.ServerMetrics, a *auth.Authenticator, log *slog.Log
 		grpc.ChainUnaryInterceptor(
 			metrics.UnaryServerInterceptor(),
 			slotUnary,
-			logUnary(log), // the fields of logging.UnaryServerInterceptor, cheaper
+			logging.UnaryServerInterceptor(slogLogger(log), logOpts...),
 			selector.UnaryServerInterceptor(grpcauth.UnaryServerInterceptor(af), selector.MatchFunc(needsAuth)),
 			recovery.UnaryServerInterceptor(recOpts...),
 		),
