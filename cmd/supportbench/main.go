@@ -18,10 +18,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
-	"os/signal"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -35,6 +32,7 @@ import (
 	"google.golang.org/grpc/metadata"
 
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
+	"github.com/supportd/supportd/internal/benchkit"
 )
 
 type options struct {
@@ -74,59 +72,18 @@ func main() {
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory")
 	flag.IntVar(&o.rounds, "rounds", 1, "run the loads this many times, interleaved; ratios are reported per round and as the median")
 	flag.Parse()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := bench(ctx, o); err != nil {
-		fmt.Fprintln(os.Stderr, "supportbench:", err)
-		os.Exit(1)
-	}
-}
-
-func has(phases, p string) bool {
-	for _, x := range strings.Split(phases, ",") {
-		if strings.TrimSpace(x) == p {
-			return true
-		}
-	}
-	return false
-}
-
-func cpuModel() string {
-	b, _ := os.ReadFile("/proc/cpuinfo")
-	for _, line := range strings.Split(string(b), "\n") {
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown"
+	benchkit.Main("supportbench", func(ctx context.Context) error { return bench(ctx, o) })
 }
 
 func bench(ctx context.Context, o options) error {
-	work, err := os.MkdirTemp("", "supportbench-run-")
+	w, err := benchkit.NewWork("supportbench-run-", o.supportd, o.pprofDir, o.keep)
 	if err != nil {
 		return err
 	}
-	if o.keep {
-		fmt.Println("work directory:", work)
-	} else {
-		defer os.RemoveAll(work)
-	}
-	if o.pprofDir != "" {
-		if err := os.MkdirAll(o.pprofDir, 0o755); err != nil {
-			return err
-		}
-	}
-	if o.supportd == "" {
-		o.supportd = filepath.Join(work, "supportd")
-		if out, err := exec.Command("go", "build", "-o", o.supportd, "./cmd/supportd").CombinedOutput(); err != nil {
-			return fmt.Errorf("go build ./cmd/supportd: %v\n%s", err, out)
-		}
-	}
-	self, err := os.Executable()
-	if err != nil {
-		return err
-	}
-	fmt.Printf("machine: %d CPUs (nproc), %s, %s %s/%s\n", runtime.NumCPU(), cpuModel(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	defer w.Close()
+	work, self := w.Dir, w.Self
+	o.supportd = w.Supportd
+	benchkit.PrintMachine()
 	fmt.Printf("load: %d calls in flight over %d connections, %v warm-up + %v measured per load, loopback TCP\n",
 		o.concurrency, o.conns, o.warmup, o.duration)
 	fmt.Printf("supportd: --log-level %s --log-format %s (log to a file), --metrics-listen off\n\n", o.logLevel, o.logFormat)
@@ -136,25 +93,25 @@ func bench(ctx context.Context, o options) error {
 	// seconds of each other.
 	type load struct {
 		name    string
-		srv     *server
+		srv     *benchkit.Server
 		measure func(name string) result
 	}
 	var loads []load
-	var servers []*server
+	var servers []*benchkit.Server
 	var allConns []*grpc.ClientConn
 	defer func() {
 		closeAll(allConns)
 		for _, srv := range servers {
-			srv.stop()
+			srv.Stop()
 		}
 	}()
 
-	if has(o.phases, "bare") {
-		addr, err := freeAddr()
+	if benchkit.Has(o.phases, "bare") {
+		addr, err := benchkit.FreeAddr()
 		if err != nil {
 			return err
 		}
-		srv, err := start(ctx, "bare", work, addr, self, "bare", addr)
+		srv, err := benchkit.Start(ctx, "bare", work, addr, self, "bare", addr)
 		if err != nil {
 			return err
 		}
@@ -170,24 +127,24 @@ func bench(ctx context.Context, o options) error {
 		}
 		var rr atomic.Uint64
 		loads = append(loads, load{"bare", srv, func(name string) result {
-			return run(ctx, "bare grpc-go health Check", o.concurrency, o.warmup, o.duration, srv.cpuTime, func(ctx context.Context) error {
+			return run(ctx, "bare grpc-go health Check", o.concurrency, o.warmup, o.duration, srv.CPUTime, func(ctx context.Context) error {
 				_, err := clients[rr.Add(1)%uint64(len(clients))].Check(ctx, &healthpb.HealthCheckRequest{})
 				return err
 			})
 		}})
 	}
 
-	if has(o.phases, "get") || has(o.phases, "create") {
+	if benchkit.Has(o.phases, "get") || benchkit.Has(o.phases, "create") {
 		srv, err := startSupportd(ctx, o, work, "supportd-fresh", filepath.Join(work, "fresh.db"), true)
 		if err != nil {
 			return err
 		}
 		servers = append(servers, srv)
-		key, err := srv.demoKey()
+		key, err := srv.DemoKey()
 		if err != nil {
 			return err
 		}
-		conns, clients, err := supportClients(srv.addr, o.conns)
+		conns, clients, err := supportClients(srv.Addr, o.conns)
 		if err != nil {
 			return err
 		}
@@ -195,30 +152,30 @@ func bench(ctx context.Context, o options) error {
 		bctx := metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+key)
 		var rr atomic.Uint64
 		client := func() supportv1.SupportServiceClient { return clients[rr.Add(1)%uint64(len(clients))] }
-		if has(o.phases, "get") {
-			resp, err := client().CreateTicket(bctx, filing(uuid.NewString()))
+		if benchkit.Has(o.phases, "get") {
+			resp, err := client().CreateTicket(bctx, benchkit.Filing(uuid.NewString()))
 			if err != nil {
 				return fmt.Errorf("create the ticket to get: %w", err)
 			}
 			id := resp.GetTicket().GetId()
 			loads = append(loads, load{"get", srv, func(name string) result {
-				return run(bctx, "supportd GetTicket", o.concurrency, o.warmup, o.duration, srv.cpuTime, func(ctx context.Context) error {
+				return run(bctx, "supportd GetTicket", o.concurrency, o.warmup, o.duration, srv.CPUTime, func(ctx context.Context) error {
 					_, err := client().GetTicket(ctx, &supportv1.GetTicketRequest{TicketId: id})
 					return err
 				})
 			}})
 		}
-		if has(o.phases, "create") {
+		if benchkit.Has(o.phases, "create") {
 			loads = append(loads, load{"create", srv, func(name string) result {
-				return run(bctx, "supportd CreateTicket", o.concurrency, o.warmup, o.duration, srv.cpuTime, func(ctx context.Context) error {
-					_, err := client().CreateTicket(ctx, filing(uuid.NewString()))
+				return run(bctx, "supportd CreateTicket", o.concurrency, o.warmup, o.duration, srv.CPUTime, func(ctx context.Context) error {
+					_, err := client().CreateTicket(ctx, benchkit.Filing(uuid.NewString()))
 					return err
 				})
 			}})
 		}
 	}
 
-	if has(o.phases, "list") {
+	if benchkit.Has(o.phases, "list") {
 		fmt.Printf("ListTickets database: %d tickets ... ", o.tickets)
 		db, key, took, cached, err := bigDB(ctx, o.tickets)
 		if err != nil {
@@ -234,7 +191,7 @@ func bench(ctx context.Context, o options) error {
 			return err
 		}
 		servers = append(servers, srv)
-		conns, clients, err := supportClients(srv.addr, o.conns)
+		conns, clients, err := supportClients(srv.Addr, o.conns)
 		if err != nil {
 			return err
 		}
@@ -242,7 +199,7 @@ func bench(ctx context.Context, o options) error {
 		bctx := metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+key)
 		var rr atomic.Uint64
 		loads = append(loads, load{"list", srv, func(name string) result {
-			return run(bctx, fmt.Sprintf("supportd ListTickets (%dk)", o.tickets/1000), o.concurrency, o.warmup, o.duration, srv.cpuTime, func(ctx context.Context) error {
+			return run(bctx, fmt.Sprintf("supportd ListTickets (%dk)", o.tickets/1000), o.concurrency, o.warmup, o.duration, srv.CPUTime, func(ctx context.Context) error {
 				resp, err := clients[rr.Add(1)%uint64(len(clients))].ListTickets(ctx, &supportv1.ListTicketsRequest{PageSize: 50})
 				if err == nil && len(resp.GetTickets()) != min(50, o.tickets) {
 					err = fmt.Errorf("ListTickets returned %d tickets", len(resp.GetTickets()))
@@ -275,8 +232,8 @@ func bench(ctx context.Context, o options) error {
 
 // profiled runs measure, taking a CPU profile of srv during its
 // measurement window when --pprof-dir is set.
-func profiled(ctx context.Context, o options, srv *server, name string, measure func() result) result {
-	if o.pprofDir == "" || srv.pprof == "" {
+func profiled(ctx context.Context, o options, srv *benchkit.Server, name string, measure func() result) result {
+	if o.pprofDir == "" || srv.Pprof == "" {
 		return measure()
 	}
 	var wg sync.WaitGroup
@@ -289,7 +246,7 @@ func profiled(ctx context.Context, o options, srv *server, name string, measure 
 			return
 		}
 		file := filepath.Join(o.pprofDir, name+".pprof")
-		if err := srv.profile(ctx, o.duration-time.Second, file); err != nil {
+		if err := srv.Profile(ctx, o.duration-time.Second, file); err != nil {
 			fmt.Fprintln(os.Stderr, "profile:", err)
 		}
 	}()
@@ -298,29 +255,13 @@ func profiled(ctx context.Context, o options, srv *server, name string, measure 
 	return r
 }
 
-func startSupportd(ctx context.Context, o options, work, name, db string, demo bool) (*server, error) {
-	addr, err := freeAddr()
-	if err != nil {
-		return nil, err
-	}
-	args := []string{"serve", "--listen", addr, "--db", db, "--metrics-listen", "",
+func startSupportd(ctx context.Context, o options, work, name, db string, demo bool) (*benchkit.Server, error) {
+	args := []string{"--db", db, "--metrics-listen", "",
 		"--log-level", o.logLevel, "--log-format", o.logFormat}
 	if demo {
 		args = append(args, "--demo")
 	}
-	var pprofAddr string
-	if o.pprofDir != "" {
-		if pprofAddr, err = freeAddr(); err != nil {
-			return nil, err
-		}
-		args = append(args, "--pprof-listen", pprofAddr)
-	}
-	srv, err := start(ctx, name, work, addr, o.supportd, args...)
-	if err != nil {
-		return nil, err
-	}
-	srv.pprof = pprofAddr
-	return srv, nil
+	return benchkit.StartSupportd(ctx, name, work, o.supportd, o.pprofDir != "", args...)
 }
 
 func dialN(addr string, n int) ([]*grpc.ClientConn, error) {
@@ -352,16 +293,6 @@ func supportClients(addr string, n int) ([]*grpc.ClientConn, []supportv1.Support
 func closeAll(conns []*grpc.ClientConn) {
 	for _, c := range conns {
 		c.Close()
-	}
-}
-
-// filing is a valid CreateTicket request of the demo partner.
-func filing(requestID string) *supportv1.CreateTicketRequest {
-	return &supportv1.CreateTicketRequest{
-		RequestId: requestID, CustomerId: "litware", Service: supportv1.Service_SERVICE_AZURE,
-		SupportTopicId: "azure-vm-connectivity", Severity: supportv1.Severity_SEVERITY_B, Language: "en-US",
-		Title: "VM unreachable", Description: "RDP to the production VMs times out since 10:00; the NSG rules did not change.",
-		Contact: &supportv1.Contact{Name: "Ann Smith", Email: "ann@adatum.example"},
 	}
 }
 

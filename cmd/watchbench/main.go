@@ -27,10 +27,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
-	"os/signal"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -43,6 +40,7 @@ import (
 	"google.golang.org/grpc/metadata"
 
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
+	"github.com/supportd/supportd/internal/benchkit"
 )
 
 type options struct {
@@ -90,31 +88,7 @@ func main() {
 	flag.StringVar(&o.pprofDir, "pprof-dir", "", "write supportd's CPU profile of the delivery window and heap/goroutine profiles of the idle streams into this directory")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory")
 	flag.Parse()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := bench(ctx, o); err != nil {
-		fmt.Fprintln(os.Stderr, "watchbench:", err)
-		os.Exit(1)
-	}
-}
-
-func has(phases, p string) bool {
-	for _, x := range strings.Split(phases, ",") {
-		if strings.TrimSpace(x) == p {
-			return true
-		}
-	}
-	return false
-}
-
-func cpuModel() string {
-	b, _ := os.ReadFile("/proc/cpuinfo")
-	for _, line := range strings.Split(string(b), "\n") {
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown"
+	benchkit.Main("watchbench", func(ctx context.Context) error { return bench(ctx, o) })
 }
 
 // delivery is the outcome of a delivery load.
@@ -165,36 +139,19 @@ func (i idle) String() string {
 }
 
 func bench(ctx context.Context, o options) error {
-	work, err := os.MkdirTemp("", "watchbench-run-")
+	w, err := benchkit.NewWork("watchbench-run-", o.supportd, o.pprofDir, o.keep)
 	if err != nil {
 		return err
 	}
-	if o.keep {
-		fmt.Println("work directory:", work)
-	} else {
-		defer os.RemoveAll(work)
-	}
-	if o.pprofDir != "" {
-		if err := os.MkdirAll(o.pprofDir, 0o755); err != nil {
-			return err
-		}
-	}
-	if o.supportd == "" {
-		o.supportd = filepath.Join(work, "supportd")
-		if out, err := exec.Command("go", "build", "-o", o.supportd, "./cmd/supportd").CombinedOutput(); err != nil {
-			return fmt.Errorf("go build ./cmd/supportd: %v\n%s", err, out)
-		}
-	}
-	self, err := os.Executable()
-	if err != nil {
-		return err
-	}
+	defer w.Close()
+	work, self := w.Dir, w.Self
+	o.supportd = w.Supportd
 	cfg := filepath.Join(work, "watch.yaml")
 	limit := max(o.streams, o.idleStreams) + 100
 	if err := os.WriteFile(cfg, fmt.Appendf(nil, "watch:\n  max_streams_per_partner: %d\n", limit), 0o644); err != nil {
 		return err
 	}
-	fmt.Printf("machine: %d CPUs (nproc), %s, %s %s/%s\n", runtime.NumCPU(), cpuModel(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	benchkit.PrintMachine()
 	fmt.Printf("deliveries: %d streams over %d connections, %g events/s, %v warm-up + %v measured, loopback TCP\n",
 		o.streams, o.conns, o.rate, o.warmup, o.duration)
 	fmt.Printf("idle memory: %d streams over %d connections\n", o.idleStreams, o.idleConns)
@@ -203,7 +160,7 @@ func bench(ctx context.Context, o options) error {
 	var sd, bd *delivery
 	var si, bi *idle
 	payload := ""
-	if has(o.phases, "deliver") {
+	if benchkit.Has(o.phases, "deliver") {
 		d, sample, err := deliverSupportd(ctx, o, work, cfg)
 		if err != nil {
 			return err
@@ -223,7 +180,7 @@ func bench(ctx context.Context, o options) error {
 		bd = &b
 		fmt.Println(b)
 	}
-	if has(o.phases, "idle") {
+	if benchkit.Has(o.phases, "idle") {
 		i, err := idleSupportd(ctx, o, work, cfg)
 		if err != nil {
 			return err
@@ -269,60 +226,34 @@ func summarise(sd, bd *delivery, si, bi *idle) {
 	}
 }
 
-func startSupportd(ctx context.Context, o options, work, name, cfg string) (*server, error) {
-	addr, err := freeAddr()
-	if err != nil {
-		return nil, err
-	}
-	args := []string{"serve", "--listen", addr, "--db", filepath.Join(work, name+".db"), "--metrics-listen", "",
-		"--log-level", o.logLevel, "--log-format", "json", "--demo", "--config", cfg}
-	var pprofAddr string
-	if o.pprofDir != "" {
-		if pprofAddr, err = freeAddr(); err != nil {
-			return nil, err
-		}
-		args = append(args, "--pprof-listen", pprofAddr)
-	}
-	srv, err := start(ctx, name, work, addr, o.supportd, args...)
-	if err != nil {
-		return nil, err
-	}
-	srv.pprof = pprofAddr
-	return srv, nil
-}
-
-// filing is a valid CreateTicket request of the demo partner.
-func filing(requestID string) *supportv1.CreateTicketRequest {
-	return &supportv1.CreateTicketRequest{
-		RequestId: requestID, CustomerId: "litware", Service: supportv1.Service_SERVICE_AZURE,
-		SupportTopicId: "azure-vm-connectivity", Severity: supportv1.Severity_SEVERITY_B, Language: "en-US",
-		Title: "VM unreachable", Description: "RDP to the production VMs times out since 10:00; the NSG rules did not change.",
-		Contact: &supportv1.Contact{Name: "Ann Smith", Email: "ann@adatum.example"},
-	}
+func startSupportd(ctx context.Context, o options, work, name, cfg string) (*benchkit.Server, error) {
+	return benchkit.StartSupportd(ctx, name, work, o.supportd, o.pprofDir != "",
+		"--db", filepath.Join(work, name+".db"), "--metrics-listen", "",
+		"--log-level", o.logLevel, "--log-format", "json", "--demo", "--config", cfg)
 }
 
 // measure runs the warm-up and the window over w and fills d's window
 // figures; during the window it takes a CPU profile when asked.
-func measure(ctx context.Context, o options, srv *server, w *watchers, d *delivery, profile string) {
+func measure(ctx context.Context, o options, srv *benchkit.Server, w *watchers, d *delivery, profile string) {
 	time.Sleep(o.warmup)
 	from := time.Now()
 	w.sampleAt.Store(from.Add(o.duration / 2).UnixNano())
 	w.to.Store(from.Add(o.duration).UnixNano())
 	w.from.Store(from.UnixNano())
-	c0 := srv.cpuTime()
+	c0 := srv.CPUTime()
 	var wg sync.WaitGroup
-	if profile != "" && srv.pprof != "" {
+	if profile != "" && srv.Pprof != "" {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			secs := max(1, int((o.duration - time.Second).Seconds()))
-			if err := srv.fetch(ctx, fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), filepath.Join(o.pprofDir, profile)); err != nil {
+			if err := srv.Fetch(ctx, fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), filepath.Join(o.pprofDir, profile)); err != nil {
 				fmt.Fprintln(os.Stderr, "profile:", err)
 			}
 		}()
 	}
 	time.Sleep(time.Until(from.Add(o.duration)))
-	d.cpu = srv.cpuTime() - c0
+	d.cpu = srv.CPUTime() - c0
 	d.window = o.duration
 	wg.Wait()
 }
@@ -354,12 +285,12 @@ func deliverSupportd(ctx context.Context, o options, work, cfg string) (delivery
 	if err != nil {
 		return d, nil, err
 	}
-	defer srv.stop()
-	key, err := srv.demoKey()
+	defer srv.Stop()
+	key, err := srv.DemoKey()
 	if err != nil {
 		return d, nil, err
 	}
-	conn, err := grpc.NewClient(srv.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(srv.Addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		return d, nil, err
 	}
@@ -368,13 +299,13 @@ func deliverSupportd(ctx context.Context, o options, work, cfg string) (delivery
 	actx := metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+key)
 	ids := make([]string, o.tickets)
 	for i := range ids {
-		resp, err := client.CreateTicket(actx, filing(uuid.NewString()))
+		resp, err := client.CreateTicket(actx, benchkit.Filing(uuid.NewString()))
 		if err != nil {
 			return d, nil, fmt.Errorf("create ticket: %w", err)
 		}
 		ids[i] = resp.GetTicket().GetId()
 	}
-	w, err := openWatchers(ctx, srv.addr, key, o.conns, o.streams/o.conns)
+	w, err := openWatchers(ctx, srv.Addr, key, o.conns, o.streams/o.conns)
 	if err != nil {
 		return d, nil, err
 	}
@@ -439,7 +370,7 @@ func deliverSupportd(ctx context.Context, o options, work, cfg string) (delivery
 
 func deliverBare(ctx context.Context, o options, work, self, payload string) (delivery, error) {
 	d := delivery{name: "bare"}
-	addr, err := freeAddr()
+	addr, err := benchkit.FreeAddr()
 	if err != nil {
 		return d, err
 	}
@@ -447,12 +378,12 @@ func deliverBare(ctx context.Context, o options, work, self, payload string) (de
 	if payload != "" {
 		args = append(args, payload)
 	}
-	srv, err := start(ctx, "bare-deliver", work, addr, self, args...)
+	srv, err := benchkit.Start(ctx, "bare-deliver", work, addr, self, args...)
 	if err != nil {
 		return d, err
 	}
-	defer srv.stop()
-	w, err := openWatchers(ctx, srv.addr, "", o.conns, o.streams/o.conns)
+	defer srv.Stop()
+	w, err := openWatchers(ctx, srv.Addr, "", o.conns, o.streams/o.conns)
 	if err != nil {
 		return d, err
 	}
@@ -462,25 +393,25 @@ func deliverBare(ctx context.Context, o options, work, self, payload string) (de
 	return d, nil
 }
 
-func idleRSS(ctx context.Context, o options, srv *server, key, name string) (idle, error) {
+func idleRSS(ctx context.Context, o options, srv *benchkit.Server, key, name string) (idle, error) {
 	i := idle{name: name, streams: o.idleStreams}
 	time.Sleep(o.settle)
 	var err error
-	if i.base, err = srv.rss(); err != nil {
+	if i.base, err = srv.RSS(); err != nil {
 		return i, err
 	}
-	w, err := openWatchers(ctx, srv.addr, key, o.idleConns, o.idleStreams/o.idleConns)
+	w, err := openWatchers(ctx, srv.Addr, key, o.idleConns, o.idleStreams/o.idleConns)
 	if err != nil {
 		return i, err
 	}
 	defer w.close()
 	time.Sleep(o.settle)
-	if i.open, err = srv.rss(); err != nil {
+	if i.open, err = srv.RSS(); err != nil {
 		return i, err
 	}
-	if o.pprofDir != "" && srv.pprof != "" {
+	if o.pprofDir != "" && srv.Pprof != "" {
 		for _, p := range []string{"heap", "goroutine"} {
-			if err := srv.fetch(ctx, "/debug/pprof/"+p, filepath.Join(o.pprofDir, name+"-idle."+p+".pprof")); err != nil {
+			if err := srv.Fetch(ctx, "/debug/pprof/"+p, filepath.Join(o.pprofDir, name+"-idle."+p+".pprof")); err != nil {
 				fmt.Fprintln(os.Stderr, "profile:", err)
 			}
 		}
@@ -493,8 +424,8 @@ func idleSupportd(ctx context.Context, o options, work, cfg string) (idle, error
 	if err != nil {
 		return idle{}, err
 	}
-	defer srv.stop()
-	key, err := srv.demoKey()
+	defer srv.Stop()
+	key, err := srv.DemoKey()
 	if err != nil {
 		return idle{}, err
 	}
@@ -502,14 +433,14 @@ func idleSupportd(ctx context.Context, o options, work, cfg string) (idle, error
 }
 
 func idleBare(ctx context.Context, o options, work, self string) (idle, error) {
-	addr, err := freeAddr()
+	addr, err := benchkit.FreeAddr()
 	if err != nil {
 		return idle{}, err
 	}
-	srv, err := start(ctx, "bare-idle", work, addr, self, "bare", addr, "0")
+	srv, err := benchkit.Start(ctx, "bare-idle", work, addr, self, "bare", addr, "0")
 	if err != nil {
 		return idle{}, err
 	}
-	defer srv.stop()
+	defer srv.Stop()
 	return idleRSS(ctx, o, srv, "", "bare")
 }
