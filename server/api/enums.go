@@ -2,6 +2,7 @@ package api
 
 import (
 	"strings"
+	"sync"
 
 	"google.golang.org/protobuf/reflect/protoreflect"
 
@@ -27,16 +28,31 @@ func enumName[S ~string](e protoreflect.Enum, prefix string) S {
 	return S(name)
 }
 
+// enumKey identifies a domain value of one proto enum.
+type enumKey struct {
+	d     protoreflect.EnumDescriptor
+	value string
+}
+
+// enumNumbers memoizes enumNumber: the descriptor lookup builds the full
+// value name, and every ticket converted to the API needs eight of them.
+var enumNumbers sync.Map // enumKey -> protoreflect.EnumNumber
+
 // enumNumber returns the proto number of a domain value (0 if unknown).
 func enumNumber(d protoreflect.EnumDescriptor, prefix, value string) protoreflect.EnumNumber {
 	if value == "" {
 		return 0
 	}
-	v := d.Values().ByName(protoreflect.Name(prefix + value))
-	if v == nil {
-		return 0
+	key := enumKey{d, value}
+	if n, ok := enumNumbers.Load(key); ok {
+		return n.(protoreflect.EnumNumber)
 	}
-	return v.Number()
+	var n protoreflect.EnumNumber
+	if v := d.Values().ByName(protoreflect.Name(prefix + value)); v != nil {
+		n = v.Number()
+	}
+	enumNumbers.Store(key, n)
+	return n
 }
 
 func serviceOf(e supportv1.Service) domain.Service { return enumName[domain.Service](e, "SERVICE_") }
