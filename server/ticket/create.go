@@ -204,14 +204,20 @@ func (s *Service) Create(ctx context.Context, partnerID, actor string, f Filing)
 		return domain.Ticket{}, err
 	}
 	err = s.st.ReadWriteTx(ctx, func(tx store.ReadWriter) error {
-		// A concurrent retry may have committed first: the writer is
-		// serial, so this check and the insert below are atomic.
-		p, err := priorResult(ctx, tx, partnerID, f.RequestID, hash)
-		if err != nil || p.ID != "" {
-			t = p
+		// Claiming the request id first is the idempotency check: a
+		// concurrent retry that committed first makes the claim fail (and
+		// write nothing), and the writer is serial, so claim and insert
+		// are atomic.
+		err := tx.PutIdempotency(ctx, store.Idempotency{PartnerID: partnerID, RequestID: f.RequestID,
+			RequestHash: hash, TicketID: t.ID, CreateTime: t.CreateTime})
+		if errors.Is(err, store.ErrAlreadyExists) {
+			t, err = priorResult(ctx, tx, partnerID, f.RequestID, hash)
 			return err
 		}
-		return insert(ctx, tx, t, actor, hash, f.RequestID)
+		if err != nil {
+			return err
+		}
+		return insert(ctx, tx, t, actor)
 	})
 	if err != nil {
 		return domain.Ticket{}, err
@@ -284,16 +290,10 @@ func notEntitled(d entitlement.Decision) error {
 	return e
 }
 
-// insert writes a new ticket, its request id and its CREATED event.
-func insert(ctx context.Context, tx store.ReadWriter, t domain.Ticket, actor string, hash []byte, requestID string) error {
+// insert writes a new ticket and its CREATED event.
+func insert(ctx context.Context, tx store.ReadWriter, t domain.Ticket, actor string) error {
 	if err := tx.CreateTicket(ctx, t); err != nil {
 		return err
-	}
-	if requestID != "" {
-		if err := tx.PutIdempotency(ctx, store.Idempotency{PartnerID: t.PartnerID, RequestID: requestID,
-			RequestHash: hash, TicketID: t.ID, CreateTime: t.CreateTime}); err != nil {
-			return err
-		}
 	}
 	_, err := tx.AppendEvent(ctx, domain.Event{Type: domain.EventCreated, TicketID: t.ID, PartnerID: t.PartnerID,
 		CustomerID: t.CustomerID, Actor: actor, Time: t.CreateTime, Ticket: &t, Detail: "ticket filed"})
