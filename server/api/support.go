@@ -86,7 +86,7 @@ func (s *Support) CreateTicket(ctx context.Context, req *supportv1.CreateTicketR
 		RequestID: req.GetRequestId(), CustomerID: req.GetCustomerId(), Service: serviceOf(req.GetService()),
 		SupportTopicID: req.GetSupportTopicId(), Severity: severityOf(req.GetSeverity()), Title: req.GetTitle(),
 		Description: req.GetDescription(), Language: req.GetLanguage(), Contact: contactOf(req.GetContact()),
-		PreferredContactMethod: contactMethodOf(req.GetPreferredContactMethod()), Proof: proofOf(req.GetEntitlementProof()),
+		PreferredContactMethod: knownContactMethodOf(req.GetPreferredContactMethod()), Proof: proofOf(req.GetEntitlementProof()),
 	}
 	t, err := s.tickets.Create(ctx, partnerID, principal.Actor(), f)
 	if err != nil {
@@ -219,6 +219,17 @@ func (s *Support) ReopenTicket(ctx context.Context, req *supportv1.ReopenTicketR
 		return nil, err
 	}
 	return &supportv1.ReopenTicketResponse{Ticket: t}, nil
+}
+
+// knownContactMethodOf converts a preferred contact method, keeping a number
+// this server does not know as a non-empty unknown value: the filing rules
+// then reject it (INVALID_ARGUMENT on preferred_contact_method) instead of
+// taking it for UNSPECIFIED (e-mail).
+func knownContactMethodOf(e supportv1.ContactMethod) domain.ContactMethod {
+	if m := contactMethodOf(e); m != "" || e == supportv1.ContactMethod_CONTACT_METHOD_UNSPECIFIED {
+		return m
+	}
+	return domain.ContactMethod(fmt.Sprintf("%d", e))
 }
 
 // knownFilters rejects filter enum values this server does not know
