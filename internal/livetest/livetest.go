@@ -2,6 +2,7 @@
 // the client side (client/, cmd/supportctl): the real app.App on a SQLite
 // file behind a bufconn listener, seeded with the demo directory, and
 // restartable on the same database to test reconnection and resumption.
+// StartExample runs one for a runnable example, on a loopback TCP port.
 //
 // It exists because server/internal/testserver cannot be imported from
 // outside server/. Only test files import it: it is not a dependency of
@@ -11,8 +12,11 @@ package livetest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -38,26 +42,77 @@ type Server struct {
 	// Keys are the demo keys (partner adatum, agent, admin).
 	Keys demo.Keys
 
-	t      testing.TB
+	t      reporter
+	tcp    bool   // listen on loopback TCP instead of bufconn
+	addr   string // the TCP address, kept across restarts
 	mu     sync.Mutex
-	lis    *bufconn.Listener
+	lis    net.Listener
+	buf    *bufconn.Listener // lis when !tcp
 	app    *app.App
 	st     *sqlite.Store
 	served chan error
 }
 
+// reporter is what the server needs of a testing.TB.
+type reporter interface {
+	Helper()
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+	Output() io.Writer
+}
+
 // Start runs a server seeded with the demo directory; t.Cleanup stops it.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	s := &Server{t: t, DBPath: filepath.Join(t.TempDir(), "supportd.db")}
+	s := start(t, t.TempDir(), false)
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// StartExample runs a server seeded with the demo directory for a runnable
+// example, which has no testing.TB: it listens on a loopback TCP port, so
+// the example's client dials addr like any partner (in plaintext), and
+// partnerKey is the API key of the demo partner adatum. It panics when the
+// server fails; stop shuts it down and removes its database.
+func StartExample() (addr, partnerKey string, stop func()) {
+	dir, err := os.MkdirTemp("", "livetest-")
+	if err != nil {
+		panic(fmt.Sprintf("livetest: %v", err))
+	}
+	s := start(panicReporter{}, dir, true)
+	return s.Addr(), s.Keys.Partner, func() {
+		s.Stop()
+		os.RemoveAll(dir)
+	}
+}
+
+// panicReporter reports the failures of an example server by panicking,
+// which fails the example.
+type panicReporter struct{}
+
+func (panicReporter) Helper()                           {}
+func (panicReporter) Errorf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }
+func (panicReporter) Fatalf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }
+func (panicReporter) Output() io.Writer                 { return os.Stderr }
+
+func start(r reporter, dir string, tcp bool) *Server {
+	r.Helper()
+	s := &Server{t: r, tcp: tcp, DBPath: filepath.Join(dir, "supportd.db")}
 	s.Restart()
 	keys, err := demo.Seed(context.Background(), directory.New(s.st, func() time.Time { return Now }, nil))
 	if err != nil {
-		t.Fatalf("livetest: demo seed: %v", err)
+		s.Stop()
+		r.Fatalf("livetest: demo seed: %v", err)
 	}
 	s.Keys = keys
-	t.Cleanup(s.Stop)
 	return s
+}
+
+// Addr is the server's TCP address (StartExample); empty on bufconn.
+func (s *Server) Addr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.addr
 }
 
 // Restart starts the server again on the same database (a no-op when it
@@ -81,8 +136,23 @@ func (s *Server) Restart() {
 		st.Close()
 		s.t.Fatalf("livetest: app.New: %v", err)
 	}
+	if s.tcp {
+		addr := s.addr
+		if addr == "" {
+			addr = "127.0.0.1:0"
+		}
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			a.Shutdown(ctx)
+			st.Close()
+			s.t.Fatalf("livetest: listen: %v", err)
+		}
+		s.lis, s.addr = l, l.Addr().String()
+	} else {
+		s.buf = bufconn.Listen(1 << 20)
+		s.lis = s.buf
+	}
 	s.st, s.app = st, a
-	s.lis = bufconn.Listen(1 << 20)
 	s.served = make(chan error, 1)
 	go func(l net.Listener, served chan error) { served <- a.Serve(l) }(s.lis, s.served)
 }
@@ -105,7 +175,7 @@ func (s *Server) Stop() {
 	if err := s.st.Close(); err != nil {
 		s.t.Errorf("livetest: close store: %v", err)
 	}
-	s.app, s.st, s.lis = nil, nil, nil
+	s.app, s.st, s.lis, s.buf = nil, nil, nil, nil
 }
 
 // ErrDown is the dial error while the server is stopped.
@@ -115,10 +185,14 @@ var ErrDown = errors.New("livetest: server stopped")
 // clients (client.WithContextDialer(s.Dial)).
 func (s *Server) Dial(ctx context.Context, _ string) (net.Conn, error) {
 	s.mu.Lock()
-	l := s.lis
+	l, b, addr := s.lis, s.buf, s.addr
 	s.mu.Unlock()
-	if l == nil {
+	switch {
+	case l == nil:
 		return nil, ErrDown
+	case b == nil:
+		var d net.Dialer
+		return d.DialContext(ctx, "tcp", addr)
 	}
-	return l.DialContext(ctx)
+	return b.DialContext(ctx)
 }
