@@ -32,10 +32,17 @@ func (s *Service) CreateAPIKey(ctx context.Context, actor string, role domain.Ro
 	return rec, secret, nil
 }
 
-// ListAPIKeys lists keys, of one partner when partnerID is set.
+// ListAPIKeys lists keys, of one partner when partnerID is set; like the
+// other listings of a partner's records, an unknown partner is not found
+// (rather than an empty list that hides a typo).
 func (s *Service) ListAPIKeys(ctx context.Context, partnerID string) ([]store.APIKey, error) {
 	var out []store.APIKey
 	err := s.st.ReadTx(ctx, func(tx store.Reader) error {
+		if partnerID != "" {
+			if _, err := tx.GetPartner(ctx, partnerID); err != nil {
+				return requireParent(err, "partner", partnerID)
+			}
+		}
 		var err error
 		out, err = tx.ListAPIKeys(ctx, partnerID)
 		return err
