@@ -77,7 +77,10 @@ type SupportServiceClient interface {
 	// live. Events come in sequence order, never twice, never skipped;
 	// checkpoints are sent once the stream has caught up and then
 	// periodically. A malformed token is INVALID_ARGUMENT, a token older than
-	// the retained log OUT_OF_RANGE.
+	// the retained log OUT_OF_RANGE. The event log is retained for the
+	// configured watch.retention (default 7 days): the replay of a ticket
+	// older than that starts at its oldest retained event, and GetTicket
+	// gives its current state.
 	WatchTicket(ctx context.Context, in *WatchTicketRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchTicketResponse], error)
 	// WatchTickets streams the events of all the partner's tickets (or one
 	// customer's): without a resume token from the present, with one from
@@ -275,7 +278,10 @@ type SupportServiceServer interface {
 	// live. Events come in sequence order, never twice, never skipped;
 	// checkpoints are sent once the stream has caught up and then
 	// periodically. A malformed token is INVALID_ARGUMENT, a token older than
-	// the retained log OUT_OF_RANGE.
+	// the retained log OUT_OF_RANGE. The event log is retained for the
+	// configured watch.retention (default 7 days): the replay of a ticket
+	// older than that starts at its oldest retained event, and GetTicket
+	// gives its current state.
 	WatchTicket(*WatchTicketRequest, grpc.ServerStreamingServer[WatchTicketResponse]) error
 	// WatchTickets streams the events of all the partner's tickets (or one
 	// customer's): without a resume token from the present, with one from
