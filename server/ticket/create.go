@@ -184,6 +184,11 @@ func requestHash(f Filing) []byte {
 // Create files a ticket for the partner. A retry with the same request id
 // and body returns the ticket created the first time; the same request id
 // with another body is an AlreadyExistsError of kind "request id".
+//
+// Validation and entitlement are decided on a committed snapshot read just
+// before the write transaction, outside the single writer, so that the
+// writer only claims the request id and inserts; a directory change
+// committed in between (a window of milliseconds) is not seen by this create.
 func (s *Service) Create(ctx context.Context, partnerID, actor string, f Filing) (domain.Ticket, error) {
 	hash := requestHash(f)
 	var fc filingContext
