@@ -253,3 +253,37 @@ func (d *Directory) RevokeApiKey(ctx context.Context, req *supportv1.RevokeApiKe
 	}
 	return &supportv1.RevokeApiKeyResponse{}, nil
 }
+
+func topicOf(t *supportv1.SupportTopic) domain.Topic {
+	return domain.Topic{
+		ID:       t.GetId(),
+		Service:  serviceOf(t.GetService()),
+		Name:     t.GetName(),
+		Category: enumName[domain.Category](t.GetCategory(), "TOPIC_CATEGORY_"),
+		Featured: t.GetFeatured(),
+	}
+}
+
+// CreateSupportTopic implements DirectoryService.CreateSupportTopic.
+func (d *Directory) CreateSupportTopic(ctx context.Context, req *supportv1.CreateSupportTopicRequest) (*supportv1.CreateSupportTopicResponse, error) {
+	if err := requireMessage("topic", req.GetTopic() != nil); err != nil {
+		return nil, toStatus(ctx, d.log, err)
+	}
+	t, err := d.dir.CreateTopic(ctx, actorOf(ctx), topicOf(req.GetTopic()))
+	if err != nil {
+		return nil, toStatus(ctx, d.log, err)
+	}
+	return &supportv1.CreateSupportTopicResponse{Topic: topicToProto(t)}, nil
+}
+
+// UpdateSupportTopic implements DirectoryService.UpdateSupportTopic.
+func (d *Directory) UpdateSupportTopic(ctx context.Context, req *supportv1.UpdateSupportTopicRequest) (*supportv1.UpdateSupportTopicResponse, error) {
+	if err := requireMessage("topic", req.GetTopic() != nil); err != nil {
+		return nil, toStatus(ctx, d.log, err)
+	}
+	t, err := d.dir.UpdateTopic(ctx, actorOf(ctx), topicOf(req.GetTopic()), req.GetUpdateMask().GetPaths())
+	if err != nil {
+		return nil, toStatus(ctx, d.log, err)
+	}
+	return &supportv1.UpdateSupportTopicResponse{Topic: topicToProto(t)}, nil
+}

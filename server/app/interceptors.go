@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/supportd/supportd/server/auth"
+	"github.com/supportd/supportd/server/domain"
 )
 
 // unauthenticatedServices are reachable without an API key.
@@ -56,10 +57,18 @@ func authFunc(a *auth.Authenticator, log *slog.Logger) grpcauth.AuthFunc {
 		service := serviceOf(method)
 		want, ok := auth.RoleForService(service)
 		if !ok || want != p.Role {
-			return nil, status.Errorf(codes.PermissionDenied, "a %s key may not call %s", strings.ToLower(string(p.Role)), service)
+			return nil, status.Errorf(codes.PermissionDenied, "%s key may not call %s", keyKind(p.Role), service)
 		}
 		return auth.WithPrincipal(ctx, p), nil
 	}
+}
+
+// keyKind names a role's key with its article: "an admin", "a partner".
+func keyKind(r domain.Role) string {
+	if r == domain.RoleAdmin || r == domain.RoleAgent {
+		return "an " + strings.ToLower(string(r))
+	}
+	return "a " + strings.ToLower(string(r))
 }
 
 // serviceOf returns "pkg.Service" of "/pkg.Service/Method".

@@ -42,3 +42,9 @@ func (t Ticket) NextEscalation() (at time.Time, ok bool) {
 	}
 	return time.Time{}, false
 }
+
+// Audit event types of the support topic catalogue.
+const (
+	EventTopicCreated EventType = "SUPPORT_TOPIC_CREATED"
+	EventTopicUpdated EventType = "SUPPORT_TOPIC_UPDATED"
+)

@@ -1640,6 +1640,199 @@ func (x *ListContractsResponse) GetContracts() []*Contract {
 	return nil
 }
 
+// CreateSupportTopicRequest is the request of CreateSupportTopic.
+type CreateSupportTopicRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The topic; id, service, name and category are required.
+	Topic         *SupportTopic `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateSupportTopicRequest) Reset() {
+	*x = CreateSupportTopicRequest{}
+	mi := &file_support_v1_directory_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateSupportTopicRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateSupportTopicRequest) ProtoMessage() {}
+
+func (x *CreateSupportTopicRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_support_v1_directory_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateSupportTopicRequest.ProtoReflect.Descriptor instead.
+func (*CreateSupportTopicRequest) Descriptor() ([]byte, []int) {
+	return file_support_v1_directory_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *CreateSupportTopicRequest) GetTopic() *SupportTopic {
+	if x != nil {
+		return x.Topic
+	}
+	return nil
+}
+
+// CreateSupportTopicResponse is the response of CreateSupportTopic.
+type CreateSupportTopicResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The topic as stored.
+	Topic         *SupportTopic `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateSupportTopicResponse) Reset() {
+	*x = CreateSupportTopicResponse{}
+	mi := &file_support_v1_directory_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateSupportTopicResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateSupportTopicResponse) ProtoMessage() {}
+
+func (x *CreateSupportTopicResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_support_v1_directory_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateSupportTopicResponse.ProtoReflect.Descriptor instead.
+func (*CreateSupportTopicResponse) Descriptor() ([]byte, []int) {
+	return file_support_v1_directory_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *CreateSupportTopicResponse) GetTopic() *SupportTopic {
+	if x != nil {
+		return x.Topic
+	}
+	return nil
+}
+
+// UpdateSupportTopicRequest is the request of UpdateSupportTopic.
+type UpdateSupportTopicRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The topic with its id and the new values of the masked fields.
+	Topic *SupportTopic `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
+	// Fields to change: name, category, featured. Required.
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateSupportTopicRequest) Reset() {
+	*x = UpdateSupportTopicRequest{}
+	mi := &file_support_v1_directory_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateSupportTopicRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateSupportTopicRequest) ProtoMessage() {}
+
+func (x *UpdateSupportTopicRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_support_v1_directory_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateSupportTopicRequest.ProtoReflect.Descriptor instead.
+func (*UpdateSupportTopicRequest) Descriptor() ([]byte, []int) {
+	return file_support_v1_directory_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *UpdateSupportTopicRequest) GetTopic() *SupportTopic {
+	if x != nil {
+		return x.Topic
+	}
+	return nil
+}
+
+func (x *UpdateSupportTopicRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+// UpdateSupportTopicResponse is the response of UpdateSupportTopic.
+type UpdateSupportTopicResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The topic after the change.
+	Topic         *SupportTopic `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateSupportTopicResponse) Reset() {
+	*x = UpdateSupportTopicResponse{}
+	mi := &file_support_v1_directory_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateSupportTopicResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateSupportTopicResponse) ProtoMessage() {}
+
+func (x *UpdateSupportTopicResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_support_v1_directory_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateSupportTopicResponse.ProtoReflect.Descriptor instead.
+func (*UpdateSupportTopicResponse) Descriptor() ([]byte, []int) {
+	return file_support_v1_directory_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *UpdateSupportTopicResponse) GetTopic() *SupportTopic {
+	if x != nil {
+		return x.Topic
+	}
+	return nil
+}
+
 // CreateApiKeyRequest is the request of CreateApiKey.
 type CreateApiKeyRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1654,7 +1847,7 @@ type CreateApiKeyRequest struct {
 
 func (x *CreateApiKeyRequest) Reset() {
 	*x = CreateApiKeyRequest{}
-	mi := &file_support_v1_directory_proto_msgTypes[29]
+	mi := &file_support_v1_directory_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1666,7 +1859,7 @@ func (x *CreateApiKeyRequest) String() string {
 func (*CreateApiKeyRequest) ProtoMessage() {}
 
 func (x *CreateApiKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_support_v1_directory_proto_msgTypes[29]
+	mi := &file_support_v1_directory_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1679,7 +1872,7 @@ func (x *CreateApiKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApiKeyRequest.ProtoReflect.Descriptor instead.
 func (*CreateApiKeyRequest) Descriptor() ([]byte, []int) {
-	return file_support_v1_directory_proto_rawDescGZIP(), []int{29}
+	return file_support_v1_directory_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *CreateApiKeyRequest) GetRole() Role {
@@ -1712,7 +1905,7 @@ type CreateApiKeyResponse struct {
 
 func (x *CreateApiKeyResponse) Reset() {
 	*x = CreateApiKeyResponse{}
-	mi := &file_support_v1_directory_proto_msgTypes[30]
+	mi := &file_support_v1_directory_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1724,7 +1917,7 @@ func (x *CreateApiKeyResponse) String() string {
 func (*CreateApiKeyResponse) ProtoMessage() {}
 
 func (x *CreateApiKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_support_v1_directory_proto_msgTypes[30]
+	mi := &file_support_v1_directory_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1737,7 +1930,7 @@ func (x *CreateApiKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApiKeyResponse.ProtoReflect.Descriptor instead.
 func (*CreateApiKeyResponse) Descriptor() ([]byte, []int) {
-	return file_support_v1_directory_proto_rawDescGZIP(), []int{30}
+	return file_support_v1_directory_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *CreateApiKeyResponse) GetKeyId() string {
@@ -1772,7 +1965,7 @@ type ListApiKeysRequest struct {
 
 func (x *ListApiKeysRequest) Reset() {
 	*x = ListApiKeysRequest{}
-	mi := &file_support_v1_directory_proto_msgTypes[31]
+	mi := &file_support_v1_directory_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1784,7 +1977,7 @@ func (x *ListApiKeysRequest) String() string {
 func (*ListApiKeysRequest) ProtoMessage() {}
 
 func (x *ListApiKeysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_support_v1_directory_proto_msgTypes[31]
+	mi := &file_support_v1_directory_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1797,7 +1990,7 @@ func (x *ListApiKeysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApiKeysRequest.ProtoReflect.Descriptor instead.
 func (*ListApiKeysRequest) Descriptor() ([]byte, []int) {
-	return file_support_v1_directory_proto_rawDescGZIP(), []int{31}
+	return file_support_v1_directory_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ListApiKeysRequest) GetPartnerId() string {
@@ -1818,7 +2011,7 @@ type ListApiKeysResponse struct {
 
 func (x *ListApiKeysResponse) Reset() {
 	*x = ListApiKeysResponse{}
-	mi := &file_support_v1_directory_proto_msgTypes[32]
+	mi := &file_support_v1_directory_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1830,7 +2023,7 @@ func (x *ListApiKeysResponse) String() string {
 func (*ListApiKeysResponse) ProtoMessage() {}
 
 func (x *ListApiKeysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_support_v1_directory_proto_msgTypes[32]
+	mi := &file_support_v1_directory_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1843,7 +2036,7 @@ func (x *ListApiKeysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApiKeysResponse.ProtoReflect.Descriptor instead.
 func (*ListApiKeysResponse) Descriptor() ([]byte, []int) {
-	return file_support_v1_directory_proto_rawDescGZIP(), []int{32}
+	return file_support_v1_directory_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ListApiKeysResponse) GetApiKeys() []*ApiKey {
@@ -1864,7 +2057,7 @@ type RevokeApiKeyRequest struct {
 
 func (x *RevokeApiKeyRequest) Reset() {
 	*x = RevokeApiKeyRequest{}
-	mi := &file_support_v1_directory_proto_msgTypes[33]
+	mi := &file_support_v1_directory_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1876,7 +2069,7 @@ func (x *RevokeApiKeyRequest) String() string {
 func (*RevokeApiKeyRequest) ProtoMessage() {}
 
 func (x *RevokeApiKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_support_v1_directory_proto_msgTypes[33]
+	mi := &file_support_v1_directory_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1889,7 +2082,7 @@ func (x *RevokeApiKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeApiKeyRequest.ProtoReflect.Descriptor instead.
 func (*RevokeApiKeyRequest) Descriptor() ([]byte, []int) {
-	return file_support_v1_directory_proto_rawDescGZIP(), []int{33}
+	return file_support_v1_directory_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *RevokeApiKeyRequest) GetKeyId() string {
@@ -1908,7 +2101,7 @@ type RevokeApiKeyResponse struct {
 
 func (x *RevokeApiKeyResponse) Reset() {
 	*x = RevokeApiKeyResponse{}
-	mi := &file_support_v1_directory_proto_msgTypes[34]
+	mi := &file_support_v1_directory_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1920,7 +2113,7 @@ func (x *RevokeApiKeyResponse) String() string {
 func (*RevokeApiKeyResponse) ProtoMessage() {}
 
 func (x *RevokeApiKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_support_v1_directory_proto_msgTypes[34]
+	mi := &file_support_v1_directory_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1933,7 +2126,7 @@ func (x *RevokeApiKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeApiKeyResponse.ProtoReflect.Descriptor instead.
 func (*RevokeApiKeyResponse) Descriptor() ([]byte, []int) {
-	return file_support_v1_directory_proto_rawDescGZIP(), []int{34}
+	return file_support_v1_directory_proto_rawDescGZIP(), []int{38}
 }
 
 var File_support_v1_directory_proto protoreflect.FileDescriptor
@@ -1941,7 +2134,7 @@ var File_support_v1_directory_proto protoreflect.FileDescriptor
 const file_support_v1_directory_proto_rawDesc = "" +
 	"\n" +
 	"\x1asupport/v1/directory.proto\x12\n" +
-	"support.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16support/v1/enums.proto\"\xc5\x02\n" +
+	"support.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16support/v1/enums.proto\x1a\x17support/v1/ticket.proto\"\xc5\x02\n" +
 	"\aPartner\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x121\n" +
@@ -2051,7 +2244,17 @@ const file_support_v1_directory_proto_rawDesc = "" +
 	"\n" +
 	"partner_id\x18\x01 \x01(\tR\tpartnerId\"K\n" +
 	"\x15ListContractsResponse\x122\n" +
-	"\tcontracts\x18\x01 \x03(\v2\x14.support.v1.ContractR\tcontracts\"Z\n" +
+	"\tcontracts\x18\x01 \x03(\v2\x14.support.v1.ContractR\tcontracts\"K\n" +
+	"\x19CreateSupportTopicRequest\x12.\n" +
+	"\x05topic\x18\x01 \x01(\v2\x18.support.v1.SupportTopicR\x05topic\"L\n" +
+	"\x1aCreateSupportTopicResponse\x12.\n" +
+	"\x05topic\x18\x01 \x01(\v2\x18.support.v1.SupportTopicR\x05topic\"\x88\x01\n" +
+	"\x19UpdateSupportTopicRequest\x12.\n" +
+	"\x05topic\x18\x01 \x01(\v2\x18.support.v1.SupportTopicR\x05topic\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"L\n" +
+	"\x1aUpdateSupportTopicResponse\x12.\n" +
+	"\x05topic\x18\x01 \x01(\v2\x18.support.v1.SupportTopicR\x05topic\"Z\n" +
 	"\x13CreateApiKeyRequest\x12$\n" +
 	"\x04role\x18\x01 \x01(\x0e2\x10.support.v1.RoleR\x04role\x12\x1d\n" +
 	"\n" +
@@ -2067,8 +2270,7 @@ const file_support_v1_directory_proto_rawDesc = "" +
 	"\bapi_keys\x18\x01 \x03(\v2\x12.support.v1.ApiKeyR\aapiKeys\",\n" +
 	"\x13RevokeApiKeyRequest\x12\x15\n" +
 	"\x06key_id\x18\x01 \x01(\tR\x05keyId\"\x16\n" +
-	"\x14RevokeApiKeyResponse2\xb4\n" +
-	"\n" +
+	"\x14RevokeApiKeyResponse2\xfe\v\n" +
 	"\x10DirectoryService\x12T\n" +
 	"\rCreatePartner\x12 .support.v1.CreatePartnerRequest\x1a!.support.v1.CreatePartnerResponse\x12K\n" +
 	"\n" +
@@ -2082,7 +2284,9 @@ const file_support_v1_directory_proto_rawDesc = "" +
 	"\x12UpdateSubscription\x12%.support.v1.UpdateSubscriptionRequest\x1a&.support.v1.UpdateSubscriptionResponse\x12`\n" +
 	"\x11ListSubscriptions\x12$.support.v1.ListSubscriptionsRequest\x1a%.support.v1.ListSubscriptionsResponse\x12]\n" +
 	"\x10RegisterContract\x12#.support.v1.RegisterContractRequest\x1a$.support.v1.RegisterContractResponse\x12T\n" +
-	"\rListContracts\x12 .support.v1.ListContractsRequest\x1a!.support.v1.ListContractsResponse\x12Q\n" +
+	"\rListContracts\x12 .support.v1.ListContractsRequest\x1a!.support.v1.ListContractsResponse\x12c\n" +
+	"\x12CreateSupportTopic\x12%.support.v1.CreateSupportTopicRequest\x1a&.support.v1.CreateSupportTopicResponse\x12c\n" +
+	"\x12UpdateSupportTopic\x12%.support.v1.UpdateSupportTopicRequest\x1a&.support.v1.UpdateSupportTopicResponse\x12Q\n" +
 	"\fCreateApiKey\x12\x1f.support.v1.CreateApiKeyRequest\x1a .support.v1.CreateApiKeyResponse\x12N\n" +
 	"\vListApiKeys\x12\x1e.support.v1.ListApiKeysRequest\x1a\x1f.support.v1.ListApiKeysResponse\x12Q\n" +
 	"\fRevokeApiKey\x12\x1f.support.v1.RevokeApiKeyRequest\x1a .support.v1.RevokeApiKeyResponseB7Z5github.com/supportd/supportd/gen/support/v1;supportv1b\x06proto3"
@@ -2099,7 +2303,7 @@ func file_support_v1_directory_proto_rawDescGZIP() []byte {
 	return file_support_v1_directory_proto_rawDescData
 }
 
-var file_support_v1_directory_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
+var file_support_v1_directory_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
 var file_support_v1_directory_proto_goTypes = []any{
 	(*Partner)(nil),                    // 0: support.v1.Partner
 	(*Customer)(nil),                   // 1: support.v1.Customer
@@ -2130,44 +2334,49 @@ var file_support_v1_directory_proto_goTypes = []any{
 	(*RegisterContractResponse)(nil),   // 26: support.v1.RegisterContractResponse
 	(*ListContractsRequest)(nil),       // 27: support.v1.ListContractsRequest
 	(*ListContractsResponse)(nil),      // 28: support.v1.ListContractsResponse
-	(*CreateApiKeyRequest)(nil),        // 29: support.v1.CreateApiKeyRequest
-	(*CreateApiKeyResponse)(nil),       // 30: support.v1.CreateApiKeyResponse
-	(*ListApiKeysRequest)(nil),         // 31: support.v1.ListApiKeysRequest
-	(*ListApiKeysResponse)(nil),        // 32: support.v1.ListApiKeysResponse
-	(*RevokeApiKeyRequest)(nil),        // 33: support.v1.RevokeApiKeyRequest
-	(*RevokeApiKeyResponse)(nil),       // 34: support.v1.RevokeApiKeyResponse
-	(PartnerStatus)(0),                 // 35: support.v1.PartnerStatus
-	(Benefit)(0),                       // 36: support.v1.Benefit
-	(*timestamppb.Timestamp)(nil),      // 37: google.protobuf.Timestamp
-	(CustomerKind)(0),                  // 38: support.v1.CustomerKind
-	(Service)(0),                       // 39: support.v1.Service
-	(SubscriptionState)(0),             // 40: support.v1.SubscriptionState
-	(ProofKind)(0),                     // 41: support.v1.ProofKind
-	(Role)(0),                          // 42: support.v1.Role
-	(*fieldmaskpb.FieldMask)(nil),      // 43: google.protobuf.FieldMask
+	(*CreateSupportTopicRequest)(nil),  // 29: support.v1.CreateSupportTopicRequest
+	(*CreateSupportTopicResponse)(nil), // 30: support.v1.CreateSupportTopicResponse
+	(*UpdateSupportTopicRequest)(nil),  // 31: support.v1.UpdateSupportTopicRequest
+	(*UpdateSupportTopicResponse)(nil), // 32: support.v1.UpdateSupportTopicResponse
+	(*CreateApiKeyRequest)(nil),        // 33: support.v1.CreateApiKeyRequest
+	(*CreateApiKeyResponse)(nil),       // 34: support.v1.CreateApiKeyResponse
+	(*ListApiKeysRequest)(nil),         // 35: support.v1.ListApiKeysRequest
+	(*ListApiKeysResponse)(nil),        // 36: support.v1.ListApiKeysResponse
+	(*RevokeApiKeyRequest)(nil),        // 37: support.v1.RevokeApiKeyRequest
+	(*RevokeApiKeyResponse)(nil),       // 38: support.v1.RevokeApiKeyResponse
+	(PartnerStatus)(0),                 // 39: support.v1.PartnerStatus
+	(Benefit)(0),                       // 40: support.v1.Benefit
+	(*timestamppb.Timestamp)(nil),      // 41: google.protobuf.Timestamp
+	(CustomerKind)(0),                  // 42: support.v1.CustomerKind
+	(Service)(0),                       // 43: support.v1.Service
+	(SubscriptionState)(0),             // 44: support.v1.SubscriptionState
+	(ProofKind)(0),                     // 45: support.v1.ProofKind
+	(Role)(0),                          // 46: support.v1.Role
+	(*fieldmaskpb.FieldMask)(nil),      // 47: google.protobuf.FieldMask
+	(*SupportTopic)(nil),               // 48: support.v1.SupportTopic
 }
 var file_support_v1_directory_proto_depIdxs = []int32{
-	35, // 0: support.v1.Partner.status:type_name -> support.v1.PartnerStatus
-	36, // 1: support.v1.Partner.benefits:type_name -> support.v1.Benefit
-	37, // 2: support.v1.Partner.create_time:type_name -> google.protobuf.Timestamp
-	37, // 3: support.v1.Partner.update_time:type_name -> google.protobuf.Timestamp
-	38, // 4: support.v1.Customer.kind:type_name -> support.v1.CustomerKind
-	37, // 5: support.v1.Customer.create_time:type_name -> google.protobuf.Timestamp
-	39, // 6: support.v1.Subscription.service:type_name -> support.v1.Service
-	40, // 7: support.v1.Subscription.state:type_name -> support.v1.SubscriptionState
-	37, // 8: support.v1.Subscription.create_time:type_name -> google.protobuf.Timestamp
-	37, // 9: support.v1.Subscription.update_time:type_name -> google.protobuf.Timestamp
-	41, // 10: support.v1.Contract.kind:type_name -> support.v1.ProofKind
-	37, // 11: support.v1.Contract.create_time:type_name -> google.protobuf.Timestamp
-	42, // 12: support.v1.ApiKey.role:type_name -> support.v1.Role
-	37, // 13: support.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
-	37, // 14: support.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
+	39, // 0: support.v1.Partner.status:type_name -> support.v1.PartnerStatus
+	40, // 1: support.v1.Partner.benefits:type_name -> support.v1.Benefit
+	41, // 2: support.v1.Partner.create_time:type_name -> google.protobuf.Timestamp
+	41, // 3: support.v1.Partner.update_time:type_name -> google.protobuf.Timestamp
+	42, // 4: support.v1.Customer.kind:type_name -> support.v1.CustomerKind
+	41, // 5: support.v1.Customer.create_time:type_name -> google.protobuf.Timestamp
+	43, // 6: support.v1.Subscription.service:type_name -> support.v1.Service
+	44, // 7: support.v1.Subscription.state:type_name -> support.v1.SubscriptionState
+	41, // 8: support.v1.Subscription.create_time:type_name -> google.protobuf.Timestamp
+	41, // 9: support.v1.Subscription.update_time:type_name -> google.protobuf.Timestamp
+	45, // 10: support.v1.Contract.kind:type_name -> support.v1.ProofKind
+	41, // 11: support.v1.Contract.create_time:type_name -> google.protobuf.Timestamp
+	46, // 12: support.v1.ApiKey.role:type_name -> support.v1.Role
+	41, // 13: support.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
+	41, // 14: support.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
 	0,  // 15: support.v1.CreatePartnerRequest.partner:type_name -> support.v1.Partner
 	0,  // 16: support.v1.CreatePartnerResponse.partner:type_name -> support.v1.Partner
 	0,  // 17: support.v1.GetPartnerResponse.partner:type_name -> support.v1.Partner
 	0,  // 18: support.v1.ListPartnersResponse.partners:type_name -> support.v1.Partner
 	0,  // 19: support.v1.UpdatePartnerRequest.partner:type_name -> support.v1.Partner
-	43, // 20: support.v1.UpdatePartnerRequest.update_mask:type_name -> google.protobuf.FieldMask
+	47, // 20: support.v1.UpdatePartnerRequest.update_mask:type_name -> google.protobuf.FieldMask
 	0,  // 21: support.v1.UpdatePartnerResponse.partner:type_name -> support.v1.Partner
 	1,  // 22: support.v1.CreateCustomerRequest.customer:type_name -> support.v1.Customer
 	1,  // 23: support.v1.CreateCustomerResponse.customer:type_name -> support.v1.Customer
@@ -2176,50 +2385,59 @@ var file_support_v1_directory_proto_depIdxs = []int32{
 	2,  // 26: support.v1.CreateSubscriptionRequest.subscription:type_name -> support.v1.Subscription
 	2,  // 27: support.v1.CreateSubscriptionResponse.subscription:type_name -> support.v1.Subscription
 	2,  // 28: support.v1.UpdateSubscriptionRequest.subscription:type_name -> support.v1.Subscription
-	43, // 29: support.v1.UpdateSubscriptionRequest.update_mask:type_name -> google.protobuf.FieldMask
+	47, // 29: support.v1.UpdateSubscriptionRequest.update_mask:type_name -> google.protobuf.FieldMask
 	2,  // 30: support.v1.UpdateSubscriptionResponse.subscription:type_name -> support.v1.Subscription
 	2,  // 31: support.v1.ListSubscriptionsResponse.subscriptions:type_name -> support.v1.Subscription
 	3,  // 32: support.v1.RegisterContractRequest.contract:type_name -> support.v1.Contract
 	3,  // 33: support.v1.RegisterContractResponse.contract:type_name -> support.v1.Contract
 	3,  // 34: support.v1.ListContractsResponse.contracts:type_name -> support.v1.Contract
-	42, // 35: support.v1.CreateApiKeyRequest.role:type_name -> support.v1.Role
-	4,  // 36: support.v1.CreateApiKeyResponse.api_key:type_name -> support.v1.ApiKey
-	4,  // 37: support.v1.ListApiKeysResponse.api_keys:type_name -> support.v1.ApiKey
-	5,  // 38: support.v1.DirectoryService.CreatePartner:input_type -> support.v1.CreatePartnerRequest
-	7,  // 39: support.v1.DirectoryService.GetPartner:input_type -> support.v1.GetPartnerRequest
-	9,  // 40: support.v1.DirectoryService.ListPartners:input_type -> support.v1.ListPartnersRequest
-	11, // 41: support.v1.DirectoryService.UpdatePartner:input_type -> support.v1.UpdatePartnerRequest
-	13, // 42: support.v1.DirectoryService.CreateCustomer:input_type -> support.v1.CreateCustomerRequest
-	15, // 43: support.v1.DirectoryService.GetCustomer:input_type -> support.v1.GetCustomerRequest
-	17, // 44: support.v1.DirectoryService.ListCustomers:input_type -> support.v1.ListCustomersRequest
-	19, // 45: support.v1.DirectoryService.CreateSubscription:input_type -> support.v1.CreateSubscriptionRequest
-	21, // 46: support.v1.DirectoryService.UpdateSubscription:input_type -> support.v1.UpdateSubscriptionRequest
-	23, // 47: support.v1.DirectoryService.ListSubscriptions:input_type -> support.v1.ListSubscriptionsRequest
-	25, // 48: support.v1.DirectoryService.RegisterContract:input_type -> support.v1.RegisterContractRequest
-	27, // 49: support.v1.DirectoryService.ListContracts:input_type -> support.v1.ListContractsRequest
-	29, // 50: support.v1.DirectoryService.CreateApiKey:input_type -> support.v1.CreateApiKeyRequest
-	31, // 51: support.v1.DirectoryService.ListApiKeys:input_type -> support.v1.ListApiKeysRequest
-	33, // 52: support.v1.DirectoryService.RevokeApiKey:input_type -> support.v1.RevokeApiKeyRequest
-	6,  // 53: support.v1.DirectoryService.CreatePartner:output_type -> support.v1.CreatePartnerResponse
-	8,  // 54: support.v1.DirectoryService.GetPartner:output_type -> support.v1.GetPartnerResponse
-	10, // 55: support.v1.DirectoryService.ListPartners:output_type -> support.v1.ListPartnersResponse
-	12, // 56: support.v1.DirectoryService.UpdatePartner:output_type -> support.v1.UpdatePartnerResponse
-	14, // 57: support.v1.DirectoryService.CreateCustomer:output_type -> support.v1.CreateCustomerResponse
-	16, // 58: support.v1.DirectoryService.GetCustomer:output_type -> support.v1.GetCustomerResponse
-	18, // 59: support.v1.DirectoryService.ListCustomers:output_type -> support.v1.ListCustomersResponse
-	20, // 60: support.v1.DirectoryService.CreateSubscription:output_type -> support.v1.CreateSubscriptionResponse
-	22, // 61: support.v1.DirectoryService.UpdateSubscription:output_type -> support.v1.UpdateSubscriptionResponse
-	24, // 62: support.v1.DirectoryService.ListSubscriptions:output_type -> support.v1.ListSubscriptionsResponse
-	26, // 63: support.v1.DirectoryService.RegisterContract:output_type -> support.v1.RegisterContractResponse
-	28, // 64: support.v1.DirectoryService.ListContracts:output_type -> support.v1.ListContractsResponse
-	30, // 65: support.v1.DirectoryService.CreateApiKey:output_type -> support.v1.CreateApiKeyResponse
-	32, // 66: support.v1.DirectoryService.ListApiKeys:output_type -> support.v1.ListApiKeysResponse
-	34, // 67: support.v1.DirectoryService.RevokeApiKey:output_type -> support.v1.RevokeApiKeyResponse
-	53, // [53:68] is the sub-list for method output_type
-	38, // [38:53] is the sub-list for method input_type
-	38, // [38:38] is the sub-list for extension type_name
-	38, // [38:38] is the sub-list for extension extendee
-	0,  // [0:38] is the sub-list for field type_name
+	48, // 35: support.v1.CreateSupportTopicRequest.topic:type_name -> support.v1.SupportTopic
+	48, // 36: support.v1.CreateSupportTopicResponse.topic:type_name -> support.v1.SupportTopic
+	48, // 37: support.v1.UpdateSupportTopicRequest.topic:type_name -> support.v1.SupportTopic
+	47, // 38: support.v1.UpdateSupportTopicRequest.update_mask:type_name -> google.protobuf.FieldMask
+	48, // 39: support.v1.UpdateSupportTopicResponse.topic:type_name -> support.v1.SupportTopic
+	46, // 40: support.v1.CreateApiKeyRequest.role:type_name -> support.v1.Role
+	4,  // 41: support.v1.CreateApiKeyResponse.api_key:type_name -> support.v1.ApiKey
+	4,  // 42: support.v1.ListApiKeysResponse.api_keys:type_name -> support.v1.ApiKey
+	5,  // 43: support.v1.DirectoryService.CreatePartner:input_type -> support.v1.CreatePartnerRequest
+	7,  // 44: support.v1.DirectoryService.GetPartner:input_type -> support.v1.GetPartnerRequest
+	9,  // 45: support.v1.DirectoryService.ListPartners:input_type -> support.v1.ListPartnersRequest
+	11, // 46: support.v1.DirectoryService.UpdatePartner:input_type -> support.v1.UpdatePartnerRequest
+	13, // 47: support.v1.DirectoryService.CreateCustomer:input_type -> support.v1.CreateCustomerRequest
+	15, // 48: support.v1.DirectoryService.GetCustomer:input_type -> support.v1.GetCustomerRequest
+	17, // 49: support.v1.DirectoryService.ListCustomers:input_type -> support.v1.ListCustomersRequest
+	19, // 50: support.v1.DirectoryService.CreateSubscription:input_type -> support.v1.CreateSubscriptionRequest
+	21, // 51: support.v1.DirectoryService.UpdateSubscription:input_type -> support.v1.UpdateSubscriptionRequest
+	23, // 52: support.v1.DirectoryService.ListSubscriptions:input_type -> support.v1.ListSubscriptionsRequest
+	25, // 53: support.v1.DirectoryService.RegisterContract:input_type -> support.v1.RegisterContractRequest
+	27, // 54: support.v1.DirectoryService.ListContracts:input_type -> support.v1.ListContractsRequest
+	29, // 55: support.v1.DirectoryService.CreateSupportTopic:input_type -> support.v1.CreateSupportTopicRequest
+	31, // 56: support.v1.DirectoryService.UpdateSupportTopic:input_type -> support.v1.UpdateSupportTopicRequest
+	33, // 57: support.v1.DirectoryService.CreateApiKey:input_type -> support.v1.CreateApiKeyRequest
+	35, // 58: support.v1.DirectoryService.ListApiKeys:input_type -> support.v1.ListApiKeysRequest
+	37, // 59: support.v1.DirectoryService.RevokeApiKey:input_type -> support.v1.RevokeApiKeyRequest
+	6,  // 60: support.v1.DirectoryService.CreatePartner:output_type -> support.v1.CreatePartnerResponse
+	8,  // 61: support.v1.DirectoryService.GetPartner:output_type -> support.v1.GetPartnerResponse
+	10, // 62: support.v1.DirectoryService.ListPartners:output_type -> support.v1.ListPartnersResponse
+	12, // 63: support.v1.DirectoryService.UpdatePartner:output_type -> support.v1.UpdatePartnerResponse
+	14, // 64: support.v1.DirectoryService.CreateCustomer:output_type -> support.v1.CreateCustomerResponse
+	16, // 65: support.v1.DirectoryService.GetCustomer:output_type -> support.v1.GetCustomerResponse
+	18, // 66: support.v1.DirectoryService.ListCustomers:output_type -> support.v1.ListCustomersResponse
+	20, // 67: support.v1.DirectoryService.CreateSubscription:output_type -> support.v1.CreateSubscriptionResponse
+	22, // 68: support.v1.DirectoryService.UpdateSubscription:output_type -> support.v1.UpdateSubscriptionResponse
+	24, // 69: support.v1.DirectoryService.ListSubscriptions:output_type -> support.v1.ListSubscriptionsResponse
+	26, // 70: support.v1.DirectoryService.RegisterContract:output_type -> support.v1.RegisterContractResponse
+	28, // 71: support.v1.DirectoryService.ListContracts:output_type -> support.v1.ListContractsResponse
+	30, // 72: support.v1.DirectoryService.CreateSupportTopic:output_type -> support.v1.CreateSupportTopicResponse
+	32, // 73: support.v1.DirectoryService.UpdateSupportTopic:output_type -> support.v1.UpdateSupportTopicResponse
+	34, // 74: support.v1.DirectoryService.CreateApiKey:output_type -> support.v1.CreateApiKeyResponse
+	36, // 75: support.v1.DirectoryService.ListApiKeys:output_type -> support.v1.ListApiKeysResponse
+	38, // 76: support.v1.DirectoryService.RevokeApiKey:output_type -> support.v1.RevokeApiKeyResponse
+	60, // [60:77] is the sub-list for method output_type
+	43, // [43:60] is the sub-list for method input_type
+	43, // [43:43] is the sub-list for extension type_name
+	43, // [43:43] is the sub-list for extension extendee
+	0,  // [0:43] is the sub-list for field type_name
 }
 
 func init() { file_support_v1_directory_proto_init() }
@@ -2228,13 +2446,14 @@ func file_support_v1_directory_proto_init() {
 		return
 	}
 	file_support_v1_enums_proto_init()
+	file_support_v1_ticket_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_support_v1_directory_proto_rawDesc), len(file_support_v1_directory_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   35,
+			NumMessages:   39,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -31,6 +31,8 @@ const (
 	DirectoryService_ListSubscriptions_FullMethodName  = "/support.v1.DirectoryService/ListSubscriptions"
 	DirectoryService_RegisterContract_FullMethodName   = "/support.v1.DirectoryService/RegisterContract"
 	DirectoryService_ListContracts_FullMethodName      = "/support.v1.DirectoryService/ListContracts"
+	DirectoryService_CreateSupportTopic_FullMethodName = "/support.v1.DirectoryService/CreateSupportTopic"
+	DirectoryService_UpdateSupportTopic_FullMethodName = "/support.v1.DirectoryService/UpdateSupportTopic"
 	DirectoryService_CreateApiKey_FullMethodName       = "/support.v1.DirectoryService/CreateApiKey"
 	DirectoryService_ListApiKeys_FullMethodName        = "/support.v1.DirectoryService/ListApiKeys"
 	DirectoryService_RevokeApiKey_FullMethodName       = "/support.v1.DirectoryService/RevokeApiKey"
@@ -41,7 +43,9 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // DirectoryService is used by internal provisioning services (role admin) to
-// manage partners, customers, subscriptions, contracts and API keys.
+// manage partners, customers, subscriptions, contracts, the support topic
+// catalogue and API keys. (Business calendars come from the configuration
+// file.)
 //
 // Directory ids are chosen by the caller (they mirror upstream tenant and
 // subscription ids): 1 to 64 characters of letters, digits, '-', '_' and '.'.
@@ -76,6 +80,12 @@ type DirectoryServiceClient interface {
 	RegisterContract(ctx context.Context, in *RegisterContractRequest, opts ...grpc.CallOption) (*RegisterContractResponse, error)
 	// ListContracts lists a partner's contracts in id order.
 	ListContracts(ctx context.Context, in *ListContractsRequest, opts ...grpc.CallOption) (*ListContractsResponse, error)
+	// CreateSupportTopic adds a topic to a service's catalogue, after the
+	// existing topics of its group (featured or "More...").
+	CreateSupportTopic(ctx context.Context, in *CreateSupportTopicRequest, opts ...grpc.CallOption) (*CreateSupportTopicResponse, error)
+	// UpdateSupportTopic changes the fields named by update_mask (name,
+	// category, featured) of a catalogue topic; its service cannot change.
+	UpdateSupportTopic(ctx context.Context, in *UpdateSupportTopicRequest, opts ...grpc.CallOption) (*UpdateSupportTopicResponse, error)
 	// CreateApiKey creates an API key; its secret is returned once and only
 	// its hash is stored.
 	CreateApiKey(ctx context.Context, in *CreateApiKeyRequest, opts ...grpc.CallOption) (*CreateApiKeyResponse, error)
@@ -214,6 +224,26 @@ func (c *directoryServiceClient) ListContracts(ctx context.Context, in *ListCont
 	return out, nil
 }
 
+func (c *directoryServiceClient) CreateSupportTopic(ctx context.Context, in *CreateSupportTopicRequest, opts ...grpc.CallOption) (*CreateSupportTopicResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateSupportTopicResponse)
+	err := c.cc.Invoke(ctx, DirectoryService_CreateSupportTopic_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *directoryServiceClient) UpdateSupportTopic(ctx context.Context, in *UpdateSupportTopicRequest, opts ...grpc.CallOption) (*UpdateSupportTopicResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateSupportTopicResponse)
+	err := c.cc.Invoke(ctx, DirectoryService_UpdateSupportTopic_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *directoryServiceClient) CreateApiKey(ctx context.Context, in *CreateApiKeyRequest, opts ...grpc.CallOption) (*CreateApiKeyResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(CreateApiKeyResponse)
@@ -249,7 +279,9 @@ func (c *directoryServiceClient) RevokeApiKey(ctx context.Context, in *RevokeApi
 // for forward compatibility.
 //
 // DirectoryService is used by internal provisioning services (role admin) to
-// manage partners, customers, subscriptions, contracts and API keys.
+// manage partners, customers, subscriptions, contracts, the support topic
+// catalogue and API keys. (Business calendars come from the configuration
+// file.)
 //
 // Directory ids are chosen by the caller (they mirror upstream tenant and
 // subscription ids): 1 to 64 characters of letters, digits, '-', '_' and '.'.
@@ -284,6 +316,12 @@ type DirectoryServiceServer interface {
 	RegisterContract(context.Context, *RegisterContractRequest) (*RegisterContractResponse, error)
 	// ListContracts lists a partner's contracts in id order.
 	ListContracts(context.Context, *ListContractsRequest) (*ListContractsResponse, error)
+	// CreateSupportTopic adds a topic to a service's catalogue, after the
+	// existing topics of its group (featured or "More...").
+	CreateSupportTopic(context.Context, *CreateSupportTopicRequest) (*CreateSupportTopicResponse, error)
+	// UpdateSupportTopic changes the fields named by update_mask (name,
+	// category, featured) of a catalogue topic; its service cannot change.
+	UpdateSupportTopic(context.Context, *UpdateSupportTopicRequest) (*UpdateSupportTopicResponse, error)
 	// CreateApiKey creates an API key; its secret is returned once and only
 	// its hash is stored.
 	CreateApiKey(context.Context, *CreateApiKeyRequest) (*CreateApiKeyResponse, error)
@@ -337,6 +375,12 @@ func (UnimplementedDirectoryServiceServer) RegisterContract(context.Context, *Re
 }
 func (UnimplementedDirectoryServiceServer) ListContracts(context.Context, *ListContractsRequest) (*ListContractsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListContracts not implemented")
+}
+func (UnimplementedDirectoryServiceServer) CreateSupportTopic(context.Context, *CreateSupportTopicRequest) (*CreateSupportTopicResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateSupportTopic not implemented")
+}
+func (UnimplementedDirectoryServiceServer) UpdateSupportTopic(context.Context, *UpdateSupportTopicRequest) (*UpdateSupportTopicResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateSupportTopic not implemented")
 }
 func (UnimplementedDirectoryServiceServer) CreateApiKey(context.Context, *CreateApiKeyRequest) (*CreateApiKeyResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateApiKey not implemented")
@@ -584,6 +628,42 @@ func _DirectoryService_ListContracts_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DirectoryService_CreateSupportTopic_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateSupportTopicRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DirectoryServiceServer).CreateSupportTopic(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DirectoryService_CreateSupportTopic_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DirectoryServiceServer).CreateSupportTopic(ctx, req.(*CreateSupportTopicRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DirectoryService_UpdateSupportTopic_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateSupportTopicRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DirectoryServiceServer).UpdateSupportTopic(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DirectoryService_UpdateSupportTopic_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DirectoryServiceServer).UpdateSupportTopic(ctx, req.(*UpdateSupportTopicRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _DirectoryService_CreateApiKey_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(CreateApiKeyRequest)
 	if err := dec(in); err != nil {
@@ -692,6 +772,14 @@ var DirectoryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListContracts",
 			Handler:    _DirectoryService_ListContracts_Handler,
+		},
+		{
+			MethodName: "CreateSupportTopic",
+			Handler:    _DirectoryService_CreateSupportTopic_Handler,
+		},
+		{
+			MethodName: "UpdateSupportTopic",
+			Handler:    _DirectoryService_UpdateSupportTopic_Handler,
 		},
 		{
 			MethodName: "CreateApiKey",

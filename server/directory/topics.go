@@ -1,0 +1,93 @@
+package directory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/supportd/supportd/server/domain"
+	"github.com/supportd/supportd/server/store"
+)
+
+// ValidateTopic checks a catalogue topic to create or, with mask set, the
+// masked fields of an update.
+func ValidateTopic(t domain.Topic, mask []string) error {
+	var v violations
+	v.id("topic.id", t.ID)
+	if mask == nil && !t.Service.InProgram() {
+		v.add("topic.service", "required: one of the program services")
+	}
+	if mask == nil || contains(mask, "name") {
+		v.displayName("topic.name", t.Name)
+	}
+	if mask == nil || contains(mask, "category") {
+		valid := false
+		for _, c := range domain.Categories {
+			valid = valid || t.Category == c
+		}
+		if !valid {
+			v.add("topic.category", "required: TECHNICAL, ADVISORY, SUBSCRIPTION_MANAGEMENT, BILLING, BILLING_DISPUTE or FRAUD")
+		}
+	}
+	return domain.Invalid(v...)
+}
+
+// CreateTopic adds a topic to its service's catalogue, ranked after the
+// topics already there.
+func (s *Service) CreateTopic(ctx context.Context, actor string, t domain.Topic) (domain.Topic, error) {
+	if err := ValidateTopic(t, nil); err != nil {
+		return t, err
+	}
+	err := s.st.ReadWriteTx(ctx, func(tx store.ReadWriter) error {
+		_, err := tx.GetTopic(ctx, t.ID)
+		switch {
+		case err == nil:
+			return &domain.AlreadyExistsError{Kind: "support topic", ID: t.ID}
+		case !errors.Is(err, store.ErrNotFound):
+			return err
+		}
+		existing, err := tx.ListTopics(ctx, t.Service)
+		if err != nil {
+			return err
+		}
+		t.Rank = len(existing)
+		if err := tx.UpsertTopic(ctx, t); err != nil {
+			return err
+		}
+		return audit(ctx, tx, domain.EventTopicCreated, "", actor, "support topic "+t.ID, s.now().UTC())
+	})
+	return t, err
+}
+
+// UpdateTopic applies the masked fields (name, category, featured) of t.
+func (s *Service) UpdateTopic(ctx context.Context, actor string, t domain.Topic, mask []string) (domain.Topic, error) {
+	if err := validateMask(mask, "name", "category", "featured"); err != nil {
+		return t, err
+	}
+	if err := ValidateTopic(t, mask); err != nil {
+		return t, err
+	}
+	var out domain.Topic
+	err := s.st.ReadWriteTx(ctx, func(tx store.ReadWriter) error {
+		cur, err := tx.GetTopic(ctx, t.ID)
+		if err != nil {
+			return mapStoreErr(err, "support topic", t.ID)
+		}
+		for _, f := range mask {
+			switch f {
+			case "name":
+				cur.Name = t.Name
+			case "category":
+				cur.Category = t.Category
+			case "featured":
+				cur.Featured = t.Featured
+			}
+		}
+		if err := tx.UpsertTopic(ctx, cur); err != nil {
+			return err
+		}
+		out = cur
+		return audit(ctx, tx, domain.EventTopicUpdated, "", actor, fmt.Sprintf("support topic %s: %v", t.ID, mask), s.now().UTC())
+	})
+	return out, err
+}
