@@ -102,6 +102,18 @@ func (d *Directory) ListContracts(ctx context.Context, req *supportv1.ListContra
 	return call(ctx, d.svc.ListContracts, req)
 }
 
+// CreateSupportTopic adds a topic to a service's support catalogue.
+func (d *Directory) CreateSupportTopic(ctx context.Context, t *supportv1.SupportTopic) (*supportv1.SupportTopic, error) {
+	resp, err := call(ctx, d.svc.CreateSupportTopic, &supportv1.CreateSupportTopicRequest{Topic: t}, noRetry)
+	return resp.GetTopic(), err
+}
+
+// UpdateSupportTopic updates the fields of a topic named by the request's mask.
+func (d *Directory) UpdateSupportTopic(ctx context.Context, req *supportv1.UpdateSupportTopicRequest) (*supportv1.SupportTopic, error) {
+	resp, err := call(ctx, d.svc.UpdateSupportTopic, req)
+	return resp.GetTopic(), err
+}
+
 // CreateAPIKey creates an API key; the secret is in the response only.
 func (d *Directory) CreateAPIKey(ctx context.Context, role supportv1.Role, partnerID string) (*supportv1.CreateApiKeyResponse, error) {
 	return call(ctx, d.svc.CreateApiKey, &supportv1.CreateApiKeyRequest{Role: role, PartnerId: partnerID}, noRetry)
