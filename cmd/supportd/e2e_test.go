@@ -84,9 +84,10 @@ var addrPattern = regexp.MustCompile(`msg="supportd serving" addr=(\S+)`)
 
 // startServer starts `supportd serve` on a loopback port chosen by the
 // system and returns once it logged its address.
-func startServer(t *testing.T, bin, db string) *process {
+func startServer(t *testing.T, bin, db string, extra ...string) *process {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--db", db, "--metrics-listen", "", "--grace-period", "5s")
+	args := append([]string{"serve", "--listen", "127.0.0.1:0", "--db", db, "--metrics-listen", "", "--grace-period", "5s"}, extra...)
+	cmd := exec.Command(bin, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
