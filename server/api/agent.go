@@ -5,7 +5,6 @@ import (
 	"log/slog"
 
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
-	"github.com/supportd/supportd/server/auth"
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/store"
 	"github.com/supportd/supportd/server/ticket"
@@ -22,24 +21,6 @@ type Agent struct {
 // NewAgent returns the AgentService handlers.
 func NewAgent(tickets *ticket.Service, tokens *Signer, log *slog.Logger) *Agent {
 	return &Agent{tickets: tickets, tokens: tokens, log: log}
-}
-
-func agentCaller(ctx context.Context) ticket.Caller {
-	p, _ := auth.FromContext(ctx)
-	return ticket.Caller{Actor: p.Actor()}
-}
-
-// update runs one ticket change with its etag and maps the result.
-func (a *Agent) update(ctx context.Context, etag string, do func(c ticket.Caller, version int64) (domain.Ticket, error)) (*supportv1.Ticket, error) {
-	v, err := etagVersion(etag)
-	if err != nil {
-		return nil, toStatus(ctx, a.log, err)
-	}
-	t, err := do(agentCaller(ctx), v)
-	if err != nil {
-		return nil, toStatus(ctx, a.log, err)
-	}
-	return ticketToProto(t), nil
 }
 
 // ListQueueTickets implements AgentService.ListQueueTickets.
@@ -70,7 +51,7 @@ func (a *Agent) ListQueueTickets(ctx context.Context, req *supportv1.ListQueueTi
 
 // AcknowledgeTicket implements AgentService.AcknowledgeTicket.
 func (a *Agent) AcknowledgeTicket(ctx context.Context, req *supportv1.AcknowledgeTicketRequest) (*supportv1.AcknowledgeTicketResponse, error) {
-	t, err := a.update(ctx, req.GetEtag(), func(c ticket.Caller, v int64) (domain.Ticket, error) {
+	t, err := updateTicket(ctx, a.log, req.GetEtag(), func(c ticket.Caller, v int64) (domain.Ticket, error) {
 		return a.tickets.Acknowledge(ctx, c, req.GetTicketId(), req.GetMessage(), v)
 	})
 	if err != nil {
@@ -81,7 +62,7 @@ func (a *Agent) AcknowledgeTicket(ctx context.Context, req *supportv1.Acknowledg
 
 // SetTicketStatus implements AgentService.SetTicketStatus.
 func (a *Agent) SetTicketStatus(ctx context.Context, req *supportv1.SetTicketStatusRequest) (*supportv1.SetTicketStatusResponse, error) {
-	t, err := a.update(ctx, req.GetEtag(), func(c ticket.Caller, v int64) (domain.Ticket, error) {
+	t, err := updateTicket(ctx, a.log, req.GetEtag(), func(c ticket.Caller, v int64) (domain.Ticket, error) {
 		return a.tickets.SetStatus(ctx, c, req.GetTicketId(), statusOf(req.GetStatus()), req.GetMessage(), v)
 	})
 	if err != nil {
@@ -92,7 +73,7 @@ func (a *Agent) SetTicketStatus(ctx context.Context, req *supportv1.SetTicketSta
 
 // AddAgentNote implements AgentService.AddAgentNote.
 func (a *Agent) AddAgentNote(ctx context.Context, req *supportv1.AddAgentNoteRequest) (*supportv1.AddAgentNoteResponse, error) {
-	t, err := a.update(ctx, req.GetEtag(), func(c ticket.Caller, v int64) (domain.Ticket, error) {
+	t, err := updateTicket(ctx, a.log, req.GetEtag(), func(c ticket.Caller, v int64) (domain.Ticket, error) {
 		return a.tickets.AddNote(ctx, c, req.GetTicketId(), req.GetText(), v)
 	})
 	if err != nil {
@@ -103,7 +84,7 @@ func (a *Agent) AddAgentNote(ctx context.Context, req *supportv1.AddAgentNoteReq
 
 // ReassignTicket implements AgentService.ReassignTicket.
 func (a *Agent) ReassignTicket(ctx context.Context, req *supportv1.ReassignTicketRequest) (*supportv1.ReassignTicketResponse, error) {
-	t, err := a.update(ctx, req.GetEtag(), func(c ticket.Caller, v int64) (domain.Ticket, error) {
+	t, err := updateTicket(ctx, a.log, req.GetEtag(), func(c ticket.Caller, v int64) (domain.Ticket, error) {
 		return a.tickets.Reassign(ctx, c, req.GetTicketId(), queueOf(req.GetQueue()), v)
 	})
 	if err != nil {

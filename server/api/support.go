@@ -147,28 +147,30 @@ func etagVersion(etag string) (int64, error) {
 	return v, nil
 }
 
-// partnerCaller is the ticket caller of a partner call.
-func partnerCaller(ctx context.Context) ticket.Caller {
+// callerOf is the ticket caller of a call: a partner key is scoped to its
+// partner's tickets; agent keys (no partner) reach every ticket.
+func callerOf(ctx context.Context) ticket.Caller {
 	p, _ := auth.FromContext(ctx)
 	return ticket.Caller{PartnerID: p.PartnerID, Actor: p.Actor()}
 }
 
-// ticketUpdate runs one ticket change with its etag and maps the result.
-func (s *Support) ticketUpdate(ctx context.Context, etag string, do func(c ticket.Caller, version int64) (domain.Ticket, error)) (*supportv1.Ticket, error) {
+// updateTicket runs one ticket change with the caller and the request's
+// etag and maps the result; partner and agent handlers share it.
+func updateTicket(ctx context.Context, log *slog.Logger, etag string, do func(c ticket.Caller, version int64) (domain.Ticket, error)) (*supportv1.Ticket, error) {
 	v, err := etagVersion(etag)
 	if err != nil {
-		return nil, toStatus(ctx, s.log, err)
+		return nil, toStatus(ctx, log, err)
 	}
-	t, err := do(partnerCaller(ctx), v)
+	t, err := do(callerOf(ctx), v)
 	if err != nil {
-		return nil, toStatus(ctx, s.log, err)
+		return nil, toStatus(ctx, log, err)
 	}
 	return ticketToProto(t), nil
 }
 
 // AddTicketNote implements SupportService.AddTicketNote.
 func (s *Support) AddTicketNote(ctx context.Context, req *supportv1.AddTicketNoteRequest) (*supportv1.AddTicketNoteResponse, error) {
-	t, err := s.ticketUpdate(ctx, req.GetEtag(), func(c ticket.Caller, v int64) (domain.Ticket, error) {
+	t, err := updateTicket(ctx, s.log, req.GetEtag(), func(c ticket.Caller, v int64) (domain.Ticket, error) {
 		return s.tickets.AddNote(ctx, c, req.GetTicketId(), req.GetText(), v)
 	})
 	if err != nil {
@@ -179,7 +181,7 @@ func (s *Support) AddTicketNote(ctx context.Context, req *supportv1.AddTicketNot
 
 // ChangeTicketSeverity implements SupportService.ChangeTicketSeverity.
 func (s *Support) ChangeTicketSeverity(ctx context.Context, req *supportv1.ChangeTicketSeverityRequest) (*supportv1.ChangeTicketSeverityResponse, error) {
-	t, err := s.ticketUpdate(ctx, req.GetEtag(), func(c ticket.Caller, v int64) (domain.Ticket, error) {
+	t, err := updateTicket(ctx, s.log, req.GetEtag(), func(c ticket.Caller, v int64) (domain.Ticket, error) {
 		return s.tickets.ChangeSeverity(ctx, c, req.GetTicketId(), severityOf(req.GetSeverity()), req.GetReason(), v)
 	})
 	if err != nil {
@@ -190,7 +192,7 @@ func (s *Support) ChangeTicketSeverity(ctx context.Context, req *supportv1.Chang
 
 // EscalateTicket implements SupportService.EscalateTicket.
 func (s *Support) EscalateTicket(ctx context.Context, req *supportv1.EscalateTicketRequest) (*supportv1.EscalateTicketResponse, error) {
-	t, err := s.ticketUpdate(ctx, req.GetEtag(), func(c ticket.Caller, v int64) (domain.Ticket, error) {
+	t, err := updateTicket(ctx, s.log, req.GetEtag(), func(c ticket.Caller, v int64) (domain.Ticket, error) {
 		return s.tickets.Escalate(ctx, c, req.GetTicketId(), escalationReasonOf(req.GetReason()), req.GetJustification(), v)
 	})
 	if err != nil {
@@ -201,7 +203,7 @@ func (s *Support) EscalateTicket(ctx context.Context, req *supportv1.EscalateTic
 
 // CloseTicket implements SupportService.CloseTicket.
 func (s *Support) CloseTicket(ctx context.Context, req *supportv1.CloseTicketRequest) (*supportv1.CloseTicketResponse, error) {
-	t, err := s.ticketUpdate(ctx, req.GetEtag(), func(c ticket.Caller, v int64) (domain.Ticket, error) {
+	t, err := updateTicket(ctx, s.log, req.GetEtag(), func(c ticket.Caller, v int64) (domain.Ticket, error) {
 		return s.tickets.Close(ctx, c, req.GetTicketId(), v)
 	})
 	if err != nil {
@@ -212,7 +214,7 @@ func (s *Support) CloseTicket(ctx context.Context, req *supportv1.CloseTicketReq
 
 // ReopenTicket implements SupportService.ReopenTicket.
 func (s *Support) ReopenTicket(ctx context.Context, req *supportv1.ReopenTicketRequest) (*supportv1.ReopenTicketResponse, error) {
-	t, err := s.ticketUpdate(ctx, req.GetEtag(), func(c ticket.Caller, v int64) (domain.Ticket, error) {
+	t, err := updateTicket(ctx, s.log, req.GetEtag(), func(c ticket.Caller, v int64) (domain.Ticket, error) {
 		return s.tickets.Reopen(ctx, c, req.GetTicketId(), v)
 	})
 	if err != nil {
