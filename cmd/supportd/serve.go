@@ -146,23 +146,14 @@ func serve(ctx context.Context, f serveFlags) error {
 	return nil
 }
 
-// seedDemo seeds the demo directory when the database has no partner yet,
-// and prints the demo keys.
+// seedDemo prepares the demo directory (see demo.Ensure) and prints the
+// demo keys.
 func seedDemo(ctx context.Context, st store.Store, addr string) error {
-	var empty bool
-	err := st.ReadTx(ctx, func(tx store.Reader) error {
-		ps, err := tx.ListPartners(ctx, store.Page{Limit: 1})
-		empty = len(ps) == 0
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	if !empty {
-		fmt.Fprintln(os.Stdout, "supportd: --demo: the database already has a directory; not seeding (demo keys were printed when it was seeded)")
+	keys, err := demo.Ensure(ctx, directory.New(st, time.Now, nil))
+	if errors.Is(err, demo.ErrNotDemo) {
+		fmt.Fprintln(os.Stdout, "supportd: --demo:", err)
 		return nil
 	}
-	keys, err := demo.Seed(ctx, directory.New(st, time.Now, nil))
 	if err != nil {
 		return err
 	}

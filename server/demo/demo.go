@@ -5,11 +5,13 @@ package demo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
 	"github.com/supportd/supportd/server/directory"
 	"github.com/supportd/supportd/server/domain"
+	"github.com/supportd/supportd/server/store"
 )
 
 // Keys are the secrets of the demo keys, shown once.
@@ -46,6 +48,12 @@ func Seed(ctx context.Context, dir *directory.Service) (Keys, error) {
 			return Keys{}, fmt.Errorf("seed demo directory: %w", err)
 		}
 	}
+	return NewKeys(ctx, dir)
+}
+
+// NewKeys mints a fresh admin, agent and partner key for the demo.
+func NewKeys(ctx context.Context, dir *directory.Service) (Keys, error) {
+	const actor = "demo"
 	var keys Keys
 	for _, k := range []struct {
 		role    domain.Role
@@ -59,6 +67,31 @@ func Seed(ctx context.Context, dir *directory.Service) (Keys, error) {
 		*k.out = secret
 	}
 	return keys, nil
+}
+
+// ErrNotDemo: the database holds a directory that is not the demo's, so
+// --demo neither seeds it nor adds keys to it.
+var ErrNotDemo = errors.New("the database already holds a directory that is not the demo's; not seeding it")
+
+// Ensure prepares the demo: it seeds the demo directory into an empty
+// database, or, when the database already holds the demo partner (a
+// restart of `serve --demo`), mints fresh demo keys, since secrets are
+// shown only once. Any other directory is left alone (ErrNotDemo).
+func Ensure(ctx context.Context, dir *directory.Service) (Keys, error) {
+	partners, err := dir.ListPartners(ctx, store.Page{Limit: 1})
+	if err != nil {
+		return Keys{}, err
+	}
+	if len(partners) == 0 {
+		return Seed(ctx, dir)
+	}
+	var nf *domain.NotFoundError
+	if _, err := dir.GetPartner(ctx, PartnerID); errors.As(err, &nf) {
+		return Keys{}, ErrNotDemo
+	} else if err != nil {
+		return Keys{}, err
+	}
+	return NewKeys(ctx, dir)
 }
 
 func customer(ctx context.Context, id, name string, kind domain.CustomerKind, dom string, dir *directory.Service) func() error {
