@@ -178,10 +178,12 @@ func TestCrashDuringCreates(t *testing.T) {
 	)
 	kill := func() {
 		once.Do(func() {
+			// Mark the kill before sending it: a worker whose call the
+			// kill cuts off must already see that it was expected.
+			close(killed)
 			if err := p1.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 				t.Errorf("kill -9: %v", err)
 			}
-			close(killed)
 		})
 	}
 	for range crashWorkers {
