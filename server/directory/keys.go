@@ -51,7 +51,7 @@ func (s *Service) ListAPIKeys(ctx context.Context, partnerID string) ([]store.AP
 }
 
 // RevokeAPIKey revokes a key; calls made with it are refused from the
-// moment this returns.
+// moment this returns. Revoking a revoked key changes nothing and succeeds.
 func (s *Service) RevokeAPIKey(ctx context.Context, actor, keyID string) error {
 	if keyID == "" {
 		return domain.Invalid(domain.FieldViolation{Field: "key_id", Description: "required"})
@@ -61,6 +61,9 @@ func (s *Service) RevokeAPIKey(ctx context.Context, actor, keyID string) error {
 		k, err := tx.GetAPIKey(ctx, keyID)
 		if err != nil {
 			return mapStoreErr(err, "api key", keyID)
+		}
+		if !k.RevokeTime.IsZero() {
+			return nil // already revoked: revoking is idempotent, nothing changes
 		}
 		if err := tx.RevokeAPIKey(ctx, keyID, now); err != nil {
 			return mapStoreErr(err, "api key", keyID)
