@@ -92,7 +92,8 @@ type DirectoryServiceClient interface {
 	// ListApiKeys lists keys (never their secrets), optionally of one partner.
 	ListApiKeys(ctx context.Context, in *ListApiKeysRequest, opts ...grpc.CallOption) (*ListApiKeysResponse, error)
 	// RevokeApiKey revokes a key; calls made with it fail with
-	// UNAUTHENTICATED from the moment this returns.
+	// UNAUTHENTICATED from the moment this returns. Revoking a revoked key
+	// succeeds and changes nothing.
 	RevokeApiKey(ctx context.Context, in *RevokeApiKeyRequest, opts ...grpc.CallOption) (*RevokeApiKeyResponse, error)
 }
 
@@ -328,7 +329,8 @@ type DirectoryServiceServer interface {
 	// ListApiKeys lists keys (never their secrets), optionally of one partner.
 	ListApiKeys(context.Context, *ListApiKeysRequest) (*ListApiKeysResponse, error)
 	// RevokeApiKey revokes a key; calls made with it fail with
-	// UNAUTHENTICATED from the moment this returns.
+	// UNAUTHENTICATED from the moment this returns. Revoking a revoked key
+	// succeeds and changes nothing.
 	RevokeApiKey(context.Context, *RevokeApiKeyRequest) (*RevokeApiKeyResponse, error)
 	mustEmbedUnimplementedDirectoryServiceServer()
 }

@@ -130,7 +130,7 @@ type CheckEntitlementRequest struct {
 	Language string `protobuf:"bytes,5,opt,name=language,proto3" json:"language,omitempty"`
 	// Proof of entitlement for the partner's own subscriptions.
 	EntitlementProof *EntitlementProof `protobuf:"bytes,6,opt,name=entitlement_proof,json=entitlementProof,proto3" json:"entitlement_proof,omitempty"`
-	// The hypothetical submission time; default now.
+	// The hypothetical submission time, between 1970 and 9000; default now.
 	SubmitTime    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=submit_time,json=submitTime,proto3" json:"submit_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
