@@ -43,9 +43,8 @@ const (
 // preferred_contact_method when it is PHONE.
 const NoPhoneSupport = "the program offers no phone support; use e-mail"
 
-// Submission is a ticket submission as plain values, plus what validating it
-// needs to know about the partner and the customer.
-type Submission struct {
+// Request is a ticket submission as the partner sends it, as plain values.
+type Request struct {
 	RequestID              string
 	CustomerID             string
 	Service                domain.Service
@@ -58,6 +57,12 @@ type Submission struct {
 	PreferredContactMethod domain.ContactMethod // "" means unspecified: e-mail
 	// Proof is nil when the request carries no entitlement_proof message.
 	Proof *domain.Proof
+}
+
+// Submission is a Request plus what validating it needs to know about the
+// partner and the customer.
+type Submission struct {
+	Request
 
 	// PartnerDomains are the partner's verified e-mail domains.
 	PartnerDomains []string

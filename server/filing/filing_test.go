@@ -12,15 +12,17 @@ import (
 // section 8).
 func valid() Submission {
 	return Submission{
-		RequestID:       "3f2b8c1e-9d4a-4e7b-8a6f-1c2d3e4f5a6b",
-		CustomerID:      "litware",
-		Service:         domain.ServiceAzure,
-		SupportTopicID:  "azure-vm-connectivity",
-		Severity:        domain.SeverityB,
-		Title:           "VM unreachable",
-		Description:     "The production VM stopped answering at 10:00 UTC.",
-		Language:        "en-US",
-		Contact:         domain.Contact{Name: "Ana Admin", Email: "ana@adatum.example", Phone: "+1 (425) 555-0100"},
+		Request: Request{
+			RequestID:      "3f2b8c1e-9d4a-4e7b-8a6f-1c2d3e4f5a6b",
+			CustomerID:     "litware",
+			Service:        domain.ServiceAzure,
+			SupportTopicID: "azure-vm-connectivity",
+			Severity:       domain.SeverityB,
+			Title:          "VM unreachable",
+			Description:    "The production VM stopped answering at 10:00 UTC.",
+			Language:       "en-US",
+			Contact:        domain.Contact{Name: "Ana Admin", Email: "ana@adatum.example", Phone: "+1 (425) 555-0100"},
+		},
 		PartnerDomains:  []string{"adatum.example", "Adatum-Mail.example"},
 		CustomerDomains: []string{"litware.example"},
 	}
@@ -175,7 +177,7 @@ func TestValidateWorkedExamples(t *testing.T) {
 // TestValidateReportsAll: an empty submission reports every required field
 // at once, in field order, and a given empty proof reports both its fields.
 func TestValidateReportsAll(t *testing.T) {
-	got := Validate(Submission{PreferredContactMethod: domain.ContactPhone, Proof: &domain.Proof{}, Contact: domain.Contact{Phone: "x"}})
+	got := Validate(Submission{Request: Request{PreferredContactMethod: domain.ContactPhone, Proof: &domain.Proof{}, Contact: domain.Contact{Phone: "x"}}})
 	var fields []string
 	for _, v := range got {
 		fields = append(fields, v.Field)

@@ -19,19 +19,7 @@ import (
 )
 
 // Filing is a partner's request to file a ticket.
-type Filing struct {
-	RequestID              string
-	CustomerID             string
-	Service                domain.Service
-	SupportTopicID         string
-	Severity               domain.Severity
-	Title                  string
-	Description            string
-	Language               string
-	Contact                domain.Contact
-	PreferredContactMethod domain.ContactMethod
-	Proof                  *domain.Proof
-}
+type Filing = filing.Request
 
 // Preview is a hypothetical filing for an entitlement check.
 type Preview struct {
@@ -252,9 +240,7 @@ func priorResult(ctx context.Context, tx store.Reader, partnerID, requestID stri
 // newTicket validates the filing, decides entitlement and builds the ticket.
 func (s *Service) newTicket(fc filingContext, partnerID string, f Filing) (domain.Ticket, error) {
 	vs := toDomainViolations(filing.Validate(filing.Submission{
-		RequestID: f.RequestID, CustomerID: f.CustomerID, Service: f.Service, SupportTopicID: f.SupportTopicID,
-		Severity: f.Severity, Title: f.Title, Description: f.Description, Language: f.Language,
-		Contact: f.Contact, PreferredContactMethod: f.PreferredContactMethod, Proof: f.Proof,
+		Request:        f,
 		PartnerDomains: fc.partner.VerifiedDomains, CustomerDomains: fc.customer.Domains,
 		SupportedLanguage: s.supported,
 	}))
