@@ -69,33 +69,29 @@ func (s *Store) writeLoop() {
 			s.drainClosed(batch)
 			return
 		}
-	fill:
-		for len(batch) < s.opts.MaxBatch {
-			select {
-			case req := <-s.reqs:
-				batch = append(batch, req)
-			default:
-				break fill
-			}
-		}
-		s.commitBatch(batch)
+		s.commitBatch(s.fill(batch))
 	}
+}
+
+// fill adds the requests already queued to batch, up to MaxBatch, without
+// waiting.
+func (s *Store) fill(batch []*writeRequest) []*writeRequest {
+	for len(batch) < s.opts.MaxBatch {
+		select {
+		case req := <-s.reqs:
+			batch = append(batch, req)
+		default:
+			return batch
+		}
+	}
+	return batch
 }
 
 // drainClosed commits the requests queued when the store closed: Close
 // waits for pending writes.
 func (s *Store) drainClosed(batch []*writeRequest) {
 	for {
-		batch = batch[:0]
-	fill:
-		for len(batch) < s.opts.MaxBatch {
-			select {
-			case req := <-s.reqs:
-				batch = append(batch, req)
-			default:
-				break fill
-			}
-		}
+		batch = s.fill(batch[:0])
 		if len(batch) == 0 {
 			return
 		}
