@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
@@ -55,14 +56,7 @@ func OnReconnect(f func(attempt int, delay time.Duration, err error)) WatchOptio
 func (c *Client) WatchTicket(ctx context.Context, ticketID, resumeToken string, opts ...WatchOption) *Watch {
 	w := c.newWatch(ctx, resumeToken, opts)
 	w.open = func(ctx context.Context, token string) (func() (*supportv1.TicketEvent, *supportv1.Checkpoint, error), error) {
-		s, err := c.svc.WatchTicket(ctx, &supportv1.WatchTicketRequest{TicketId: ticketID, ResumeToken: token})
-		if err != nil {
-			return nil, err
-		}
-		return func() (*supportv1.TicketEvent, *supportv1.Checkpoint, error) {
-			m, err := s.Recv()
-			return m.GetEvent(), m.GetCheckpoint(), err
-		}, nil
+		return receiver(c.svc.WatchTicket(ctx, &supportv1.WatchTicketRequest{TicketId: ticketID, ResumeToken: token}))
 	}
 	return w
 }
@@ -72,16 +66,31 @@ func (c *Client) WatchTicket(ctx context.Context, ticketID, resumeToken string, 
 func (c *Client) WatchTickets(ctx context.Context, customerID, resumeToken string, opts ...WatchOption) *Watch {
 	w := c.newWatch(ctx, resumeToken, opts)
 	w.open = func(ctx context.Context, token string) (func() (*supportv1.TicketEvent, *supportv1.Checkpoint, error), error) {
-		s, err := c.svc.WatchTickets(ctx, &supportv1.WatchTicketsRequest{CustomerId: customerID, ResumeToken: token})
-		if err != nil {
-			return nil, err
-		}
-		return func() (*supportv1.TicketEvent, *supportv1.Checkpoint, error) {
-			m, err := s.Recv()
-			return m.GetEvent(), m.GetCheckpoint(), err
-		}, nil
+		return receiver(c.svc.WatchTickets(ctx, &supportv1.WatchTicketsRequest{CustomerId: customerID, ResumeToken: token}))
 	}
 	return w
+}
+
+// watchResponse is what WatchTicketResponse and WatchTicketsResponse share.
+type watchResponse interface {
+	GetEvent() *supportv1.TicketEvent
+	GetCheckpoint() *supportv1.Checkpoint
+}
+
+// receiver turns an opened watch stream into the function a Watch reads
+// events and checkpoints from.
+func receiver[M any, PM interface {
+	*M
+	watchResponse
+}](s grpc.ServerStreamingClient[M], err error) (func() (*supportv1.TicketEvent, *supportv1.Checkpoint, error), error) {
+	if err != nil {
+		return nil, err
+	}
+	return func() (*supportv1.TicketEvent, *supportv1.Checkpoint, error) {
+		m, err := s.Recv()
+		pm := PM(m)
+		return pm.GetEvent(), pm.GetCheckpoint(), err
+	}, nil
 }
 
 func (c *Client) newWatch(ctx context.Context, token string, opts []WatchOption) *Watch {
