@@ -93,7 +93,7 @@ func TestSupportMethods(t *testing.T) {
 	}
 
 	tk, err = c.AddTicketNote(ctx, tk.GetId(), "more logs attached", client.IfMatch(tk.GetEtag()))
-	if err != nil || len(tk.GetNotes()) != 1 {
+	if err != nil || tk.GetNoteCount() != 1 {
 		t.Fatalf("AddTicketNote = %v, %v", tk, err)
 	}
 	_, err = c.AddTicketNote(ctx, tk.GetId(), "stale", client.IfMatch(got.GetEtag()))

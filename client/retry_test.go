@@ -190,8 +190,8 @@ func TestMutationsAreNotRetried(t *testing.T) {
 		t.Errorf("AddTicketNote attempts = %d, want 1", n)
 	}
 	got, err := e.c.GetTicket(t.Context(), tk.GetId())
-	if err != nil || len(got.GetNotes()) != 1 {
-		t.Fatalf("notes after a lost answer: %v, %v", got.GetNotes(), err)
+	if err != nil || got.GetNoteCount() != 1 {
+		t.Fatalf("notes after a lost answer: %d, %v", got.GetNoteCount(), err)
 	}
 }
 

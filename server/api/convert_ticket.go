@@ -51,9 +51,7 @@ func ticketToProto(t domain.Ticket) *supportv1.Ticket {
 		SlaWarningTime:         timestamp(t.WarnTime),
 		DutyManagerTier:        t.DutyManagerTier,
 		ResponseTarget:         durationpb.New(t.ResponseTarget),
-	}
-	for _, n := range t.Notes {
-		out.Notes = append(out.Notes, &supportv1.Note{Author: n.Author, Text: n.Text, CreateTime: timestamp(n.CreateTime)})
+		NoteCount:              int32(len(t.Notes)),
 	}
 	return out
 }

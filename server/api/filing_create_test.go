@@ -56,7 +56,7 @@ func TestFilingCreateTicket(t *testing.T) {
 		{"response_due_time", tk.GetResponseDueTime().AsTime(), now.Add(2 * time.Hour)},
 		{"sla_warning_time", tk.GetSlaWarningTime().AsTime(), now.Add(90 * time.Minute)}, // warn_at 0.75
 		{"first_response_time", tk.GetFirstResponseTime() == nil, true},
-		{"notes", len(tk.GetNotes()), 0},
+		{"note_count", int(tk.GetNoteCount()), 0},
 		{"create_time", tk.GetCreateTime().AsTime(), now},
 		{"update_time", tk.GetUpdateTime().AsTime(), now},
 		{"etag set", tk.GetEtag() != "", true},

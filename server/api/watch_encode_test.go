@@ -15,8 +15,8 @@ import (
 func TestWatchEncodedEvent(t *testing.T) {
 	ev := &supportv1.TicketEvent{ResumeToken: "tok", Sequence: 42, TicketId: "T-1",
 		Type: supportv1.TicketEventType_TICKET_EVENT_TYPE_NOTE_ADDED, EventTime: timestamp(time.Unix(1700000000, 5)),
-		Actor: "partner:p", Message: "m", Ticket: &supportv1.Ticket{Id: "T-1", Title: "t",
-			Notes: []*supportv1.Note{{Author: "partner:p", Text: "n"}}}}
+		Actor: "partner:p", Message: "m", Ticket: &supportv1.Ticket{Id: "T-1", Title: "t", NoteCount: 1},
+		Note: &supportv1.Note{Id: "1", Author: "partner:p", Text: "n"}}
 	en := encodeEvent(ev)
 	for _, c := range []struct {
 		sent proto.Message

@@ -72,8 +72,8 @@ func TestWatchTicketsLiveOrder(t *testing.T) {
 			if seen[id] != 0 {
 				t.Fatalf("CREATED of %s after its notes", id)
 			}
-		} else if len(e.GetTicket().GetNotes()) != seen[id] {
-			t.Fatalf("event %d: ticket %s has %d notes, want %d", e.GetSequence(), id, len(e.GetTicket().GetNotes()), seen[id])
+		} else if int(e.GetTicket().GetNoteCount()) != seen[id] {
+			t.Fatalf("event %d: ticket %s has %d notes, want %d", e.GetSequence(), id, e.GetTicket().GetNoteCount(), seen[id])
 		}
 		seen[id]++
 		if e.GetEventTime() == nil || e.GetActor() == "" {

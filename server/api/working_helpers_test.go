@@ -218,7 +218,7 @@ func wkSnapshot(t *testing.T, e domain.Event, p *supportv1.Ticket) {
 	check("first_response_time", (s.FirstResponseTime.IsZero() && p.GetFirstResponseTime() == nil) ||
 		(p.GetFirstResponseTime() != nil && s.FirstResponseTime.Equal(p.GetFirstResponseTime().AsTime())))
 	check("update_time", s.UpdateTime.Equal(p.GetUpdateTime().AsTime()))
-	check("notes", len(s.Notes) == len(p.GetNotes()))
+	check("note_count", int32(len(s.Notes)) == p.GetNoteCount())
 	if len(bad) > 0 {
 		t.Fatalf("event %s snapshot differs from the ticket in %v:\nsnapshot %+v\nticket   %v", e.Type, bad, *s, p)
 	}

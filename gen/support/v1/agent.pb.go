@@ -589,6 +589,755 @@ func (x *ReassignTicketResponse) GetTicket() *Ticket {
 	return nil
 }
 
+// GetAgentTicketRequest is the request of GetAgentTicket.
+type GetAgentTicketRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The ticket's id; required.
+	TicketId      string `protobuf:"bytes,1,opt,name=ticket_id,json=ticketId,proto3" json:"ticket_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAgentTicketRequest) Reset() {
+	*x = GetAgentTicketRequest{}
+	mi := &file_support_v1_agent_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAgentTicketRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAgentTicketRequest) ProtoMessage() {}
+
+func (x *GetAgentTicketRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_support_v1_agent_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAgentTicketRequest.ProtoReflect.Descriptor instead.
+func (*GetAgentTicketRequest) Descriptor() ([]byte, []int) {
+	return file_support_v1_agent_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *GetAgentTicketRequest) GetTicketId() string {
+	if x != nil {
+		return x.TicketId
+	}
+	return ""
+}
+
+// GetAgentTicketResponse is the response of GetAgentTicket.
+type GetAgentTicketResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The ticket.
+	Ticket        *Ticket `protobuf:"bytes,1,opt,name=ticket,proto3" json:"ticket,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAgentTicketResponse) Reset() {
+	*x = GetAgentTicketResponse{}
+	mi := &file_support_v1_agent_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAgentTicketResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAgentTicketResponse) ProtoMessage() {}
+
+func (x *GetAgentTicketResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_support_v1_agent_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAgentTicketResponse.ProtoReflect.Descriptor instead.
+func (*GetAgentTicketResponse) Descriptor() ([]byte, []int) {
+	return file_support_v1_agent_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *GetAgentTicketResponse) GetTicket() *Ticket {
+	if x != nil {
+		return x.Ticket
+	}
+	return nil
+}
+
+// ListAgentTicketNotesRequest is the request of ListAgentTicketNotes.
+type ListAgentTicketNotesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The ticket's id; required.
+	TicketId string `protobuf:"bytes,1,opt,name=ticket_id,json=ticketId,proto3" json:"ticket_id,omitempty"`
+	// Maximum results per page: default 50, at most 500.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// A next_page_token from a previous call for the same ticket.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAgentTicketNotesRequest) Reset() {
+	*x = ListAgentTicketNotesRequest{}
+	mi := &file_support_v1_agent_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAgentTicketNotesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAgentTicketNotesRequest) ProtoMessage() {}
+
+func (x *ListAgentTicketNotesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_support_v1_agent_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAgentTicketNotesRequest.ProtoReflect.Descriptor instead.
+func (*ListAgentTicketNotesRequest) Descriptor() ([]byte, []int) {
+	return file_support_v1_agent_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ListAgentTicketNotesRequest) GetTicketId() string {
+	if x != nil {
+		return x.TicketId
+	}
+	return ""
+}
+
+func (x *ListAgentTicketNotesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListAgentTicketNotesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListAgentTicketNotesResponse is the response of ListAgentTicketNotes.
+type ListAgentTicketNotesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Notes, oldest first.
+	Notes []*Note `protobuf:"bytes,1,rep,name=notes,proto3" json:"notes,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAgentTicketNotesResponse) Reset() {
+	*x = ListAgentTicketNotesResponse{}
+	mi := &file_support_v1_agent_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAgentTicketNotesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAgentTicketNotesResponse) ProtoMessage() {}
+
+func (x *ListAgentTicketNotesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_support_v1_agent_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAgentTicketNotesResponse.ProtoReflect.Descriptor instead.
+func (*ListAgentTicketNotesResponse) Descriptor() ([]byte, []int) {
+	return file_support_v1_agent_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ListAgentTicketNotesResponse) GetNotes() []*Note {
+	if x != nil {
+		return x.Notes
+	}
+	return nil
+}
+
+func (x *ListAgentTicketNotesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// ListAgentAttachmentsRequest is the request of ListAgentAttachments.
+type ListAgentAttachmentsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The ticket's id; required.
+	TicketId string `protobuf:"bytes,1,opt,name=ticket_id,json=ticketId,proto3" json:"ticket_id,omitempty"`
+	// Maximum results per page: default 50, at most 500.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// A next_page_token from a previous call for the same ticket.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAgentAttachmentsRequest) Reset() {
+	*x = ListAgentAttachmentsRequest{}
+	mi := &file_support_v1_agent_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAgentAttachmentsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAgentAttachmentsRequest) ProtoMessage() {}
+
+func (x *ListAgentAttachmentsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_support_v1_agent_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAgentAttachmentsRequest.ProtoReflect.Descriptor instead.
+func (*ListAgentAttachmentsRequest) Descriptor() ([]byte, []int) {
+	return file_support_v1_agent_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ListAgentAttachmentsRequest) GetTicketId() string {
+	if x != nil {
+		return x.TicketId
+	}
+	return ""
+}
+
+func (x *ListAgentAttachmentsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListAgentAttachmentsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListAgentAttachmentsResponse is the response of ListAgentAttachments.
+type ListAgentAttachmentsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Attachments, oldest first.
+	Attachments []*Attachment `protobuf:"bytes,1,rep,name=attachments,proto3" json:"attachments,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAgentAttachmentsResponse) Reset() {
+	*x = ListAgentAttachmentsResponse{}
+	mi := &file_support_v1_agent_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAgentAttachmentsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAgentAttachmentsResponse) ProtoMessage() {}
+
+func (x *ListAgentAttachmentsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_support_v1_agent_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAgentAttachmentsResponse.ProtoReflect.Descriptor instead.
+func (*ListAgentAttachmentsResponse) Descriptor() ([]byte, []int) {
+	return file_support_v1_agent_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ListAgentAttachmentsResponse) GetAttachments() []*Attachment {
+	if x != nil {
+		return x.Attachments
+	}
+	return nil
+}
+
+func (x *ListAgentAttachmentsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// UploadAgentAttachmentRequest is one message of an UploadAgentAttachment
+// stream: metadata first, then chunks.
+type UploadAgentAttachmentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// What this message carries.
+	//
+	// Types that are valid to be assigned to Payload:
+	//
+	//	*UploadAgentAttachmentRequest_Metadata
+	//	*UploadAgentAttachmentRequest_Chunk
+	Payload       isUploadAgentAttachmentRequest_Payload `protobuf_oneof:"payload"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UploadAgentAttachmentRequest) Reset() {
+	*x = UploadAgentAttachmentRequest{}
+	mi := &file_support_v1_agent_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UploadAgentAttachmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UploadAgentAttachmentRequest) ProtoMessage() {}
+
+func (x *UploadAgentAttachmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_support_v1_agent_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UploadAgentAttachmentRequest.ProtoReflect.Descriptor instead.
+func (*UploadAgentAttachmentRequest) Descriptor() ([]byte, []int) {
+	return file_support_v1_agent_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *UploadAgentAttachmentRequest) GetPayload() isUploadAgentAttachmentRequest_Payload {
+	if x != nil {
+		return x.Payload
+	}
+	return nil
+}
+
+func (x *UploadAgentAttachmentRequest) GetMetadata() *UploadAttachmentMetadata {
+	if x != nil {
+		if x, ok := x.Payload.(*UploadAgentAttachmentRequest_Metadata); ok {
+			return x.Metadata
+		}
+	}
+	return nil
+}
+
+func (x *UploadAgentAttachmentRequest) GetChunk() []byte {
+	if x != nil {
+		if x, ok := x.Payload.(*UploadAgentAttachmentRequest_Chunk); ok {
+			return x.Chunk
+		}
+	}
+	return nil
+}
+
+type isUploadAgentAttachmentRequest_Payload interface {
+	isUploadAgentAttachmentRequest_Payload()
+}
+
+type UploadAgentAttachmentRequest_Metadata struct {
+	// The first message: the file's metadata.
+	Metadata *UploadAttachmentMetadata `protobuf:"bytes,1,opt,name=metadata,proto3,oneof"`
+}
+
+type UploadAgentAttachmentRequest_Chunk struct {
+	// A following message: the next bytes of the content.
+	Chunk []byte `protobuf:"bytes,2,opt,name=chunk,proto3,oneof"`
+}
+
+func (*UploadAgentAttachmentRequest_Metadata) isUploadAgentAttachmentRequest_Payload() {}
+
+func (*UploadAgentAttachmentRequest_Chunk) isUploadAgentAttachmentRequest_Payload() {}
+
+// UploadAgentAttachmentResponse is the response of UploadAgentAttachment.
+type UploadAgentAttachmentResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The stored attachment.
+	Attachment    *Attachment `protobuf:"bytes,1,opt,name=attachment,proto3" json:"attachment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UploadAgentAttachmentResponse) Reset() {
+	*x = UploadAgentAttachmentResponse{}
+	mi := &file_support_v1_agent_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UploadAgentAttachmentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UploadAgentAttachmentResponse) ProtoMessage() {}
+
+func (x *UploadAgentAttachmentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_support_v1_agent_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UploadAgentAttachmentResponse.ProtoReflect.Descriptor instead.
+func (*UploadAgentAttachmentResponse) Descriptor() ([]byte, []int) {
+	return file_support_v1_agent_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *UploadAgentAttachmentResponse) GetAttachment() *Attachment {
+	if x != nil {
+		return x.Attachment
+	}
+	return nil
+}
+
+// DownloadAgentAttachmentRequest is the request of DownloadAgentAttachment.
+type DownloadAgentAttachmentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The ticket's id; required.
+	TicketId string `protobuf:"bytes,1,opt,name=ticket_id,json=ticketId,proto3" json:"ticket_id,omitempty"`
+	// The attachment's id; required.
+	AttachmentId  string `protobuf:"bytes,2,opt,name=attachment_id,json=attachmentId,proto3" json:"attachment_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DownloadAgentAttachmentRequest) Reset() {
+	*x = DownloadAgentAttachmentRequest{}
+	mi := &file_support_v1_agent_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DownloadAgentAttachmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DownloadAgentAttachmentRequest) ProtoMessage() {}
+
+func (x *DownloadAgentAttachmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_support_v1_agent_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DownloadAgentAttachmentRequest.ProtoReflect.Descriptor instead.
+func (*DownloadAgentAttachmentRequest) Descriptor() ([]byte, []int) {
+	return file_support_v1_agent_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *DownloadAgentAttachmentRequest) GetTicketId() string {
+	if x != nil {
+		return x.TicketId
+	}
+	return ""
+}
+
+func (x *DownloadAgentAttachmentRequest) GetAttachmentId() string {
+	if x != nil {
+		return x.AttachmentId
+	}
+	return ""
+}
+
+// DownloadAgentAttachmentResponse is one message of a
+// DownloadAgentAttachment stream: the metadata first, then chunks.
+type DownloadAgentAttachmentResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// What this message carries.
+	//
+	// Types that are valid to be assigned to Payload:
+	//
+	//	*DownloadAgentAttachmentResponse_Attachment
+	//	*DownloadAgentAttachmentResponse_Chunk
+	Payload       isDownloadAgentAttachmentResponse_Payload `protobuf_oneof:"payload"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DownloadAgentAttachmentResponse) Reset() {
+	*x = DownloadAgentAttachmentResponse{}
+	mi := &file_support_v1_agent_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DownloadAgentAttachmentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DownloadAgentAttachmentResponse) ProtoMessage() {}
+
+func (x *DownloadAgentAttachmentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_support_v1_agent_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DownloadAgentAttachmentResponse.ProtoReflect.Descriptor instead.
+func (*DownloadAgentAttachmentResponse) Descriptor() ([]byte, []int) {
+	return file_support_v1_agent_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *DownloadAgentAttachmentResponse) GetPayload() isDownloadAgentAttachmentResponse_Payload {
+	if x != nil {
+		return x.Payload
+	}
+	return nil
+}
+
+func (x *DownloadAgentAttachmentResponse) GetAttachment() *Attachment {
+	if x != nil {
+		if x, ok := x.Payload.(*DownloadAgentAttachmentResponse_Attachment); ok {
+			return x.Attachment
+		}
+	}
+	return nil
+}
+
+func (x *DownloadAgentAttachmentResponse) GetChunk() []byte {
+	if x != nil {
+		if x, ok := x.Payload.(*DownloadAgentAttachmentResponse_Chunk); ok {
+			return x.Chunk
+		}
+	}
+	return nil
+}
+
+type isDownloadAgentAttachmentResponse_Payload interface {
+	isDownloadAgentAttachmentResponse_Payload()
+}
+
+type DownloadAgentAttachmentResponse_Attachment struct {
+	// The first message: the attachment's metadata.
+	Attachment *Attachment `protobuf:"bytes,1,opt,name=attachment,proto3,oneof"`
+}
+
+type DownloadAgentAttachmentResponse_Chunk struct {
+	// A following message: the next bytes of the content.
+	Chunk []byte `protobuf:"bytes,2,opt,name=chunk,proto3,oneof"`
+}
+
+func (*DownloadAgentAttachmentResponse_Attachment) isDownloadAgentAttachmentResponse_Payload() {}
+
+func (*DownloadAgentAttachmentResponse_Chunk) isDownloadAgentAttachmentResponse_Payload() {}
+
+// WatchQueueTicketsRequest is the request of WatchQueueTickets.
+type WatchQueueTicketsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only events of tickets in this queue (after the change), when set.
+	Queue Queue `protobuf:"varint,1,opt,name=queue,proto3,enum=support.v1.Queue" json:"queue,omitempty"`
+	// Resume exactly after this event or checkpoint; empty: from now.
+	ResumeToken   string `protobuf:"bytes,2,opt,name=resume_token,json=resumeToken,proto3" json:"resume_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchQueueTicketsRequest) Reset() {
+	*x = WatchQueueTicketsRequest{}
+	mi := &file_support_v1_agent_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchQueueTicketsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchQueueTicketsRequest) ProtoMessage() {}
+
+func (x *WatchQueueTicketsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_support_v1_agent_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchQueueTicketsRequest.ProtoReflect.Descriptor instead.
+func (*WatchQueueTicketsRequest) Descriptor() ([]byte, []int) {
+	return file_support_v1_agent_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *WatchQueueTicketsRequest) GetQueue() Queue {
+	if x != nil {
+		return x.Queue
+	}
+	return Queue_QUEUE_UNSPECIFIED
+}
+
+func (x *WatchQueueTicketsRequest) GetResumeToken() string {
+	if x != nil {
+		return x.ResumeToken
+	}
+	return ""
+}
+
+// WatchQueueTicketsResponse is one message of a WatchQueueTickets stream.
+type WatchQueueTicketsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// An event or a checkpoint.
+	//
+	// Types that are valid to be assigned to Update:
+	//
+	//	*WatchQueueTicketsResponse_Event
+	//	*WatchQueueTicketsResponse_Checkpoint
+	Update        isWatchQueueTicketsResponse_Update `protobuf_oneof:"update"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchQueueTicketsResponse) Reset() {
+	*x = WatchQueueTicketsResponse{}
+	mi := &file_support_v1_agent_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchQueueTicketsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchQueueTicketsResponse) ProtoMessage() {}
+
+func (x *WatchQueueTicketsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_support_v1_agent_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchQueueTicketsResponse.ProtoReflect.Descriptor instead.
+func (*WatchQueueTicketsResponse) Descriptor() ([]byte, []int) {
+	return file_support_v1_agent_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *WatchQueueTicketsResponse) GetUpdate() isWatchQueueTicketsResponse_Update {
+	if x != nil {
+		return x.Update
+	}
+	return nil
+}
+
+func (x *WatchQueueTicketsResponse) GetEvent() *TicketEvent {
+	if x != nil {
+		if x, ok := x.Update.(*WatchQueueTicketsResponse_Event); ok {
+			return x.Event
+		}
+	}
+	return nil
+}
+
+func (x *WatchQueueTicketsResponse) GetCheckpoint() *Checkpoint {
+	if x != nil {
+		if x, ok := x.Update.(*WatchQueueTicketsResponse_Checkpoint); ok {
+			return x.Checkpoint
+		}
+	}
+	return nil
+}
+
+type isWatchQueueTicketsResponse_Update interface {
+	isWatchQueueTicketsResponse_Update()
+}
+
+type WatchQueueTicketsResponse_Event struct {
+	// A committed change.
+	Event *TicketEvent `protobuf:"bytes,1,opt,name=event,proto3,oneof"`
+}
+
+type WatchQueueTicketsResponse_Checkpoint struct {
+	// The stream has caught up to this point.
+	Checkpoint *Checkpoint `protobuf:"bytes,2,opt,name=checkpoint,proto3,oneof"`
+}
+
+func (*WatchQueueTicketsResponse_Event) isWatchQueueTicketsResponse_Update() {}
+
+func (*WatchQueueTicketsResponse_Checkpoint) isWatchQueueTicketsResponse_Update() {}
+
 var File_support_v1_agent_proto protoreflect.FileDescriptor
 
 const file_support_v1_agent_proto_rawDesc = "" +
@@ -627,13 +1376,65 @@ const file_support_v1_agent_proto_rawDesc = "" +
 	"\x05queue\x18\x02 \x01(\x0e2\x11.support.v1.QueueR\x05queue\x12\x12\n" +
 	"\x04etag\x18\x03 \x01(\tR\x04etag\"D\n" +
 	"\x16ReassignTicketResponse\x12*\n" +
-	"\x06ticket\x18\x01 \x01(\v2\x12.support.v1.TicketR\x06ticket2\xd7\x03\n" +
+	"\x06ticket\x18\x01 \x01(\v2\x12.support.v1.TicketR\x06ticket\"4\n" +
+	"\x15GetAgentTicketRequest\x12\x1b\n" +
+	"\tticket_id\x18\x01 \x01(\tR\bticketId\"D\n" +
+	"\x16GetAgentTicketResponse\x12*\n" +
+	"\x06ticket\x18\x01 \x01(\v2\x12.support.v1.TicketR\x06ticket\"v\n" +
+	"\x1bListAgentTicketNotesRequest\x12\x1b\n" +
+	"\tticket_id\x18\x01 \x01(\tR\bticketId\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"n\n" +
+	"\x1cListAgentTicketNotesResponse\x12&\n" +
+	"\x05notes\x18\x01 \x03(\v2\x10.support.v1.NoteR\x05notes\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"v\n" +
+	"\x1bListAgentAttachmentsRequest\x12\x1b\n" +
+	"\tticket_id\x18\x01 \x01(\tR\bticketId\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\x80\x01\n" +
+	"\x1cListAgentAttachmentsResponse\x128\n" +
+	"\vattachments\x18\x01 \x03(\v2\x16.support.v1.AttachmentR\vattachments\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x85\x01\n" +
+	"\x1cUploadAgentAttachmentRequest\x12B\n" +
+	"\bmetadata\x18\x01 \x01(\v2$.support.v1.UploadAttachmentMetadataH\x00R\bmetadata\x12\x16\n" +
+	"\x05chunk\x18\x02 \x01(\fH\x00R\x05chunkB\t\n" +
+	"\apayload\"W\n" +
+	"\x1dUploadAgentAttachmentResponse\x126\n" +
+	"\n" +
+	"attachment\x18\x01 \x01(\v2\x16.support.v1.AttachmentR\n" +
+	"attachment\"b\n" +
+	"\x1eDownloadAgentAttachmentRequest\x12\x1b\n" +
+	"\tticket_id\x18\x01 \x01(\tR\bticketId\x12#\n" +
+	"\rattachment_id\x18\x02 \x01(\tR\fattachmentId\"~\n" +
+	"\x1fDownloadAgentAttachmentResponse\x128\n" +
+	"\n" +
+	"attachment\x18\x01 \x01(\v2\x16.support.v1.AttachmentH\x00R\n" +
+	"attachment\x12\x16\n" +
+	"\x05chunk\x18\x02 \x01(\fH\x00R\x05chunkB\t\n" +
+	"\apayload\"f\n" +
+	"\x18WatchQueueTicketsRequest\x12'\n" +
+	"\x05queue\x18\x01 \x01(\x0e2\x11.support.v1.QueueR\x05queue\x12!\n" +
+	"\fresume_token\x18\x02 \x01(\tR\vresumeToken\"\x90\x01\n" +
+	"\x19WatchQueueTicketsResponse\x12/\n" +
+	"\x05event\x18\x01 \x01(\v2\x17.support.v1.TicketEventH\x00R\x05event\x128\n" +
+	"\n" +
+	"checkpoint\x18\x02 \x01(\v2\x16.support.v1.CheckpointH\x00R\n" +
+	"checkpointB\b\n" +
+	"\x06update2\xd0\b\n" +
 	"\fAgentService\x12]\n" +
 	"\x10ListQueueTickets\x12#.support.v1.ListQueueTicketsRequest\x1a$.support.v1.ListQueueTicketsResponse\x12`\n" +
 	"\x11AcknowledgeTicket\x12$.support.v1.AcknowledgeTicketRequest\x1a%.support.v1.AcknowledgeTicketResponse\x12Z\n" +
 	"\x0fSetTicketStatus\x12\".support.v1.SetTicketStatusRequest\x1a#.support.v1.SetTicketStatusResponse\x12Q\n" +
 	"\fAddAgentNote\x12\x1f.support.v1.AddAgentNoteRequest\x1a .support.v1.AddAgentNoteResponse\x12W\n" +
-	"\x0eReassignTicket\x12!.support.v1.ReassignTicketRequest\x1a\".support.v1.ReassignTicketResponseB7Z5github.com/supportd/supportd/gen/support/v1;supportv1b\x06proto3"
+	"\x0eReassignTicket\x12!.support.v1.ReassignTicketRequest\x1a\".support.v1.ReassignTicketResponse\x12W\n" +
+	"\x0eGetAgentTicket\x12!.support.v1.GetAgentTicketRequest\x1a\".support.v1.GetAgentTicketResponse\x12i\n" +
+	"\x14ListAgentTicketNotes\x12'.support.v1.ListAgentTicketNotesRequest\x1a(.support.v1.ListAgentTicketNotesResponse\x12i\n" +
+	"\x14ListAgentAttachments\x12'.support.v1.ListAgentAttachmentsRequest\x1a(.support.v1.ListAgentAttachmentsResponse\x12n\n" +
+	"\x15UploadAgentAttachment\x12(.support.v1.UploadAgentAttachmentRequest\x1a).support.v1.UploadAgentAttachmentResponse(\x01\x12t\n" +
+	"\x17DownloadAgentAttachment\x12*.support.v1.DownloadAgentAttachmentRequest\x1a+.support.v1.DownloadAgentAttachmentResponse0\x01\x12b\n" +
+	"\x11WatchQueueTickets\x12$.support.v1.WatchQueueTicketsRequest\x1a%.support.v1.WatchQueueTicketsResponse0\x01B7Z5github.com/supportd/supportd/gen/support/v1;supportv1b\x06proto3"
 
 var (
 	file_support_v1_agent_proto_rawDescOnce sync.Once
@@ -647,46 +1448,84 @@ func file_support_v1_agent_proto_rawDescGZIP() []byte {
 	return file_support_v1_agent_proto_rawDescData
 }
 
-var file_support_v1_agent_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_support_v1_agent_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_support_v1_agent_proto_goTypes = []any{
-	(*ListQueueTicketsRequest)(nil),   // 0: support.v1.ListQueueTicketsRequest
-	(*ListQueueTicketsResponse)(nil),  // 1: support.v1.ListQueueTicketsResponse
-	(*AcknowledgeTicketRequest)(nil),  // 2: support.v1.AcknowledgeTicketRequest
-	(*AcknowledgeTicketResponse)(nil), // 3: support.v1.AcknowledgeTicketResponse
-	(*SetTicketStatusRequest)(nil),    // 4: support.v1.SetTicketStatusRequest
-	(*SetTicketStatusResponse)(nil),   // 5: support.v1.SetTicketStatusResponse
-	(*AddAgentNoteRequest)(nil),       // 6: support.v1.AddAgentNoteRequest
-	(*AddAgentNoteResponse)(nil),      // 7: support.v1.AddAgentNoteResponse
-	(*ReassignTicketRequest)(nil),     // 8: support.v1.ReassignTicketRequest
-	(*ReassignTicketResponse)(nil),    // 9: support.v1.ReassignTicketResponse
-	(Queue)(0),                        // 10: support.v1.Queue
-	(*Ticket)(nil),                    // 11: support.v1.Ticket
-	(TicketStatus)(0),                 // 12: support.v1.TicketStatus
+	(*ListQueueTicketsRequest)(nil),         // 0: support.v1.ListQueueTicketsRequest
+	(*ListQueueTicketsResponse)(nil),        // 1: support.v1.ListQueueTicketsResponse
+	(*AcknowledgeTicketRequest)(nil),        // 2: support.v1.AcknowledgeTicketRequest
+	(*AcknowledgeTicketResponse)(nil),       // 3: support.v1.AcknowledgeTicketResponse
+	(*SetTicketStatusRequest)(nil),          // 4: support.v1.SetTicketStatusRequest
+	(*SetTicketStatusResponse)(nil),         // 5: support.v1.SetTicketStatusResponse
+	(*AddAgentNoteRequest)(nil),             // 6: support.v1.AddAgentNoteRequest
+	(*AddAgentNoteResponse)(nil),            // 7: support.v1.AddAgentNoteResponse
+	(*ReassignTicketRequest)(nil),           // 8: support.v1.ReassignTicketRequest
+	(*ReassignTicketResponse)(nil),          // 9: support.v1.ReassignTicketResponse
+	(*GetAgentTicketRequest)(nil),           // 10: support.v1.GetAgentTicketRequest
+	(*GetAgentTicketResponse)(nil),          // 11: support.v1.GetAgentTicketResponse
+	(*ListAgentTicketNotesRequest)(nil),     // 12: support.v1.ListAgentTicketNotesRequest
+	(*ListAgentTicketNotesResponse)(nil),    // 13: support.v1.ListAgentTicketNotesResponse
+	(*ListAgentAttachmentsRequest)(nil),     // 14: support.v1.ListAgentAttachmentsRequest
+	(*ListAgentAttachmentsResponse)(nil),    // 15: support.v1.ListAgentAttachmentsResponse
+	(*UploadAgentAttachmentRequest)(nil),    // 16: support.v1.UploadAgentAttachmentRequest
+	(*UploadAgentAttachmentResponse)(nil),   // 17: support.v1.UploadAgentAttachmentResponse
+	(*DownloadAgentAttachmentRequest)(nil),  // 18: support.v1.DownloadAgentAttachmentRequest
+	(*DownloadAgentAttachmentResponse)(nil), // 19: support.v1.DownloadAgentAttachmentResponse
+	(*WatchQueueTicketsRequest)(nil),        // 20: support.v1.WatchQueueTicketsRequest
+	(*WatchQueueTicketsResponse)(nil),       // 21: support.v1.WatchQueueTicketsResponse
+	(Queue)(0),                              // 22: support.v1.Queue
+	(*Ticket)(nil),                          // 23: support.v1.Ticket
+	(TicketStatus)(0),                       // 24: support.v1.TicketStatus
+	(*Note)(nil),                            // 25: support.v1.Note
+	(*Attachment)(nil),                      // 26: support.v1.Attachment
+	(*UploadAttachmentMetadata)(nil),        // 27: support.v1.UploadAttachmentMetadata
+	(*TicketEvent)(nil),                     // 28: support.v1.TicketEvent
+	(*Checkpoint)(nil),                      // 29: support.v1.Checkpoint
 }
 var file_support_v1_agent_proto_depIdxs = []int32{
-	10, // 0: support.v1.ListQueueTicketsRequest.queue:type_name -> support.v1.Queue
-	11, // 1: support.v1.ListQueueTicketsResponse.tickets:type_name -> support.v1.Ticket
-	11, // 2: support.v1.AcknowledgeTicketResponse.ticket:type_name -> support.v1.Ticket
-	12, // 3: support.v1.SetTicketStatusRequest.status:type_name -> support.v1.TicketStatus
-	11, // 4: support.v1.SetTicketStatusResponse.ticket:type_name -> support.v1.Ticket
-	11, // 5: support.v1.AddAgentNoteResponse.ticket:type_name -> support.v1.Ticket
-	10, // 6: support.v1.ReassignTicketRequest.queue:type_name -> support.v1.Queue
-	11, // 7: support.v1.ReassignTicketResponse.ticket:type_name -> support.v1.Ticket
-	0,  // 8: support.v1.AgentService.ListQueueTickets:input_type -> support.v1.ListQueueTicketsRequest
-	2,  // 9: support.v1.AgentService.AcknowledgeTicket:input_type -> support.v1.AcknowledgeTicketRequest
-	4,  // 10: support.v1.AgentService.SetTicketStatus:input_type -> support.v1.SetTicketStatusRequest
-	6,  // 11: support.v1.AgentService.AddAgentNote:input_type -> support.v1.AddAgentNoteRequest
-	8,  // 12: support.v1.AgentService.ReassignTicket:input_type -> support.v1.ReassignTicketRequest
-	1,  // 13: support.v1.AgentService.ListQueueTickets:output_type -> support.v1.ListQueueTicketsResponse
-	3,  // 14: support.v1.AgentService.AcknowledgeTicket:output_type -> support.v1.AcknowledgeTicketResponse
-	5,  // 15: support.v1.AgentService.SetTicketStatus:output_type -> support.v1.SetTicketStatusResponse
-	7,  // 16: support.v1.AgentService.AddAgentNote:output_type -> support.v1.AddAgentNoteResponse
-	9,  // 17: support.v1.AgentService.ReassignTicket:output_type -> support.v1.ReassignTicketResponse
-	13, // [13:18] is the sub-list for method output_type
-	8,  // [8:13] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	22, // 0: support.v1.ListQueueTicketsRequest.queue:type_name -> support.v1.Queue
+	23, // 1: support.v1.ListQueueTicketsResponse.tickets:type_name -> support.v1.Ticket
+	23, // 2: support.v1.AcknowledgeTicketResponse.ticket:type_name -> support.v1.Ticket
+	24, // 3: support.v1.SetTicketStatusRequest.status:type_name -> support.v1.TicketStatus
+	23, // 4: support.v1.SetTicketStatusResponse.ticket:type_name -> support.v1.Ticket
+	23, // 5: support.v1.AddAgentNoteResponse.ticket:type_name -> support.v1.Ticket
+	22, // 6: support.v1.ReassignTicketRequest.queue:type_name -> support.v1.Queue
+	23, // 7: support.v1.ReassignTicketResponse.ticket:type_name -> support.v1.Ticket
+	23, // 8: support.v1.GetAgentTicketResponse.ticket:type_name -> support.v1.Ticket
+	25, // 9: support.v1.ListAgentTicketNotesResponse.notes:type_name -> support.v1.Note
+	26, // 10: support.v1.ListAgentAttachmentsResponse.attachments:type_name -> support.v1.Attachment
+	27, // 11: support.v1.UploadAgentAttachmentRequest.metadata:type_name -> support.v1.UploadAttachmentMetadata
+	26, // 12: support.v1.UploadAgentAttachmentResponse.attachment:type_name -> support.v1.Attachment
+	26, // 13: support.v1.DownloadAgentAttachmentResponse.attachment:type_name -> support.v1.Attachment
+	22, // 14: support.v1.WatchQueueTicketsRequest.queue:type_name -> support.v1.Queue
+	28, // 15: support.v1.WatchQueueTicketsResponse.event:type_name -> support.v1.TicketEvent
+	29, // 16: support.v1.WatchQueueTicketsResponse.checkpoint:type_name -> support.v1.Checkpoint
+	0,  // 17: support.v1.AgentService.ListQueueTickets:input_type -> support.v1.ListQueueTicketsRequest
+	2,  // 18: support.v1.AgentService.AcknowledgeTicket:input_type -> support.v1.AcknowledgeTicketRequest
+	4,  // 19: support.v1.AgentService.SetTicketStatus:input_type -> support.v1.SetTicketStatusRequest
+	6,  // 20: support.v1.AgentService.AddAgentNote:input_type -> support.v1.AddAgentNoteRequest
+	8,  // 21: support.v1.AgentService.ReassignTicket:input_type -> support.v1.ReassignTicketRequest
+	10, // 22: support.v1.AgentService.GetAgentTicket:input_type -> support.v1.GetAgentTicketRequest
+	12, // 23: support.v1.AgentService.ListAgentTicketNotes:input_type -> support.v1.ListAgentTicketNotesRequest
+	14, // 24: support.v1.AgentService.ListAgentAttachments:input_type -> support.v1.ListAgentAttachmentsRequest
+	16, // 25: support.v1.AgentService.UploadAgentAttachment:input_type -> support.v1.UploadAgentAttachmentRequest
+	18, // 26: support.v1.AgentService.DownloadAgentAttachment:input_type -> support.v1.DownloadAgentAttachmentRequest
+	20, // 27: support.v1.AgentService.WatchQueueTickets:input_type -> support.v1.WatchQueueTicketsRequest
+	1,  // 28: support.v1.AgentService.ListQueueTickets:output_type -> support.v1.ListQueueTicketsResponse
+	3,  // 29: support.v1.AgentService.AcknowledgeTicket:output_type -> support.v1.AcknowledgeTicketResponse
+	5,  // 30: support.v1.AgentService.SetTicketStatus:output_type -> support.v1.SetTicketStatusResponse
+	7,  // 31: support.v1.AgentService.AddAgentNote:output_type -> support.v1.AddAgentNoteResponse
+	9,  // 32: support.v1.AgentService.ReassignTicket:output_type -> support.v1.ReassignTicketResponse
+	11, // 33: support.v1.AgentService.GetAgentTicket:output_type -> support.v1.GetAgentTicketResponse
+	13, // 34: support.v1.AgentService.ListAgentTicketNotes:output_type -> support.v1.ListAgentTicketNotesResponse
+	15, // 35: support.v1.AgentService.ListAgentAttachments:output_type -> support.v1.ListAgentAttachmentsResponse
+	17, // 36: support.v1.AgentService.UploadAgentAttachment:output_type -> support.v1.UploadAgentAttachmentResponse
+	19, // 37: support.v1.AgentService.DownloadAgentAttachment:output_type -> support.v1.DownloadAgentAttachmentResponse
+	21, // 38: support.v1.AgentService.WatchQueueTickets:output_type -> support.v1.WatchQueueTicketsResponse
+	28, // [28:39] is the sub-list for method output_type
+	17, // [17:28] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_support_v1_agent_proto_init() }
@@ -696,13 +1535,25 @@ func file_support_v1_agent_proto_init() {
 	}
 	file_support_v1_enums_proto_init()
 	file_support_v1_ticket_proto_init()
+	file_support_v1_agent_proto_msgTypes[16].OneofWrappers = []any{
+		(*UploadAgentAttachmentRequest_Metadata)(nil),
+		(*UploadAgentAttachmentRequest_Chunk)(nil),
+	}
+	file_support_v1_agent_proto_msgTypes[19].OneofWrappers = []any{
+		(*DownloadAgentAttachmentResponse_Attachment)(nil),
+		(*DownloadAgentAttachmentResponse_Chunk)(nil),
+	}
+	file_support_v1_agent_proto_msgTypes[21].OneofWrappers = []any{
+		(*WatchQueueTicketsResponse_Event)(nil),
+		(*WatchQueueTicketsResponse_Checkpoint)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_support_v1_agent_proto_rawDesc), len(file_support_v1_agent_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

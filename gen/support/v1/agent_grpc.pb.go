@@ -19,11 +19,17 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AgentService_ListQueueTickets_FullMethodName  = "/support.v1.AgentService/ListQueueTickets"
-	AgentService_AcknowledgeTicket_FullMethodName = "/support.v1.AgentService/AcknowledgeTicket"
-	AgentService_SetTicketStatus_FullMethodName   = "/support.v1.AgentService/SetTicketStatus"
-	AgentService_AddAgentNote_FullMethodName      = "/support.v1.AgentService/AddAgentNote"
-	AgentService_ReassignTicket_FullMethodName    = "/support.v1.AgentService/ReassignTicket"
+	AgentService_ListQueueTickets_FullMethodName        = "/support.v1.AgentService/ListQueueTickets"
+	AgentService_AcknowledgeTicket_FullMethodName       = "/support.v1.AgentService/AcknowledgeTicket"
+	AgentService_SetTicketStatus_FullMethodName         = "/support.v1.AgentService/SetTicketStatus"
+	AgentService_AddAgentNote_FullMethodName            = "/support.v1.AgentService/AddAgentNote"
+	AgentService_ReassignTicket_FullMethodName          = "/support.v1.AgentService/ReassignTicket"
+	AgentService_GetAgentTicket_FullMethodName          = "/support.v1.AgentService/GetAgentTicket"
+	AgentService_ListAgentTicketNotes_FullMethodName    = "/support.v1.AgentService/ListAgentTicketNotes"
+	AgentService_ListAgentAttachments_FullMethodName    = "/support.v1.AgentService/ListAgentAttachments"
+	AgentService_UploadAgentAttachment_FullMethodName   = "/support.v1.AgentService/UploadAgentAttachment"
+	AgentService_DownloadAgentAttachment_FullMethodName = "/support.v1.AgentService/DownloadAgentAttachment"
+	AgentService_WatchQueueTickets_FullMethodName       = "/support.v1.AgentService/WatchQueueTickets"
 )
 
 // AgentServiceClient is the client API for AgentService service.
@@ -46,6 +52,23 @@ type AgentServiceClient interface {
 	AddAgentNote(ctx context.Context, in *AddAgentNoteRequest, opts ...grpc.CallOption) (*AddAgentNoteResponse, error)
 	// ReassignTicket moves a ticket to another queue.
 	ReassignTicket(ctx context.Context, in *ReassignTicketRequest, opts ...grpc.CallOption) (*ReassignTicketResponse, error)
+	// GetAgentTicket returns any ticket.
+	GetAgentTicket(ctx context.Context, in *GetAgentTicketRequest, opts ...grpc.CallOption) (*GetAgentTicketResponse, error)
+	// ListAgentTicketNotes lists any ticket's notes, as ListTicketNotes.
+	ListAgentTicketNotes(ctx context.Context, in *ListAgentTicketNotesRequest, opts ...grpc.CallOption) (*ListAgentTicketNotesResponse, error)
+	// ListAgentAttachments lists any ticket's attachments, as ListAttachments.
+	ListAgentAttachments(ctx context.Context, in *ListAgentAttachmentsRequest, opts ...grpc.CallOption) (*ListAgentAttachmentsResponse, error)
+	// UploadAgentAttachment attaches a file from support, as UploadAttachment.
+	UploadAgentAttachment(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[UploadAgentAttachmentRequest, UploadAgentAttachmentResponse], error)
+	// DownloadAgentAttachment streams any ticket's attachment, as
+	// DownloadAttachment.
+	DownloadAgentAttachment(ctx context.Context, in *DownloadAgentAttachmentRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[DownloadAgentAttachmentResponse], error)
+	// WatchQueueTickets streams the events of every partner's tickets (or of
+	// one queue's: an event belongs to the queue the ticket is in after the
+	// change), with the guarantees of WatchTickets: without a resume token
+	// from the present, with one from exactly after it; sequence order,
+	// never twice, never skipped; periodic checkpoints.
+	WatchQueueTickets(ctx context.Context, in *WatchQueueTicketsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchQueueTicketsResponse], error)
 }
 
 type agentServiceClient struct {
@@ -106,6 +129,87 @@ func (c *agentServiceClient) ReassignTicket(ctx context.Context, in *ReassignTic
 	return out, nil
 }
 
+func (c *agentServiceClient) GetAgentTicket(ctx context.Context, in *GetAgentTicketRequest, opts ...grpc.CallOption) (*GetAgentTicketResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetAgentTicketResponse)
+	err := c.cc.Invoke(ctx, AgentService_GetAgentTicket_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *agentServiceClient) ListAgentTicketNotes(ctx context.Context, in *ListAgentTicketNotesRequest, opts ...grpc.CallOption) (*ListAgentTicketNotesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListAgentTicketNotesResponse)
+	err := c.cc.Invoke(ctx, AgentService_ListAgentTicketNotes_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *agentServiceClient) ListAgentAttachments(ctx context.Context, in *ListAgentAttachmentsRequest, opts ...grpc.CallOption) (*ListAgentAttachmentsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListAgentAttachmentsResponse)
+	err := c.cc.Invoke(ctx, AgentService_ListAgentAttachments_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *agentServiceClient) UploadAgentAttachment(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[UploadAgentAttachmentRequest, UploadAgentAttachmentResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &AgentService_ServiceDesc.Streams[0], AgentService_UploadAgentAttachment_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[UploadAgentAttachmentRequest, UploadAgentAttachmentResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type AgentService_UploadAgentAttachmentClient = grpc.ClientStreamingClient[UploadAgentAttachmentRequest, UploadAgentAttachmentResponse]
+
+func (c *agentServiceClient) DownloadAgentAttachment(ctx context.Context, in *DownloadAgentAttachmentRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[DownloadAgentAttachmentResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &AgentService_ServiceDesc.Streams[1], AgentService_DownloadAgentAttachment_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[DownloadAgentAttachmentRequest, DownloadAgentAttachmentResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type AgentService_DownloadAgentAttachmentClient = grpc.ServerStreamingClient[DownloadAgentAttachmentResponse]
+
+func (c *agentServiceClient) WatchQueueTickets(ctx context.Context, in *WatchQueueTicketsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchQueueTicketsResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &AgentService_ServiceDesc.Streams[2], AgentService_WatchQueueTickets_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchQueueTicketsRequest, WatchQueueTicketsResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type AgentService_WatchQueueTicketsClient = grpc.ServerStreamingClient[WatchQueueTicketsResponse]
+
 // AgentServiceServer is the server API for AgentService service.
 // All implementations must embed UnimplementedAgentServiceServer
 // for forward compatibility.
@@ -126,6 +230,23 @@ type AgentServiceServer interface {
 	AddAgentNote(context.Context, *AddAgentNoteRequest) (*AddAgentNoteResponse, error)
 	// ReassignTicket moves a ticket to another queue.
 	ReassignTicket(context.Context, *ReassignTicketRequest) (*ReassignTicketResponse, error)
+	// GetAgentTicket returns any ticket.
+	GetAgentTicket(context.Context, *GetAgentTicketRequest) (*GetAgentTicketResponse, error)
+	// ListAgentTicketNotes lists any ticket's notes, as ListTicketNotes.
+	ListAgentTicketNotes(context.Context, *ListAgentTicketNotesRequest) (*ListAgentTicketNotesResponse, error)
+	// ListAgentAttachments lists any ticket's attachments, as ListAttachments.
+	ListAgentAttachments(context.Context, *ListAgentAttachmentsRequest) (*ListAgentAttachmentsResponse, error)
+	// UploadAgentAttachment attaches a file from support, as UploadAttachment.
+	UploadAgentAttachment(grpc.ClientStreamingServer[UploadAgentAttachmentRequest, UploadAgentAttachmentResponse]) error
+	// DownloadAgentAttachment streams any ticket's attachment, as
+	// DownloadAttachment.
+	DownloadAgentAttachment(*DownloadAgentAttachmentRequest, grpc.ServerStreamingServer[DownloadAgentAttachmentResponse]) error
+	// WatchQueueTickets streams the events of every partner's tickets (or of
+	// one queue's: an event belongs to the queue the ticket is in after the
+	// change), with the guarantees of WatchTickets: without a resume token
+	// from the present, with one from exactly after it; sequence order,
+	// never twice, never skipped; periodic checkpoints.
+	WatchQueueTickets(*WatchQueueTicketsRequest, grpc.ServerStreamingServer[WatchQueueTicketsResponse]) error
 	mustEmbedUnimplementedAgentServiceServer()
 }
 
@@ -150,6 +271,24 @@ func (UnimplementedAgentServiceServer) AddAgentNote(context.Context, *AddAgentNo
 }
 func (UnimplementedAgentServiceServer) ReassignTicket(context.Context, *ReassignTicketRequest) (*ReassignTicketResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ReassignTicket not implemented")
+}
+func (UnimplementedAgentServiceServer) GetAgentTicket(context.Context, *GetAgentTicketRequest) (*GetAgentTicketResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetAgentTicket not implemented")
+}
+func (UnimplementedAgentServiceServer) ListAgentTicketNotes(context.Context, *ListAgentTicketNotesRequest) (*ListAgentTicketNotesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListAgentTicketNotes not implemented")
+}
+func (UnimplementedAgentServiceServer) ListAgentAttachments(context.Context, *ListAgentAttachmentsRequest) (*ListAgentAttachmentsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListAgentAttachments not implemented")
+}
+func (UnimplementedAgentServiceServer) UploadAgentAttachment(grpc.ClientStreamingServer[UploadAgentAttachmentRequest, UploadAgentAttachmentResponse]) error {
+	return status.Error(codes.Unimplemented, "method UploadAgentAttachment not implemented")
+}
+func (UnimplementedAgentServiceServer) DownloadAgentAttachment(*DownloadAgentAttachmentRequest, grpc.ServerStreamingServer[DownloadAgentAttachmentResponse]) error {
+	return status.Error(codes.Unimplemented, "method DownloadAgentAttachment not implemented")
+}
+func (UnimplementedAgentServiceServer) WatchQueueTickets(*WatchQueueTicketsRequest, grpc.ServerStreamingServer[WatchQueueTicketsResponse]) error {
+	return status.Error(codes.Unimplemented, "method WatchQueueTickets not implemented")
 }
 func (UnimplementedAgentServiceServer) mustEmbedUnimplementedAgentServiceServer() {}
 func (UnimplementedAgentServiceServer) testEmbeddedByValue()                      {}
@@ -262,6 +401,89 @@ func _AgentService_ReassignTicket_Handler(srv interface{}, ctx context.Context, 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AgentService_GetAgentTicket_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetAgentTicketRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AgentServiceServer).GetAgentTicket(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AgentService_GetAgentTicket_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AgentServiceServer).GetAgentTicket(ctx, req.(*GetAgentTicketRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AgentService_ListAgentTicketNotes_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListAgentTicketNotesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AgentServiceServer).ListAgentTicketNotes(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AgentService_ListAgentTicketNotes_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AgentServiceServer).ListAgentTicketNotes(ctx, req.(*ListAgentTicketNotesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AgentService_ListAgentAttachments_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListAgentAttachmentsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AgentServiceServer).ListAgentAttachments(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AgentService_ListAgentAttachments_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AgentServiceServer).ListAgentAttachments(ctx, req.(*ListAgentAttachmentsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AgentService_UploadAgentAttachment_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(AgentServiceServer).UploadAgentAttachment(&grpc.GenericServerStream[UploadAgentAttachmentRequest, UploadAgentAttachmentResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type AgentService_UploadAgentAttachmentServer = grpc.ClientStreamingServer[UploadAgentAttachmentRequest, UploadAgentAttachmentResponse]
+
+func _AgentService_DownloadAgentAttachment_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(DownloadAgentAttachmentRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(AgentServiceServer).DownloadAgentAttachment(m, &grpc.GenericServerStream[DownloadAgentAttachmentRequest, DownloadAgentAttachmentResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type AgentService_DownloadAgentAttachmentServer = grpc.ServerStreamingServer[DownloadAgentAttachmentResponse]
+
+func _AgentService_WatchQueueTickets_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchQueueTicketsRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(AgentServiceServer).WatchQueueTickets(m, &grpc.GenericServerStream[WatchQueueTicketsRequest, WatchQueueTicketsResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type AgentService_WatchQueueTicketsServer = grpc.ServerStreamingServer[WatchQueueTicketsResponse]
+
 // AgentService_ServiceDesc is the grpc.ServiceDesc for AgentService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -289,7 +511,35 @@ var AgentService_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "ReassignTicket",
 			Handler:    _AgentService_ReassignTicket_Handler,
 		},
+		{
+			MethodName: "GetAgentTicket",
+			Handler:    _AgentService_GetAgentTicket_Handler,
+		},
+		{
+			MethodName: "ListAgentTicketNotes",
+			Handler:    _AgentService_ListAgentTicketNotes_Handler,
+		},
+		{
+			MethodName: "ListAgentAttachments",
+			Handler:    _AgentService_ListAgentAttachments_Handler,
+		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "UploadAgentAttachment",
+			Handler:       _AgentService_UploadAgentAttachment_Handler,
+			ClientStreams: true,
+		},
+		{
+			StreamName:    "DownloadAgentAttachment",
+			Handler:       _AgentService_DownloadAgentAttachment_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "WatchQueueTickets",
+			Handler:       _AgentService_WatchQueueTickets_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "support/v1/agent.proto",
 }

@@ -10,6 +10,7 @@ import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
+	structpb "google.golang.org/protobuf/types/known/structpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -402,7 +403,10 @@ type ApiKey struct {
 	// When the key was created.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When the key was revoked; unset while it is valid.
-	RevokeTime    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=revoke_time,json=revokeTime,proto3" json:"revoke_time,omitempty"`
+	RevokeTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=revoke_time,json=revokeTime,proto3" json:"revoke_time,omitempty"`
+	// When the key expires (calls are refused from then on, as for a revoked
+	// key); unset: it does not expire.
+	ExpireTime    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -468,6 +472,13 @@ func (x *ApiKey) GetCreateTime() *timestamppb.Timestamp {
 func (x *ApiKey) GetRevokeTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.RevokeTime
+	}
+	return nil
+}
+
+func (x *ApiKey) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireTime
 	}
 	return nil
 }
@@ -1840,7 +1851,9 @@ type CreateApiKeyRequest struct {
 	Role Role `protobuf:"varint,1,opt,name=role,proto3,enum=support.v1.Role" json:"role,omitempty"`
 	// The partner a ROLE_PARTNER key acts for: required for that role, must
 	// be empty for the others.
-	PartnerId     string `protobuf:"bytes,2,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	PartnerId string `protobuf:"bytes,2,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	// When the key expires; optional (unset: never). Must be in the future.
+	ExpireTime    *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1887,6 +1900,13 @@ func (x *CreateApiKeyRequest) GetPartnerId() string {
 		return x.PartnerId
 	}
 	return ""
+}
+
+func (x *CreateApiKeyRequest) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireTime
+	}
+	return nil
 }
 
 // CreateApiKeyResponse is the response of CreateApiKey.
@@ -2129,12 +2149,263 @@ func (*RevokeApiKeyResponse) Descriptor() ([]byte, []int) {
 	return file_support_v1_directory_proto_rawDescGZIP(), []int{38}
 }
 
+// AuditEvent is one entry of the audit trail: a directory or key change.
+type AuditEvent struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Server-assigned id, increasing with time.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// When the change was committed.
+	EventTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=event_time,json=eventTime,proto3" json:"event_time,omitempty"`
+	// Who made it: "admin:<key id>" for a call, "operator:<name>" for the
+	// supportd command line (keys create --actor), "system" for the server.
+	Actor string `protobuf:"bytes,3,opt,name=actor,proto3" json:"actor,omitempty"`
+	// What happened, e.g. "partner.created", "partner.updated",
+	// "customer.created", "subscription.created", "subscription.updated",
+	// "contract.registered", "topic.created", "topic.updated",
+	// "api_key.created", "api_key.revoked".
+	Kind string `protobuf:"bytes,4,opt,name=kind,proto3" json:"kind,omitempty"`
+	// The resource changed, e.g. "partners/adatum" or "apiKeys/k_123".
+	Resource string `protobuf:"bytes,5,opt,name=resource,proto3" json:"resource,omitempty"`
+	// The resource before the change (its API JSON form); unset on creation.
+	Before *structpb.Struct `protobuf:"bytes,6,opt,name=before,proto3" json:"before,omitempty"`
+	// The resource after the change (its API JSON form; never a secret).
+	After         *structpb.Struct `protobuf:"bytes,7,opt,name=after,proto3" json:"after,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AuditEvent) Reset() {
+	*x = AuditEvent{}
+	mi := &file_support_v1_directory_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AuditEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AuditEvent) ProtoMessage() {}
+
+func (x *AuditEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_support_v1_directory_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AuditEvent.ProtoReflect.Descriptor instead.
+func (*AuditEvent) Descriptor() ([]byte, []int) {
+	return file_support_v1_directory_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *AuditEvent) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *AuditEvent) GetEventTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EventTime
+	}
+	return nil
+}
+
+func (x *AuditEvent) GetActor() string {
+	if x != nil {
+		return x.Actor
+	}
+	return ""
+}
+
+func (x *AuditEvent) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *AuditEvent) GetResource() string {
+	if x != nil {
+		return x.Resource
+	}
+	return ""
+}
+
+func (x *AuditEvent) GetBefore() *structpb.Struct {
+	if x != nil {
+		return x.Before
+	}
+	return nil
+}
+
+func (x *AuditEvent) GetAfter() *structpb.Struct {
+	if x != nil {
+		return x.After
+	}
+	return nil
+}
+
+// ListAuditEventsRequest is the request of ListAuditEvents. Every filter
+// is optional; set filters must all match.
+type ListAuditEventsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only changes made by this actor (exact match, e.g. "admin:k_123").
+	Actor string `protobuf:"bytes,1,opt,name=actor,proto3" json:"actor,omitempty"`
+	// Only changes of this kind (exact match, e.g. "api_key.revoked").
+	Kind string `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
+	// Only changes at or after this instant.
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// Only changes before this instant.
+	EndTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	// Maximum results per page: default 50, at most 500.
+	PageSize int32 `protobuf:"varint,5,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// A next_page_token from a previous call with the same filters.
+	PageToken     string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAuditEventsRequest) Reset() {
+	*x = ListAuditEventsRequest{}
+	mi := &file_support_v1_directory_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAuditEventsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAuditEventsRequest) ProtoMessage() {}
+
+func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_support_v1_directory_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAuditEventsRequest.ProtoReflect.Descriptor instead.
+func (*ListAuditEventsRequest) Descriptor() ([]byte, []int) {
+	return file_support_v1_directory_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *ListAuditEventsRequest) GetActor() string {
+	if x != nil {
+		return x.Actor
+	}
+	return ""
+}
+
+func (x *ListAuditEventsRequest) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *ListAuditEventsRequest) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *ListAuditEventsRequest) GetEndTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndTime
+	}
+	return nil
+}
+
+func (x *ListAuditEventsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListAuditEventsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListAuditEventsResponse is the response of ListAuditEvents.
+type ListAuditEventsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Newest first.
+	AuditEvents []*AuditEvent `protobuf:"bytes,1,rep,name=audit_events,json=auditEvents,proto3" json:"audit_events,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAuditEventsResponse) Reset() {
+	*x = ListAuditEventsResponse{}
+	mi := &file_support_v1_directory_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAuditEventsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAuditEventsResponse) ProtoMessage() {}
+
+func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_support_v1_directory_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAuditEventsResponse.ProtoReflect.Descriptor instead.
+func (*ListAuditEventsResponse) Descriptor() ([]byte, []int) {
+	return file_support_v1_directory_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *ListAuditEventsResponse) GetAuditEvents() []*AuditEvent {
+	if x != nil {
+		return x.AuditEvents
+	}
+	return nil
+}
+
+func (x *ListAuditEventsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_support_v1_directory_proto protoreflect.FileDescriptor
 
 const file_support_v1_directory_proto_rawDesc = "" +
 	"\n" +
 	"\x1asupport/v1/directory.proto\x12\n" +
-	"support.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16support/v1/enums.proto\x1a\x17support/v1/ticket.proto\"\xc5\x02\n" +
+	"support.v1\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16support/v1/enums.proto\x1a\x17support/v1/ticket.proto\"\xc5\x02\n" +
 	"\aPartner\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x121\n" +
@@ -2171,7 +2442,7 @@ const file_support_v1_directory_proto_rawDesc = "" +
 	"\x04kind\x18\x03 \x01(\x0e2\x15.support.v1.ProofKindR\x04kind\x12\x1c\n" +
 	"\treference\x18\x04 \x01(\tR\treference\x12;\n" +
 	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"\xde\x01\n" +
+	"createTime\"\x9b\x02\n" +
 	"\x06ApiKey\x12\x15\n" +
 	"\x06key_id\x18\x01 \x01(\tR\x05keyId\x12$\n" +
 	"\x04role\x18\x02 \x01(\x0e2\x10.support.v1.RoleR\x04role\x12\x1d\n" +
@@ -2180,7 +2451,9 @@ const file_support_v1_directory_proto_rawDesc = "" +
 	"\vcreate_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vrevoke_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"revokeTime\"E\n" +
+	"revokeTime\x12;\n" +
+	"\vexpire_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime\"E\n" +
 	"\x14CreatePartnerRequest\x12-\n" +
 	"\apartner\x18\x01 \x01(\v2\x13.support.v1.PartnerR\apartner\"F\n" +
 	"\x15CreatePartnerResponse\x12-\n" +
@@ -2254,11 +2527,13 @@ const file_support_v1_directory_proto_rawDesc = "" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
 	"updateMask\"L\n" +
 	"\x1aUpdateSupportTopicResponse\x12.\n" +
-	"\x05topic\x18\x01 \x01(\v2\x18.support.v1.SupportTopicR\x05topic\"Z\n" +
+	"\x05topic\x18\x01 \x01(\v2\x18.support.v1.SupportTopicR\x05topic\"\x97\x01\n" +
 	"\x13CreateApiKeyRequest\x12$\n" +
 	"\x04role\x18\x01 \x01(\x0e2\x10.support.v1.RoleR\x04role\x12\x1d\n" +
 	"\n" +
-	"partner_id\x18\x02 \x01(\tR\tpartnerId\"r\n" +
+	"partner_id\x18\x02 \x01(\tR\tpartnerId\x12;\n" +
+	"\vexpire_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime\"r\n" +
 	"\x14CreateApiKeyResponse\x12\x15\n" +
 	"\x06key_id\x18\x01 \x01(\tR\x05keyId\x12\x16\n" +
 	"\x06secret\x18\x02 \x01(\tR\x06secret\x12+\n" +
@@ -2270,7 +2545,29 @@ const file_support_v1_directory_proto_rawDesc = "" +
 	"\bapi_keys\x18\x01 \x03(\v2\x12.support.v1.ApiKeyR\aapiKeys\",\n" +
 	"\x13RevokeApiKeyRequest\x12\x15\n" +
 	"\x06key_id\x18\x01 \x01(\tR\x05keyId\"\x16\n" +
-	"\x14RevokeApiKeyResponse2\xfe\v\n" +
+	"\x14RevokeApiKeyResponse\"\xfd\x01\n" +
+	"\n" +
+	"AuditEvent\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x129\n" +
+	"\n" +
+	"event_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\teventTime\x12\x14\n" +
+	"\x05actor\x18\x03 \x01(\tR\x05actor\x12\x12\n" +
+	"\x04kind\x18\x04 \x01(\tR\x04kind\x12\x1a\n" +
+	"\bresource\x18\x05 \x01(\tR\bresource\x12/\n" +
+	"\x06before\x18\x06 \x01(\v2\x17.google.protobuf.StructR\x06before\x12-\n" +
+	"\x05after\x18\a \x01(\v2\x17.google.protobuf.StructR\x05after\"\xf0\x01\n" +
+	"\x16ListAuditEventsRequest\x12\x14\n" +
+	"\x05actor\x18\x01 \x01(\tR\x05actor\x12\x12\n" +
+	"\x04kind\x18\x02 \x01(\tR\x04kind\x129\n" +
+	"\n" +
+	"start_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
+	"\bend_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12\x1b\n" +
+	"\tpage_size\x18\x05 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x06 \x01(\tR\tpageToken\"|\n" +
+	"\x17ListAuditEventsResponse\x129\n" +
+	"\faudit_events\x18\x01 \x03(\v2\x16.support.v1.AuditEventR\vauditEvents\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xda\f\n" +
 	"\x10DirectoryService\x12T\n" +
 	"\rCreatePartner\x12 .support.v1.CreatePartnerRequest\x1a!.support.v1.CreatePartnerResponse\x12K\n" +
 	"\n" +
@@ -2289,7 +2586,8 @@ const file_support_v1_directory_proto_rawDesc = "" +
 	"\x12UpdateSupportTopic\x12%.support.v1.UpdateSupportTopicRequest\x1a&.support.v1.UpdateSupportTopicResponse\x12Q\n" +
 	"\fCreateApiKey\x12\x1f.support.v1.CreateApiKeyRequest\x1a .support.v1.CreateApiKeyResponse\x12N\n" +
 	"\vListApiKeys\x12\x1e.support.v1.ListApiKeysRequest\x1a\x1f.support.v1.ListApiKeysResponse\x12Q\n" +
-	"\fRevokeApiKey\x12\x1f.support.v1.RevokeApiKeyRequest\x1a .support.v1.RevokeApiKeyResponseB7Z5github.com/supportd/supportd/gen/support/v1;supportv1b\x06proto3"
+	"\fRevokeApiKey\x12\x1f.support.v1.RevokeApiKeyRequest\x1a .support.v1.RevokeApiKeyResponse\x12Z\n" +
+	"\x0fListAuditEvents\x12\".support.v1.ListAuditEventsRequest\x1a#.support.v1.ListAuditEventsResponseB7Z5github.com/supportd/supportd/gen/support/v1;supportv1b\x06proto3"
 
 var (
 	file_support_v1_directory_proto_rawDescOnce sync.Once
@@ -2303,7 +2601,7 @@ func file_support_v1_directory_proto_rawDescGZIP() []byte {
 	return file_support_v1_directory_proto_rawDescData
 }
 
-var file_support_v1_directory_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
+var file_support_v1_directory_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
 var file_support_v1_directory_proto_goTypes = []any{
 	(*Partner)(nil),                    // 0: support.v1.Partner
 	(*Customer)(nil),                   // 1: support.v1.Customer
@@ -2344,100 +2642,114 @@ var file_support_v1_directory_proto_goTypes = []any{
 	(*ListApiKeysResponse)(nil),        // 36: support.v1.ListApiKeysResponse
 	(*RevokeApiKeyRequest)(nil),        // 37: support.v1.RevokeApiKeyRequest
 	(*RevokeApiKeyResponse)(nil),       // 38: support.v1.RevokeApiKeyResponse
-	(PartnerStatus)(0),                 // 39: support.v1.PartnerStatus
-	(Benefit)(0),                       // 40: support.v1.Benefit
-	(*timestamppb.Timestamp)(nil),      // 41: google.protobuf.Timestamp
-	(CustomerKind)(0),                  // 42: support.v1.CustomerKind
-	(Service)(0),                       // 43: support.v1.Service
-	(SubscriptionState)(0),             // 44: support.v1.SubscriptionState
-	(ProofKind)(0),                     // 45: support.v1.ProofKind
-	(Role)(0),                          // 46: support.v1.Role
-	(*fieldmaskpb.FieldMask)(nil),      // 47: google.protobuf.FieldMask
-	(*SupportTopic)(nil),               // 48: support.v1.SupportTopic
+	(*AuditEvent)(nil),                 // 39: support.v1.AuditEvent
+	(*ListAuditEventsRequest)(nil),     // 40: support.v1.ListAuditEventsRequest
+	(*ListAuditEventsResponse)(nil),    // 41: support.v1.ListAuditEventsResponse
+	(PartnerStatus)(0),                 // 42: support.v1.PartnerStatus
+	(Benefit)(0),                       // 43: support.v1.Benefit
+	(*timestamppb.Timestamp)(nil),      // 44: google.protobuf.Timestamp
+	(CustomerKind)(0),                  // 45: support.v1.CustomerKind
+	(Service)(0),                       // 46: support.v1.Service
+	(SubscriptionState)(0),             // 47: support.v1.SubscriptionState
+	(ProofKind)(0),                     // 48: support.v1.ProofKind
+	(Role)(0),                          // 49: support.v1.Role
+	(*fieldmaskpb.FieldMask)(nil),      // 50: google.protobuf.FieldMask
+	(*SupportTopic)(nil),               // 51: support.v1.SupportTopic
+	(*structpb.Struct)(nil),            // 52: google.protobuf.Struct
 }
 var file_support_v1_directory_proto_depIdxs = []int32{
-	39, // 0: support.v1.Partner.status:type_name -> support.v1.PartnerStatus
-	40, // 1: support.v1.Partner.benefits:type_name -> support.v1.Benefit
-	41, // 2: support.v1.Partner.create_time:type_name -> google.protobuf.Timestamp
-	41, // 3: support.v1.Partner.update_time:type_name -> google.protobuf.Timestamp
-	42, // 4: support.v1.Customer.kind:type_name -> support.v1.CustomerKind
-	41, // 5: support.v1.Customer.create_time:type_name -> google.protobuf.Timestamp
-	43, // 6: support.v1.Subscription.service:type_name -> support.v1.Service
-	44, // 7: support.v1.Subscription.state:type_name -> support.v1.SubscriptionState
-	41, // 8: support.v1.Subscription.create_time:type_name -> google.protobuf.Timestamp
-	41, // 9: support.v1.Subscription.update_time:type_name -> google.protobuf.Timestamp
-	45, // 10: support.v1.Contract.kind:type_name -> support.v1.ProofKind
-	41, // 11: support.v1.Contract.create_time:type_name -> google.protobuf.Timestamp
-	46, // 12: support.v1.ApiKey.role:type_name -> support.v1.Role
-	41, // 13: support.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
-	41, // 14: support.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
-	0,  // 15: support.v1.CreatePartnerRequest.partner:type_name -> support.v1.Partner
-	0,  // 16: support.v1.CreatePartnerResponse.partner:type_name -> support.v1.Partner
-	0,  // 17: support.v1.GetPartnerResponse.partner:type_name -> support.v1.Partner
-	0,  // 18: support.v1.ListPartnersResponse.partners:type_name -> support.v1.Partner
-	0,  // 19: support.v1.UpdatePartnerRequest.partner:type_name -> support.v1.Partner
-	47, // 20: support.v1.UpdatePartnerRequest.update_mask:type_name -> google.protobuf.FieldMask
-	0,  // 21: support.v1.UpdatePartnerResponse.partner:type_name -> support.v1.Partner
-	1,  // 22: support.v1.CreateCustomerRequest.customer:type_name -> support.v1.Customer
-	1,  // 23: support.v1.CreateCustomerResponse.customer:type_name -> support.v1.Customer
-	1,  // 24: support.v1.GetCustomerResponse.customer:type_name -> support.v1.Customer
-	1,  // 25: support.v1.ListCustomersResponse.customers:type_name -> support.v1.Customer
-	2,  // 26: support.v1.CreateSubscriptionRequest.subscription:type_name -> support.v1.Subscription
-	2,  // 27: support.v1.CreateSubscriptionResponse.subscription:type_name -> support.v1.Subscription
-	2,  // 28: support.v1.UpdateSubscriptionRequest.subscription:type_name -> support.v1.Subscription
-	47, // 29: support.v1.UpdateSubscriptionRequest.update_mask:type_name -> google.protobuf.FieldMask
-	2,  // 30: support.v1.UpdateSubscriptionResponse.subscription:type_name -> support.v1.Subscription
-	2,  // 31: support.v1.ListSubscriptionsResponse.subscriptions:type_name -> support.v1.Subscription
-	3,  // 32: support.v1.RegisterContractRequest.contract:type_name -> support.v1.Contract
-	3,  // 33: support.v1.RegisterContractResponse.contract:type_name -> support.v1.Contract
-	3,  // 34: support.v1.ListContractsResponse.contracts:type_name -> support.v1.Contract
-	48, // 35: support.v1.CreateSupportTopicRequest.topic:type_name -> support.v1.SupportTopic
-	48, // 36: support.v1.CreateSupportTopicResponse.topic:type_name -> support.v1.SupportTopic
-	48, // 37: support.v1.UpdateSupportTopicRequest.topic:type_name -> support.v1.SupportTopic
-	47, // 38: support.v1.UpdateSupportTopicRequest.update_mask:type_name -> google.protobuf.FieldMask
-	48, // 39: support.v1.UpdateSupportTopicResponse.topic:type_name -> support.v1.SupportTopic
-	46, // 40: support.v1.CreateApiKeyRequest.role:type_name -> support.v1.Role
-	4,  // 41: support.v1.CreateApiKeyResponse.api_key:type_name -> support.v1.ApiKey
-	4,  // 42: support.v1.ListApiKeysResponse.api_keys:type_name -> support.v1.ApiKey
-	5,  // 43: support.v1.DirectoryService.CreatePartner:input_type -> support.v1.CreatePartnerRequest
-	7,  // 44: support.v1.DirectoryService.GetPartner:input_type -> support.v1.GetPartnerRequest
-	9,  // 45: support.v1.DirectoryService.ListPartners:input_type -> support.v1.ListPartnersRequest
-	11, // 46: support.v1.DirectoryService.UpdatePartner:input_type -> support.v1.UpdatePartnerRequest
-	13, // 47: support.v1.DirectoryService.CreateCustomer:input_type -> support.v1.CreateCustomerRequest
-	15, // 48: support.v1.DirectoryService.GetCustomer:input_type -> support.v1.GetCustomerRequest
-	17, // 49: support.v1.DirectoryService.ListCustomers:input_type -> support.v1.ListCustomersRequest
-	19, // 50: support.v1.DirectoryService.CreateSubscription:input_type -> support.v1.CreateSubscriptionRequest
-	21, // 51: support.v1.DirectoryService.UpdateSubscription:input_type -> support.v1.UpdateSubscriptionRequest
-	23, // 52: support.v1.DirectoryService.ListSubscriptions:input_type -> support.v1.ListSubscriptionsRequest
-	25, // 53: support.v1.DirectoryService.RegisterContract:input_type -> support.v1.RegisterContractRequest
-	27, // 54: support.v1.DirectoryService.ListContracts:input_type -> support.v1.ListContractsRequest
-	29, // 55: support.v1.DirectoryService.CreateSupportTopic:input_type -> support.v1.CreateSupportTopicRequest
-	31, // 56: support.v1.DirectoryService.UpdateSupportTopic:input_type -> support.v1.UpdateSupportTopicRequest
-	33, // 57: support.v1.DirectoryService.CreateApiKey:input_type -> support.v1.CreateApiKeyRequest
-	35, // 58: support.v1.DirectoryService.ListApiKeys:input_type -> support.v1.ListApiKeysRequest
-	37, // 59: support.v1.DirectoryService.RevokeApiKey:input_type -> support.v1.RevokeApiKeyRequest
-	6,  // 60: support.v1.DirectoryService.CreatePartner:output_type -> support.v1.CreatePartnerResponse
-	8,  // 61: support.v1.DirectoryService.GetPartner:output_type -> support.v1.GetPartnerResponse
-	10, // 62: support.v1.DirectoryService.ListPartners:output_type -> support.v1.ListPartnersResponse
-	12, // 63: support.v1.DirectoryService.UpdatePartner:output_type -> support.v1.UpdatePartnerResponse
-	14, // 64: support.v1.DirectoryService.CreateCustomer:output_type -> support.v1.CreateCustomerResponse
-	16, // 65: support.v1.DirectoryService.GetCustomer:output_type -> support.v1.GetCustomerResponse
-	18, // 66: support.v1.DirectoryService.ListCustomers:output_type -> support.v1.ListCustomersResponse
-	20, // 67: support.v1.DirectoryService.CreateSubscription:output_type -> support.v1.CreateSubscriptionResponse
-	22, // 68: support.v1.DirectoryService.UpdateSubscription:output_type -> support.v1.UpdateSubscriptionResponse
-	24, // 69: support.v1.DirectoryService.ListSubscriptions:output_type -> support.v1.ListSubscriptionsResponse
-	26, // 70: support.v1.DirectoryService.RegisterContract:output_type -> support.v1.RegisterContractResponse
-	28, // 71: support.v1.DirectoryService.ListContracts:output_type -> support.v1.ListContractsResponse
-	30, // 72: support.v1.DirectoryService.CreateSupportTopic:output_type -> support.v1.CreateSupportTopicResponse
-	32, // 73: support.v1.DirectoryService.UpdateSupportTopic:output_type -> support.v1.UpdateSupportTopicResponse
-	34, // 74: support.v1.DirectoryService.CreateApiKey:output_type -> support.v1.CreateApiKeyResponse
-	36, // 75: support.v1.DirectoryService.ListApiKeys:output_type -> support.v1.ListApiKeysResponse
-	38, // 76: support.v1.DirectoryService.RevokeApiKey:output_type -> support.v1.RevokeApiKeyResponse
-	60, // [60:77] is the sub-list for method output_type
-	43, // [43:60] is the sub-list for method input_type
-	43, // [43:43] is the sub-list for extension type_name
-	43, // [43:43] is the sub-list for extension extendee
-	0,  // [0:43] is the sub-list for field type_name
+	42, // 0: support.v1.Partner.status:type_name -> support.v1.PartnerStatus
+	43, // 1: support.v1.Partner.benefits:type_name -> support.v1.Benefit
+	44, // 2: support.v1.Partner.create_time:type_name -> google.protobuf.Timestamp
+	44, // 3: support.v1.Partner.update_time:type_name -> google.protobuf.Timestamp
+	45, // 4: support.v1.Customer.kind:type_name -> support.v1.CustomerKind
+	44, // 5: support.v1.Customer.create_time:type_name -> google.protobuf.Timestamp
+	46, // 6: support.v1.Subscription.service:type_name -> support.v1.Service
+	47, // 7: support.v1.Subscription.state:type_name -> support.v1.SubscriptionState
+	44, // 8: support.v1.Subscription.create_time:type_name -> google.protobuf.Timestamp
+	44, // 9: support.v1.Subscription.update_time:type_name -> google.protobuf.Timestamp
+	48, // 10: support.v1.Contract.kind:type_name -> support.v1.ProofKind
+	44, // 11: support.v1.Contract.create_time:type_name -> google.protobuf.Timestamp
+	49, // 12: support.v1.ApiKey.role:type_name -> support.v1.Role
+	44, // 13: support.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
+	44, // 14: support.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
+	44, // 15: support.v1.ApiKey.expire_time:type_name -> google.protobuf.Timestamp
+	0,  // 16: support.v1.CreatePartnerRequest.partner:type_name -> support.v1.Partner
+	0,  // 17: support.v1.CreatePartnerResponse.partner:type_name -> support.v1.Partner
+	0,  // 18: support.v1.GetPartnerResponse.partner:type_name -> support.v1.Partner
+	0,  // 19: support.v1.ListPartnersResponse.partners:type_name -> support.v1.Partner
+	0,  // 20: support.v1.UpdatePartnerRequest.partner:type_name -> support.v1.Partner
+	50, // 21: support.v1.UpdatePartnerRequest.update_mask:type_name -> google.protobuf.FieldMask
+	0,  // 22: support.v1.UpdatePartnerResponse.partner:type_name -> support.v1.Partner
+	1,  // 23: support.v1.CreateCustomerRequest.customer:type_name -> support.v1.Customer
+	1,  // 24: support.v1.CreateCustomerResponse.customer:type_name -> support.v1.Customer
+	1,  // 25: support.v1.GetCustomerResponse.customer:type_name -> support.v1.Customer
+	1,  // 26: support.v1.ListCustomersResponse.customers:type_name -> support.v1.Customer
+	2,  // 27: support.v1.CreateSubscriptionRequest.subscription:type_name -> support.v1.Subscription
+	2,  // 28: support.v1.CreateSubscriptionResponse.subscription:type_name -> support.v1.Subscription
+	2,  // 29: support.v1.UpdateSubscriptionRequest.subscription:type_name -> support.v1.Subscription
+	50, // 30: support.v1.UpdateSubscriptionRequest.update_mask:type_name -> google.protobuf.FieldMask
+	2,  // 31: support.v1.UpdateSubscriptionResponse.subscription:type_name -> support.v1.Subscription
+	2,  // 32: support.v1.ListSubscriptionsResponse.subscriptions:type_name -> support.v1.Subscription
+	3,  // 33: support.v1.RegisterContractRequest.contract:type_name -> support.v1.Contract
+	3,  // 34: support.v1.RegisterContractResponse.contract:type_name -> support.v1.Contract
+	3,  // 35: support.v1.ListContractsResponse.contracts:type_name -> support.v1.Contract
+	51, // 36: support.v1.CreateSupportTopicRequest.topic:type_name -> support.v1.SupportTopic
+	51, // 37: support.v1.CreateSupportTopicResponse.topic:type_name -> support.v1.SupportTopic
+	51, // 38: support.v1.UpdateSupportTopicRequest.topic:type_name -> support.v1.SupportTopic
+	50, // 39: support.v1.UpdateSupportTopicRequest.update_mask:type_name -> google.protobuf.FieldMask
+	51, // 40: support.v1.UpdateSupportTopicResponse.topic:type_name -> support.v1.SupportTopic
+	49, // 41: support.v1.CreateApiKeyRequest.role:type_name -> support.v1.Role
+	44, // 42: support.v1.CreateApiKeyRequest.expire_time:type_name -> google.protobuf.Timestamp
+	4,  // 43: support.v1.CreateApiKeyResponse.api_key:type_name -> support.v1.ApiKey
+	4,  // 44: support.v1.ListApiKeysResponse.api_keys:type_name -> support.v1.ApiKey
+	44, // 45: support.v1.AuditEvent.event_time:type_name -> google.protobuf.Timestamp
+	52, // 46: support.v1.AuditEvent.before:type_name -> google.protobuf.Struct
+	52, // 47: support.v1.AuditEvent.after:type_name -> google.protobuf.Struct
+	44, // 48: support.v1.ListAuditEventsRequest.start_time:type_name -> google.protobuf.Timestamp
+	44, // 49: support.v1.ListAuditEventsRequest.end_time:type_name -> google.protobuf.Timestamp
+	39, // 50: support.v1.ListAuditEventsResponse.audit_events:type_name -> support.v1.AuditEvent
+	5,  // 51: support.v1.DirectoryService.CreatePartner:input_type -> support.v1.CreatePartnerRequest
+	7,  // 52: support.v1.DirectoryService.GetPartner:input_type -> support.v1.GetPartnerRequest
+	9,  // 53: support.v1.DirectoryService.ListPartners:input_type -> support.v1.ListPartnersRequest
+	11, // 54: support.v1.DirectoryService.UpdatePartner:input_type -> support.v1.UpdatePartnerRequest
+	13, // 55: support.v1.DirectoryService.CreateCustomer:input_type -> support.v1.CreateCustomerRequest
+	15, // 56: support.v1.DirectoryService.GetCustomer:input_type -> support.v1.GetCustomerRequest
+	17, // 57: support.v1.DirectoryService.ListCustomers:input_type -> support.v1.ListCustomersRequest
+	19, // 58: support.v1.DirectoryService.CreateSubscription:input_type -> support.v1.CreateSubscriptionRequest
+	21, // 59: support.v1.DirectoryService.UpdateSubscription:input_type -> support.v1.UpdateSubscriptionRequest
+	23, // 60: support.v1.DirectoryService.ListSubscriptions:input_type -> support.v1.ListSubscriptionsRequest
+	25, // 61: support.v1.DirectoryService.RegisterContract:input_type -> support.v1.RegisterContractRequest
+	27, // 62: support.v1.DirectoryService.ListContracts:input_type -> support.v1.ListContractsRequest
+	29, // 63: support.v1.DirectoryService.CreateSupportTopic:input_type -> support.v1.CreateSupportTopicRequest
+	31, // 64: support.v1.DirectoryService.UpdateSupportTopic:input_type -> support.v1.UpdateSupportTopicRequest
+	33, // 65: support.v1.DirectoryService.CreateApiKey:input_type -> support.v1.CreateApiKeyRequest
+	35, // 66: support.v1.DirectoryService.ListApiKeys:input_type -> support.v1.ListApiKeysRequest
+	37, // 67: support.v1.DirectoryService.RevokeApiKey:input_type -> support.v1.RevokeApiKeyRequest
+	40, // 68: support.v1.DirectoryService.ListAuditEvents:input_type -> support.v1.ListAuditEventsRequest
+	6,  // 69: support.v1.DirectoryService.CreatePartner:output_type -> support.v1.CreatePartnerResponse
+	8,  // 70: support.v1.DirectoryService.GetPartner:output_type -> support.v1.GetPartnerResponse
+	10, // 71: support.v1.DirectoryService.ListPartners:output_type -> support.v1.ListPartnersResponse
+	12, // 72: support.v1.DirectoryService.UpdatePartner:output_type -> support.v1.UpdatePartnerResponse
+	14, // 73: support.v1.DirectoryService.CreateCustomer:output_type -> support.v1.CreateCustomerResponse
+	16, // 74: support.v1.DirectoryService.GetCustomer:output_type -> support.v1.GetCustomerResponse
+	18, // 75: support.v1.DirectoryService.ListCustomers:output_type -> support.v1.ListCustomersResponse
+	20, // 76: support.v1.DirectoryService.CreateSubscription:output_type -> support.v1.CreateSubscriptionResponse
+	22, // 77: support.v1.DirectoryService.UpdateSubscription:output_type -> support.v1.UpdateSubscriptionResponse
+	24, // 78: support.v1.DirectoryService.ListSubscriptions:output_type -> support.v1.ListSubscriptionsResponse
+	26, // 79: support.v1.DirectoryService.RegisterContract:output_type -> support.v1.RegisterContractResponse
+	28, // 80: support.v1.DirectoryService.ListContracts:output_type -> support.v1.ListContractsResponse
+	30, // 81: support.v1.DirectoryService.CreateSupportTopic:output_type -> support.v1.CreateSupportTopicResponse
+	32, // 82: support.v1.DirectoryService.UpdateSupportTopic:output_type -> support.v1.UpdateSupportTopicResponse
+	34, // 83: support.v1.DirectoryService.CreateApiKey:output_type -> support.v1.CreateApiKeyResponse
+	36, // 84: support.v1.DirectoryService.ListApiKeys:output_type -> support.v1.ListApiKeysResponse
+	38, // 85: support.v1.DirectoryService.RevokeApiKey:output_type -> support.v1.RevokeApiKeyResponse
+	41, // 86: support.v1.DirectoryService.ListAuditEvents:output_type -> support.v1.ListAuditEventsResponse
+	69, // [69:87] is the sub-list for method output_type
+	51, // [51:69] is the sub-list for method input_type
+	51, // [51:51] is the sub-list for extension type_name
+	51, // [51:51] is the sub-list for extension extendee
+	0,  // [0:51] is the sub-list for field type_name
 }
 
 func init() { file_support_v1_directory_proto_init() }
@@ -2453,7 +2765,7 @@ func file_support_v1_directory_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_support_v1_directory_proto_rawDesc), len(file_support_v1_directory_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   39,
+			NumMessages:   42,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

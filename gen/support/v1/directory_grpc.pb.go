@@ -36,6 +36,7 @@ const (
 	DirectoryService_CreateApiKey_FullMethodName       = "/support.v1.DirectoryService/CreateApiKey"
 	DirectoryService_ListApiKeys_FullMethodName        = "/support.v1.DirectoryService/ListApiKeys"
 	DirectoryService_RevokeApiKey_FullMethodName       = "/support.v1.DirectoryService/RevokeApiKey"
+	DirectoryService_ListAuditEvents_FullMethodName    = "/support.v1.DirectoryService/ListAuditEvents"
 )
 
 // DirectoryServiceClient is the client API for DirectoryService service.
@@ -92,9 +93,15 @@ type DirectoryServiceClient interface {
 	// ListApiKeys lists keys (never their secrets), optionally of one partner.
 	ListApiKeys(ctx context.Context, in *ListApiKeysRequest, opts ...grpc.CallOption) (*ListApiKeysResponse, error)
 	// RevokeApiKey revokes a key; calls made with it fail with
-	// UNAUTHENTICATED from the moment this returns. Revoking a revoked key
-	// succeeds and changes nothing.
+	// UNAUTHENTICATED from the moment this returns, and the watch streams
+	// opened with it end with UNAUTHENTICATED within a second. Revoking a
+	// revoked key succeeds and changes nothing.
 	RevokeApiKey(ctx context.Context, in *RevokeApiKeyRequest, opts ...grpc.CallOption) (*RevokeApiKeyResponse, error)
+	// ListAuditEvents lists the audit trail of directory and key changes,
+	// newest first: who did what, with the values before and after. The
+	// trail is kept apart from the watch log and is never pruned by its
+	// retention.
+	ListAuditEvents(ctx context.Context, in *ListAuditEventsRequest, opts ...grpc.CallOption) (*ListAuditEventsResponse, error)
 }
 
 type directoryServiceClient struct {
@@ -275,6 +282,16 @@ func (c *directoryServiceClient) RevokeApiKey(ctx context.Context, in *RevokeApi
 	return out, nil
 }
 
+func (c *directoryServiceClient) ListAuditEvents(ctx context.Context, in *ListAuditEventsRequest, opts ...grpc.CallOption) (*ListAuditEventsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListAuditEventsResponse)
+	err := c.cc.Invoke(ctx, DirectoryService_ListAuditEvents_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // DirectoryServiceServer is the server API for DirectoryService service.
 // All implementations must embed UnimplementedDirectoryServiceServer
 // for forward compatibility.
@@ -329,9 +346,15 @@ type DirectoryServiceServer interface {
 	// ListApiKeys lists keys (never their secrets), optionally of one partner.
 	ListApiKeys(context.Context, *ListApiKeysRequest) (*ListApiKeysResponse, error)
 	// RevokeApiKey revokes a key; calls made with it fail with
-	// UNAUTHENTICATED from the moment this returns. Revoking a revoked key
-	// succeeds and changes nothing.
+	// UNAUTHENTICATED from the moment this returns, and the watch streams
+	// opened with it end with UNAUTHENTICATED within a second. Revoking a
+	// revoked key succeeds and changes nothing.
 	RevokeApiKey(context.Context, *RevokeApiKeyRequest) (*RevokeApiKeyResponse, error)
+	// ListAuditEvents lists the audit trail of directory and key changes,
+	// newest first: who did what, with the values before and after. The
+	// trail is kept apart from the watch log and is never pruned by its
+	// retention.
+	ListAuditEvents(context.Context, *ListAuditEventsRequest) (*ListAuditEventsResponse, error)
 	mustEmbedUnimplementedDirectoryServiceServer()
 }
 
@@ -392,6 +415,9 @@ func (UnimplementedDirectoryServiceServer) ListApiKeys(context.Context, *ListApi
 }
 func (UnimplementedDirectoryServiceServer) RevokeApiKey(context.Context, *RevokeApiKeyRequest) (*RevokeApiKeyResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RevokeApiKey not implemented")
+}
+func (UnimplementedDirectoryServiceServer) ListAuditEvents(context.Context, *ListAuditEventsRequest) (*ListAuditEventsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListAuditEvents not implemented")
 }
 func (UnimplementedDirectoryServiceServer) mustEmbedUnimplementedDirectoryServiceServer() {}
 func (UnimplementedDirectoryServiceServer) testEmbeddedByValue()                          {}
@@ -720,6 +746,24 @@ func _DirectoryService_RevokeApiKey_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DirectoryService_ListAuditEvents_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListAuditEventsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DirectoryServiceServer).ListAuditEvents(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DirectoryService_ListAuditEvents_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DirectoryServiceServer).ListAuditEvents(ctx, req.(*ListAuditEventsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // DirectoryService_ServiceDesc is the grpc.ServiceDesc for DirectoryService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -794,6 +838,10 @@ var DirectoryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RevokeApiKey",
 			Handler:    _DirectoryService_RevokeApiKey_Handler,
+		},
+		{
+			MethodName: "ListAuditEvents",
+			Handler:    _DirectoryService_ListAuditEvents_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

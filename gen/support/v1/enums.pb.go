@@ -986,21 +986,25 @@ const (
 	TicketEventType_TICKET_EVENT_TYPE_SLA_BREACHED TicketEventType = 8
 	// Support moved the ticket to another queue.
 	TicketEventType_TICKET_EVENT_TYPE_REASSIGNED TicketEventType = 9
+	// A file was attached to the ticket (the event carries its metadata,
+	// never its content).
+	TicketEventType_TICKET_EVENT_TYPE_ATTACHMENT_ADDED TicketEventType = 10
 )
 
 // Enum value maps for TicketEventType.
 var (
 	TicketEventType_name = map[int32]string{
-		0: "TICKET_EVENT_TYPE_UNSPECIFIED",
-		1: "TICKET_EVENT_TYPE_CREATED",
-		2: "TICKET_EVENT_TYPE_ACKNOWLEDGED",
-		3: "TICKET_EVENT_TYPE_STATUS_CHANGED",
-		4: "TICKET_EVENT_TYPE_NOTE_ADDED",
-		5: "TICKET_EVENT_TYPE_SEVERITY_CHANGED",
-		6: "TICKET_EVENT_TYPE_ESCALATED",
-		7: "TICKET_EVENT_TYPE_SLA_WARNING",
-		8: "TICKET_EVENT_TYPE_SLA_BREACHED",
-		9: "TICKET_EVENT_TYPE_REASSIGNED",
+		0:  "TICKET_EVENT_TYPE_UNSPECIFIED",
+		1:  "TICKET_EVENT_TYPE_CREATED",
+		2:  "TICKET_EVENT_TYPE_ACKNOWLEDGED",
+		3:  "TICKET_EVENT_TYPE_STATUS_CHANGED",
+		4:  "TICKET_EVENT_TYPE_NOTE_ADDED",
+		5:  "TICKET_EVENT_TYPE_SEVERITY_CHANGED",
+		6:  "TICKET_EVENT_TYPE_ESCALATED",
+		7:  "TICKET_EVENT_TYPE_SLA_WARNING",
+		8:  "TICKET_EVENT_TYPE_SLA_BREACHED",
+		9:  "TICKET_EVENT_TYPE_REASSIGNED",
+		10: "TICKET_EVENT_TYPE_ATTACHMENT_ADDED",
 	}
 	TicketEventType_value = map[string]int32{
 		"TICKET_EVENT_TYPE_UNSPECIFIED":      0,
@@ -1013,6 +1017,7 @@ var (
 		"TICKET_EVENT_TYPE_SLA_WARNING":      7,
 		"TICKET_EVENT_TYPE_SLA_BREACHED":     8,
 		"TICKET_EVENT_TYPE_REASSIGNED":       9,
+		"TICKET_EVENT_TYPE_ATTACHMENT_ADDED": 10,
 	}
 )
 
@@ -1141,7 +1146,7 @@ const file_support_v1_enums_proto_rawDesc = "" +
 	"ROLE_ADMIN\x10\x01\x12\x0e\n" +
 	"\n" +
 	"ROLE_AGENT\x10\x02\x12\x10\n" +
-	"\fROLE_PARTNER\x10\x03*\xf1\x02\n" +
+	"\fROLE_PARTNER\x10\x03*\x99\x03\n" +
 	"\x0fTicketEventType\x12!\n" +
 	"\x1dTICKET_EVENT_TYPE_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19TICKET_EVENT_TYPE_CREATED\x10\x01\x12\"\n" +
@@ -1152,7 +1157,9 @@ const file_support_v1_enums_proto_rawDesc = "" +
 	"\x1bTICKET_EVENT_TYPE_ESCALATED\x10\x06\x12!\n" +
 	"\x1dTICKET_EVENT_TYPE_SLA_WARNING\x10\a\x12\"\n" +
 	"\x1eTICKET_EVENT_TYPE_SLA_BREACHED\x10\b\x12 \n" +
-	"\x1cTICKET_EVENT_TYPE_REASSIGNED\x10\tB7Z5github.com/supportd/supportd/gen/support/v1;supportv1b\x06proto3"
+	"\x1cTICKET_EVENT_TYPE_REASSIGNED\x10\t\x12&\n" +
+	"\"TICKET_EVENT_TYPE_ATTACHMENT_ADDED\x10\n" +
+	"B7Z5github.com/supportd/supportd/gen/support/v1;supportv1b\x06proto3"
 
 var (
 	file_support_v1_enums_proto_rawDescOnce sync.Once

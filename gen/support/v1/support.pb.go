@@ -1594,6 +1594,521 @@ func (*WatchTicketsResponse_Event) isWatchTicketsResponse_Update() {}
 
 func (*WatchTicketsResponse_Checkpoint) isWatchTicketsResponse_Update() {}
 
+// ListTicketNotesRequest is the request of ListTicketNotes.
+type ListTicketNotesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The ticket's id; required.
+	TicketId string `protobuf:"bytes,1,opt,name=ticket_id,json=ticketId,proto3" json:"ticket_id,omitempty"`
+	// Maximum results per page: default 50, at most 500.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// A next_page_token from a previous call for the same ticket.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTicketNotesRequest) Reset() {
+	*x = ListTicketNotesRequest{}
+	mi := &file_support_v1_support_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTicketNotesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTicketNotesRequest) ProtoMessage() {}
+
+func (x *ListTicketNotesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_support_v1_support_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTicketNotesRequest.ProtoReflect.Descriptor instead.
+func (*ListTicketNotesRequest) Descriptor() ([]byte, []int) {
+	return file_support_v1_support_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *ListTicketNotesRequest) GetTicketId() string {
+	if x != nil {
+		return x.TicketId
+	}
+	return ""
+}
+
+func (x *ListTicketNotesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListTicketNotesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListTicketNotesResponse is the response of ListTicketNotes.
+type ListTicketNotesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Notes, oldest first.
+	Notes []*Note `protobuf:"bytes,1,rep,name=notes,proto3" json:"notes,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTicketNotesResponse) Reset() {
+	*x = ListTicketNotesResponse{}
+	mi := &file_support_v1_support_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTicketNotesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTicketNotesResponse) ProtoMessage() {}
+
+func (x *ListTicketNotesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_support_v1_support_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTicketNotesResponse.ProtoReflect.Descriptor instead.
+func (*ListTicketNotesResponse) Descriptor() ([]byte, []int) {
+	return file_support_v1_support_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ListTicketNotesResponse) GetNotes() []*Note {
+	if x != nil {
+		return x.Notes
+	}
+	return nil
+}
+
+func (x *ListTicketNotesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// UploadAttachmentRequest is one message of an UploadAttachment stream:
+// metadata first, then chunks.
+type UploadAttachmentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// What this message carries.
+	//
+	// Types that are valid to be assigned to Payload:
+	//
+	//	*UploadAttachmentRequest_Metadata
+	//	*UploadAttachmentRequest_Chunk
+	Payload       isUploadAttachmentRequest_Payload `protobuf_oneof:"payload"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UploadAttachmentRequest) Reset() {
+	*x = UploadAttachmentRequest{}
+	mi := &file_support_v1_support_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UploadAttachmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UploadAttachmentRequest) ProtoMessage() {}
+
+func (x *UploadAttachmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_support_v1_support_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UploadAttachmentRequest.ProtoReflect.Descriptor instead.
+func (*UploadAttachmentRequest) Descriptor() ([]byte, []int) {
+	return file_support_v1_support_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *UploadAttachmentRequest) GetPayload() isUploadAttachmentRequest_Payload {
+	if x != nil {
+		return x.Payload
+	}
+	return nil
+}
+
+func (x *UploadAttachmentRequest) GetMetadata() *UploadAttachmentMetadata {
+	if x != nil {
+		if x, ok := x.Payload.(*UploadAttachmentRequest_Metadata); ok {
+			return x.Metadata
+		}
+	}
+	return nil
+}
+
+func (x *UploadAttachmentRequest) GetChunk() []byte {
+	if x != nil {
+		if x, ok := x.Payload.(*UploadAttachmentRequest_Chunk); ok {
+			return x.Chunk
+		}
+	}
+	return nil
+}
+
+type isUploadAttachmentRequest_Payload interface {
+	isUploadAttachmentRequest_Payload()
+}
+
+type UploadAttachmentRequest_Metadata struct {
+	// The first message: the file's metadata.
+	Metadata *UploadAttachmentMetadata `protobuf:"bytes,1,opt,name=metadata,proto3,oneof"`
+}
+
+type UploadAttachmentRequest_Chunk struct {
+	// A following message: the next bytes of the content.
+	Chunk []byte `protobuf:"bytes,2,opt,name=chunk,proto3,oneof"`
+}
+
+func (*UploadAttachmentRequest_Metadata) isUploadAttachmentRequest_Payload() {}
+
+func (*UploadAttachmentRequest_Chunk) isUploadAttachmentRequest_Payload() {}
+
+// UploadAttachmentResponse is the response of UploadAttachment.
+type UploadAttachmentResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The stored attachment.
+	Attachment    *Attachment `protobuf:"bytes,1,opt,name=attachment,proto3" json:"attachment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UploadAttachmentResponse) Reset() {
+	*x = UploadAttachmentResponse{}
+	mi := &file_support_v1_support_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UploadAttachmentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UploadAttachmentResponse) ProtoMessage() {}
+
+func (x *UploadAttachmentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_support_v1_support_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UploadAttachmentResponse.ProtoReflect.Descriptor instead.
+func (*UploadAttachmentResponse) Descriptor() ([]byte, []int) {
+	return file_support_v1_support_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *UploadAttachmentResponse) GetAttachment() *Attachment {
+	if x != nil {
+		return x.Attachment
+	}
+	return nil
+}
+
+// DownloadAttachmentRequest is the request of DownloadAttachment.
+type DownloadAttachmentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The ticket's id; required.
+	TicketId string `protobuf:"bytes,1,opt,name=ticket_id,json=ticketId,proto3" json:"ticket_id,omitempty"`
+	// The attachment's id; required.
+	AttachmentId  string `protobuf:"bytes,2,opt,name=attachment_id,json=attachmentId,proto3" json:"attachment_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DownloadAttachmentRequest) Reset() {
+	*x = DownloadAttachmentRequest{}
+	mi := &file_support_v1_support_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DownloadAttachmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DownloadAttachmentRequest) ProtoMessage() {}
+
+func (x *DownloadAttachmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_support_v1_support_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DownloadAttachmentRequest.ProtoReflect.Descriptor instead.
+func (*DownloadAttachmentRequest) Descriptor() ([]byte, []int) {
+	return file_support_v1_support_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *DownloadAttachmentRequest) GetTicketId() string {
+	if x != nil {
+		return x.TicketId
+	}
+	return ""
+}
+
+func (x *DownloadAttachmentRequest) GetAttachmentId() string {
+	if x != nil {
+		return x.AttachmentId
+	}
+	return ""
+}
+
+// DownloadAttachmentResponse is one message of a DownloadAttachment
+// stream: the metadata first, then chunks.
+type DownloadAttachmentResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// What this message carries.
+	//
+	// Types that are valid to be assigned to Payload:
+	//
+	//	*DownloadAttachmentResponse_Attachment
+	//	*DownloadAttachmentResponse_Chunk
+	Payload       isDownloadAttachmentResponse_Payload `protobuf_oneof:"payload"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DownloadAttachmentResponse) Reset() {
+	*x = DownloadAttachmentResponse{}
+	mi := &file_support_v1_support_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DownloadAttachmentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DownloadAttachmentResponse) ProtoMessage() {}
+
+func (x *DownloadAttachmentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_support_v1_support_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DownloadAttachmentResponse.ProtoReflect.Descriptor instead.
+func (*DownloadAttachmentResponse) Descriptor() ([]byte, []int) {
+	return file_support_v1_support_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *DownloadAttachmentResponse) GetPayload() isDownloadAttachmentResponse_Payload {
+	if x != nil {
+		return x.Payload
+	}
+	return nil
+}
+
+func (x *DownloadAttachmentResponse) GetAttachment() *Attachment {
+	if x != nil {
+		if x, ok := x.Payload.(*DownloadAttachmentResponse_Attachment); ok {
+			return x.Attachment
+		}
+	}
+	return nil
+}
+
+func (x *DownloadAttachmentResponse) GetChunk() []byte {
+	if x != nil {
+		if x, ok := x.Payload.(*DownloadAttachmentResponse_Chunk); ok {
+			return x.Chunk
+		}
+	}
+	return nil
+}
+
+type isDownloadAttachmentResponse_Payload interface {
+	isDownloadAttachmentResponse_Payload()
+}
+
+type DownloadAttachmentResponse_Attachment struct {
+	// The first message: the attachment's metadata.
+	Attachment *Attachment `protobuf:"bytes,1,opt,name=attachment,proto3,oneof"`
+}
+
+type DownloadAttachmentResponse_Chunk struct {
+	// A following message: the next bytes of the content.
+	Chunk []byte `protobuf:"bytes,2,opt,name=chunk,proto3,oneof"`
+}
+
+func (*DownloadAttachmentResponse_Attachment) isDownloadAttachmentResponse_Payload() {}
+
+func (*DownloadAttachmentResponse_Chunk) isDownloadAttachmentResponse_Payload() {}
+
+// ListAttachmentsRequest is the request of ListAttachments.
+type ListAttachmentsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The ticket's id; required.
+	TicketId string `protobuf:"bytes,1,opt,name=ticket_id,json=ticketId,proto3" json:"ticket_id,omitempty"`
+	// Maximum results per page: default 50, at most 500.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// A next_page_token from a previous call for the same ticket.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAttachmentsRequest) Reset() {
+	*x = ListAttachmentsRequest{}
+	mi := &file_support_v1_support_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAttachmentsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAttachmentsRequest) ProtoMessage() {}
+
+func (x *ListAttachmentsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_support_v1_support_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAttachmentsRequest.ProtoReflect.Descriptor instead.
+func (*ListAttachmentsRequest) Descriptor() ([]byte, []int) {
+	return file_support_v1_support_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *ListAttachmentsRequest) GetTicketId() string {
+	if x != nil {
+		return x.TicketId
+	}
+	return ""
+}
+
+func (x *ListAttachmentsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListAttachmentsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListAttachmentsResponse is the response of ListAttachments.
+type ListAttachmentsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Attachments, oldest first.
+	Attachments []*Attachment `protobuf:"bytes,1,rep,name=attachments,proto3" json:"attachments,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAttachmentsResponse) Reset() {
+	*x = ListAttachmentsResponse{}
+	mi := &file_support_v1_support_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAttachmentsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAttachmentsResponse) ProtoMessage() {}
+
+func (x *ListAttachmentsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_support_v1_support_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAttachmentsResponse.ProtoReflect.Descriptor instead.
+func (*ListAttachmentsResponse) Descriptor() ([]byte, []int) {
+	return file_support_v1_support_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *ListAttachmentsResponse) GetAttachments() []*Attachment {
+	if x != nil {
+		return x.Attachments
+	}
+	return nil
+}
+
+func (x *ListAttachmentsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_support_v1_support_proto protoreflect.FileDescriptor
 
 const file_support_v1_support_proto_rawDesc = "" +
@@ -1708,7 +2223,40 @@ const file_support_v1_support_proto_rawDesc = "" +
 	"\n" +
 	"checkpoint\x18\x02 \x01(\v2\x16.support.v1.CheckpointH\x00R\n" +
 	"checkpointB\b\n" +
-	"\x06update2\xa2\b\n" +
+	"\x06update\"q\n" +
+	"\x16ListTicketNotesRequest\x12\x1b\n" +
+	"\tticket_id\x18\x01 \x01(\tR\bticketId\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"i\n" +
+	"\x17ListTicketNotesResponse\x12&\n" +
+	"\x05notes\x18\x01 \x03(\v2\x10.support.v1.NoteR\x05notes\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x80\x01\n" +
+	"\x17UploadAttachmentRequest\x12B\n" +
+	"\bmetadata\x18\x01 \x01(\v2$.support.v1.UploadAttachmentMetadataH\x00R\bmetadata\x12\x16\n" +
+	"\x05chunk\x18\x02 \x01(\fH\x00R\x05chunkB\t\n" +
+	"\apayload\"R\n" +
+	"\x18UploadAttachmentResponse\x126\n" +
+	"\n" +
+	"attachment\x18\x01 \x01(\v2\x16.support.v1.AttachmentR\n" +
+	"attachment\"]\n" +
+	"\x19DownloadAttachmentRequest\x12\x1b\n" +
+	"\tticket_id\x18\x01 \x01(\tR\bticketId\x12#\n" +
+	"\rattachment_id\x18\x02 \x01(\tR\fattachmentId\"y\n" +
+	"\x1aDownloadAttachmentResponse\x128\n" +
+	"\n" +
+	"attachment\x18\x01 \x01(\v2\x16.support.v1.AttachmentH\x00R\n" +
+	"attachment\x12\x16\n" +
+	"\x05chunk\x18\x02 \x01(\fH\x00R\x05chunkB\t\n" +
+	"\apayload\"q\n" +
+	"\x16ListAttachmentsRequest\x12\x1b\n" +
+	"\tticket_id\x18\x01 \x01(\tR\bticketId\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"{\n" +
+	"\x17ListAttachmentsResponse\x128\n" +
+	"\vattachments\x18\x01 \x03(\v2\x16.support.v1.AttachmentR\vattachments\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xa2\v\n" +
 	"\x0eSupportService\x12`\n" +
 	"\x11ListSupportTopics\x12$.support.v1.ListSupportTopicsRequest\x1a%.support.v1.ListSupportTopicsResponse\x12]\n" +
 	"\x10CheckEntitlement\x12#.support.v1.CheckEntitlementRequest\x1a$.support.v1.CheckEntitlementResponse\x12Q\n" +
@@ -1721,7 +2269,11 @@ const file_support_v1_support_proto_rawDesc = "" +
 	"\vCloseTicket\x12\x1e.support.v1.CloseTicketRequest\x1a\x1f.support.v1.CloseTicketResponse\x12Q\n" +
 	"\fReopenTicket\x12\x1f.support.v1.ReopenTicketRequest\x1a .support.v1.ReopenTicketResponse\x12P\n" +
 	"\vWatchTicket\x12\x1e.support.v1.WatchTicketRequest\x1a\x1f.support.v1.WatchTicketResponse0\x01\x12S\n" +
-	"\fWatchTickets\x12\x1f.support.v1.WatchTicketsRequest\x1a .support.v1.WatchTicketsResponse0\x01B7Z5github.com/supportd/supportd/gen/support/v1;supportv1b\x06proto3"
+	"\fWatchTickets\x12\x1f.support.v1.WatchTicketsRequest\x1a .support.v1.WatchTicketsResponse0\x01\x12Z\n" +
+	"\x0fListTicketNotes\x12\".support.v1.ListTicketNotesRequest\x1a#.support.v1.ListTicketNotesResponse\x12_\n" +
+	"\x10UploadAttachment\x12#.support.v1.UploadAttachmentRequest\x1a$.support.v1.UploadAttachmentResponse(\x01\x12e\n" +
+	"\x12DownloadAttachment\x12%.support.v1.DownloadAttachmentRequest\x1a&.support.v1.DownloadAttachmentResponse0\x01\x12Z\n" +
+	"\x0fListAttachments\x12\".support.v1.ListAttachmentsRequest\x1a#.support.v1.ListAttachmentsResponseB7Z5github.com/supportd/supportd/gen/support/v1;supportv1b\x06proto3"
 
 var (
 	file_support_v1_support_proto_rawDescOnce sync.Once
@@ -1735,7 +2287,7 @@ func file_support_v1_support_proto_rawDescGZIP() []byte {
 	return file_support_v1_support_proto_rawDescData
 }
 
-var file_support_v1_support_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_support_v1_support_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_support_v1_support_proto_goTypes = []any{
 	(*ListSupportTopicsRequest)(nil),     // 0: support.v1.ListSupportTopicsRequest
 	(*ListSupportTopicsResponse)(nil),    // 1: support.v1.ListSupportTopicsResponse
@@ -1761,89 +2313,113 @@ var file_support_v1_support_proto_goTypes = []any{
 	(*WatchTicketResponse)(nil),          // 21: support.v1.WatchTicketResponse
 	(*WatchTicketsRequest)(nil),          // 22: support.v1.WatchTicketsRequest
 	(*WatchTicketsResponse)(nil),         // 23: support.v1.WatchTicketsResponse
-	(Service)(0),                         // 24: support.v1.Service
-	(*SupportTopic)(nil),                 // 25: support.v1.SupportTopic
-	(Severity)(0),                        // 26: support.v1.Severity
-	(*EntitlementProof)(nil),             // 27: support.v1.EntitlementProof
-	(*timestamppb.Timestamp)(nil),        // 28: google.protobuf.Timestamp
-	(*EntitlementViolation)(nil),         // 29: support.v1.EntitlementViolation
-	(SupportPlan)(0),                     // 30: support.v1.SupportPlan
-	(Fee)(0),                             // 31: support.v1.Fee
-	(TopicCategory)(0),                   // 32: support.v1.TopicCategory
-	(Queue)(0),                           // 33: support.v1.Queue
-	(*durationpb.Duration)(nil),          // 34: google.protobuf.Duration
-	(*Contact)(nil),                      // 35: support.v1.Contact
-	(ContactMethod)(0),                   // 36: support.v1.ContactMethod
-	(*Ticket)(nil),                       // 37: support.v1.Ticket
-	(TicketStatus)(0),                    // 38: support.v1.TicketStatus
-	(EscalationReason)(0),                // 39: support.v1.EscalationReason
-	(*TicketEvent)(nil),                  // 40: support.v1.TicketEvent
-	(*Checkpoint)(nil),                   // 41: support.v1.Checkpoint
+	(*ListTicketNotesRequest)(nil),       // 24: support.v1.ListTicketNotesRequest
+	(*ListTicketNotesResponse)(nil),      // 25: support.v1.ListTicketNotesResponse
+	(*UploadAttachmentRequest)(nil),      // 26: support.v1.UploadAttachmentRequest
+	(*UploadAttachmentResponse)(nil),     // 27: support.v1.UploadAttachmentResponse
+	(*DownloadAttachmentRequest)(nil),    // 28: support.v1.DownloadAttachmentRequest
+	(*DownloadAttachmentResponse)(nil),   // 29: support.v1.DownloadAttachmentResponse
+	(*ListAttachmentsRequest)(nil),       // 30: support.v1.ListAttachmentsRequest
+	(*ListAttachmentsResponse)(nil),      // 31: support.v1.ListAttachmentsResponse
+	(Service)(0),                         // 32: support.v1.Service
+	(*SupportTopic)(nil),                 // 33: support.v1.SupportTopic
+	(Severity)(0),                        // 34: support.v1.Severity
+	(*EntitlementProof)(nil),             // 35: support.v1.EntitlementProof
+	(*timestamppb.Timestamp)(nil),        // 36: google.protobuf.Timestamp
+	(*EntitlementViolation)(nil),         // 37: support.v1.EntitlementViolation
+	(SupportPlan)(0),                     // 38: support.v1.SupportPlan
+	(Fee)(0),                             // 39: support.v1.Fee
+	(TopicCategory)(0),                   // 40: support.v1.TopicCategory
+	(Queue)(0),                           // 41: support.v1.Queue
+	(*durationpb.Duration)(nil),          // 42: google.protobuf.Duration
+	(*Contact)(nil),                      // 43: support.v1.Contact
+	(ContactMethod)(0),                   // 44: support.v1.ContactMethod
+	(*Ticket)(nil),                       // 45: support.v1.Ticket
+	(TicketStatus)(0),                    // 46: support.v1.TicketStatus
+	(EscalationReason)(0),                // 47: support.v1.EscalationReason
+	(*TicketEvent)(nil),                  // 48: support.v1.TicketEvent
+	(*Checkpoint)(nil),                   // 49: support.v1.Checkpoint
+	(*Note)(nil),                         // 50: support.v1.Note
+	(*UploadAttachmentMetadata)(nil),     // 51: support.v1.UploadAttachmentMetadata
+	(*Attachment)(nil),                   // 52: support.v1.Attachment
 }
 var file_support_v1_support_proto_depIdxs = []int32{
-	24, // 0: support.v1.ListSupportTopicsRequest.service:type_name -> support.v1.Service
-	25, // 1: support.v1.ListSupportTopicsResponse.topics:type_name -> support.v1.SupportTopic
-	24, // 2: support.v1.CheckEntitlementRequest.service:type_name -> support.v1.Service
-	26, // 3: support.v1.CheckEntitlementRequest.severity:type_name -> support.v1.Severity
-	27, // 4: support.v1.CheckEntitlementRequest.entitlement_proof:type_name -> support.v1.EntitlementProof
-	28, // 5: support.v1.CheckEntitlementRequest.submit_time:type_name -> google.protobuf.Timestamp
-	29, // 6: support.v1.CheckEntitlementResponse.violations:type_name -> support.v1.EntitlementViolation
-	30, // 7: support.v1.CheckEntitlementResponse.support_plan:type_name -> support.v1.SupportPlan
-	31, // 8: support.v1.CheckEntitlementResponse.fee:type_name -> support.v1.Fee
-	32, // 9: support.v1.CheckEntitlementResponse.category:type_name -> support.v1.TopicCategory
-	33, // 10: support.v1.CheckEntitlementResponse.queue:type_name -> support.v1.Queue
-	28, // 11: support.v1.CheckEntitlementResponse.response_due_time:type_name -> google.protobuf.Timestamp
-	34, // 12: support.v1.CheckEntitlementResponse.response_target:type_name -> google.protobuf.Duration
-	24, // 13: support.v1.CreateTicketRequest.service:type_name -> support.v1.Service
-	26, // 14: support.v1.CreateTicketRequest.severity:type_name -> support.v1.Severity
-	35, // 15: support.v1.CreateTicketRequest.contact:type_name -> support.v1.Contact
-	36, // 16: support.v1.CreateTicketRequest.preferred_contact_method:type_name -> support.v1.ContactMethod
-	27, // 17: support.v1.CreateTicketRequest.entitlement_proof:type_name -> support.v1.EntitlementProof
-	37, // 18: support.v1.CreateTicketResponse.ticket:type_name -> support.v1.Ticket
-	37, // 19: support.v1.GetTicketResponse.ticket:type_name -> support.v1.Ticket
-	24, // 20: support.v1.ListTicketsRequest.service:type_name -> support.v1.Service
-	38, // 21: support.v1.ListTicketsRequest.status:type_name -> support.v1.TicketStatus
-	37, // 22: support.v1.ListTicketsResponse.tickets:type_name -> support.v1.Ticket
-	37, // 23: support.v1.AddTicketNoteResponse.ticket:type_name -> support.v1.Ticket
-	26, // 24: support.v1.ChangeTicketSeverityRequest.severity:type_name -> support.v1.Severity
-	37, // 25: support.v1.ChangeTicketSeverityResponse.ticket:type_name -> support.v1.Ticket
-	39, // 26: support.v1.EscalateTicketRequest.reason:type_name -> support.v1.EscalationReason
-	37, // 27: support.v1.EscalateTicketResponse.ticket:type_name -> support.v1.Ticket
-	37, // 28: support.v1.CloseTicketResponse.ticket:type_name -> support.v1.Ticket
-	37, // 29: support.v1.ReopenTicketResponse.ticket:type_name -> support.v1.Ticket
-	40, // 30: support.v1.WatchTicketResponse.event:type_name -> support.v1.TicketEvent
-	41, // 31: support.v1.WatchTicketResponse.checkpoint:type_name -> support.v1.Checkpoint
-	40, // 32: support.v1.WatchTicketsResponse.event:type_name -> support.v1.TicketEvent
-	41, // 33: support.v1.WatchTicketsResponse.checkpoint:type_name -> support.v1.Checkpoint
-	0,  // 34: support.v1.SupportService.ListSupportTopics:input_type -> support.v1.ListSupportTopicsRequest
-	2,  // 35: support.v1.SupportService.CheckEntitlement:input_type -> support.v1.CheckEntitlementRequest
-	4,  // 36: support.v1.SupportService.CreateTicket:input_type -> support.v1.CreateTicketRequest
-	6,  // 37: support.v1.SupportService.GetTicket:input_type -> support.v1.GetTicketRequest
-	8,  // 38: support.v1.SupportService.ListTickets:input_type -> support.v1.ListTicketsRequest
-	10, // 39: support.v1.SupportService.AddTicketNote:input_type -> support.v1.AddTicketNoteRequest
-	12, // 40: support.v1.SupportService.ChangeTicketSeverity:input_type -> support.v1.ChangeTicketSeverityRequest
-	14, // 41: support.v1.SupportService.EscalateTicket:input_type -> support.v1.EscalateTicketRequest
-	16, // 42: support.v1.SupportService.CloseTicket:input_type -> support.v1.CloseTicketRequest
-	18, // 43: support.v1.SupportService.ReopenTicket:input_type -> support.v1.ReopenTicketRequest
-	20, // 44: support.v1.SupportService.WatchTicket:input_type -> support.v1.WatchTicketRequest
-	22, // 45: support.v1.SupportService.WatchTickets:input_type -> support.v1.WatchTicketsRequest
-	1,  // 46: support.v1.SupportService.ListSupportTopics:output_type -> support.v1.ListSupportTopicsResponse
-	3,  // 47: support.v1.SupportService.CheckEntitlement:output_type -> support.v1.CheckEntitlementResponse
-	5,  // 48: support.v1.SupportService.CreateTicket:output_type -> support.v1.CreateTicketResponse
-	7,  // 49: support.v1.SupportService.GetTicket:output_type -> support.v1.GetTicketResponse
-	9,  // 50: support.v1.SupportService.ListTickets:output_type -> support.v1.ListTicketsResponse
-	11, // 51: support.v1.SupportService.AddTicketNote:output_type -> support.v1.AddTicketNoteResponse
-	13, // 52: support.v1.SupportService.ChangeTicketSeverity:output_type -> support.v1.ChangeTicketSeverityResponse
-	15, // 53: support.v1.SupportService.EscalateTicket:output_type -> support.v1.EscalateTicketResponse
-	17, // 54: support.v1.SupportService.CloseTicket:output_type -> support.v1.CloseTicketResponse
-	19, // 55: support.v1.SupportService.ReopenTicket:output_type -> support.v1.ReopenTicketResponse
-	21, // 56: support.v1.SupportService.WatchTicket:output_type -> support.v1.WatchTicketResponse
-	23, // 57: support.v1.SupportService.WatchTickets:output_type -> support.v1.WatchTicketsResponse
-	46, // [46:58] is the sub-list for method output_type
-	34, // [34:46] is the sub-list for method input_type
-	34, // [34:34] is the sub-list for extension type_name
-	34, // [34:34] is the sub-list for extension extendee
-	0,  // [0:34] is the sub-list for field type_name
+	32, // 0: support.v1.ListSupportTopicsRequest.service:type_name -> support.v1.Service
+	33, // 1: support.v1.ListSupportTopicsResponse.topics:type_name -> support.v1.SupportTopic
+	32, // 2: support.v1.CheckEntitlementRequest.service:type_name -> support.v1.Service
+	34, // 3: support.v1.CheckEntitlementRequest.severity:type_name -> support.v1.Severity
+	35, // 4: support.v1.CheckEntitlementRequest.entitlement_proof:type_name -> support.v1.EntitlementProof
+	36, // 5: support.v1.CheckEntitlementRequest.submit_time:type_name -> google.protobuf.Timestamp
+	37, // 6: support.v1.CheckEntitlementResponse.violations:type_name -> support.v1.EntitlementViolation
+	38, // 7: support.v1.CheckEntitlementResponse.support_plan:type_name -> support.v1.SupportPlan
+	39, // 8: support.v1.CheckEntitlementResponse.fee:type_name -> support.v1.Fee
+	40, // 9: support.v1.CheckEntitlementResponse.category:type_name -> support.v1.TopicCategory
+	41, // 10: support.v1.CheckEntitlementResponse.queue:type_name -> support.v1.Queue
+	36, // 11: support.v1.CheckEntitlementResponse.response_due_time:type_name -> google.protobuf.Timestamp
+	42, // 12: support.v1.CheckEntitlementResponse.response_target:type_name -> google.protobuf.Duration
+	32, // 13: support.v1.CreateTicketRequest.service:type_name -> support.v1.Service
+	34, // 14: support.v1.CreateTicketRequest.severity:type_name -> support.v1.Severity
+	43, // 15: support.v1.CreateTicketRequest.contact:type_name -> support.v1.Contact
+	44, // 16: support.v1.CreateTicketRequest.preferred_contact_method:type_name -> support.v1.ContactMethod
+	35, // 17: support.v1.CreateTicketRequest.entitlement_proof:type_name -> support.v1.EntitlementProof
+	45, // 18: support.v1.CreateTicketResponse.ticket:type_name -> support.v1.Ticket
+	45, // 19: support.v1.GetTicketResponse.ticket:type_name -> support.v1.Ticket
+	32, // 20: support.v1.ListTicketsRequest.service:type_name -> support.v1.Service
+	46, // 21: support.v1.ListTicketsRequest.status:type_name -> support.v1.TicketStatus
+	45, // 22: support.v1.ListTicketsResponse.tickets:type_name -> support.v1.Ticket
+	45, // 23: support.v1.AddTicketNoteResponse.ticket:type_name -> support.v1.Ticket
+	34, // 24: support.v1.ChangeTicketSeverityRequest.severity:type_name -> support.v1.Severity
+	45, // 25: support.v1.ChangeTicketSeverityResponse.ticket:type_name -> support.v1.Ticket
+	47, // 26: support.v1.EscalateTicketRequest.reason:type_name -> support.v1.EscalationReason
+	45, // 27: support.v1.EscalateTicketResponse.ticket:type_name -> support.v1.Ticket
+	45, // 28: support.v1.CloseTicketResponse.ticket:type_name -> support.v1.Ticket
+	45, // 29: support.v1.ReopenTicketResponse.ticket:type_name -> support.v1.Ticket
+	48, // 30: support.v1.WatchTicketResponse.event:type_name -> support.v1.TicketEvent
+	49, // 31: support.v1.WatchTicketResponse.checkpoint:type_name -> support.v1.Checkpoint
+	48, // 32: support.v1.WatchTicketsResponse.event:type_name -> support.v1.TicketEvent
+	49, // 33: support.v1.WatchTicketsResponse.checkpoint:type_name -> support.v1.Checkpoint
+	50, // 34: support.v1.ListTicketNotesResponse.notes:type_name -> support.v1.Note
+	51, // 35: support.v1.UploadAttachmentRequest.metadata:type_name -> support.v1.UploadAttachmentMetadata
+	52, // 36: support.v1.UploadAttachmentResponse.attachment:type_name -> support.v1.Attachment
+	52, // 37: support.v1.DownloadAttachmentResponse.attachment:type_name -> support.v1.Attachment
+	52, // 38: support.v1.ListAttachmentsResponse.attachments:type_name -> support.v1.Attachment
+	0,  // 39: support.v1.SupportService.ListSupportTopics:input_type -> support.v1.ListSupportTopicsRequest
+	2,  // 40: support.v1.SupportService.CheckEntitlement:input_type -> support.v1.CheckEntitlementRequest
+	4,  // 41: support.v1.SupportService.CreateTicket:input_type -> support.v1.CreateTicketRequest
+	6,  // 42: support.v1.SupportService.GetTicket:input_type -> support.v1.GetTicketRequest
+	8,  // 43: support.v1.SupportService.ListTickets:input_type -> support.v1.ListTicketsRequest
+	10, // 44: support.v1.SupportService.AddTicketNote:input_type -> support.v1.AddTicketNoteRequest
+	12, // 45: support.v1.SupportService.ChangeTicketSeverity:input_type -> support.v1.ChangeTicketSeverityRequest
+	14, // 46: support.v1.SupportService.EscalateTicket:input_type -> support.v1.EscalateTicketRequest
+	16, // 47: support.v1.SupportService.CloseTicket:input_type -> support.v1.CloseTicketRequest
+	18, // 48: support.v1.SupportService.ReopenTicket:input_type -> support.v1.ReopenTicketRequest
+	20, // 49: support.v1.SupportService.WatchTicket:input_type -> support.v1.WatchTicketRequest
+	22, // 50: support.v1.SupportService.WatchTickets:input_type -> support.v1.WatchTicketsRequest
+	24, // 51: support.v1.SupportService.ListTicketNotes:input_type -> support.v1.ListTicketNotesRequest
+	26, // 52: support.v1.SupportService.UploadAttachment:input_type -> support.v1.UploadAttachmentRequest
+	28, // 53: support.v1.SupportService.DownloadAttachment:input_type -> support.v1.DownloadAttachmentRequest
+	30, // 54: support.v1.SupportService.ListAttachments:input_type -> support.v1.ListAttachmentsRequest
+	1,  // 55: support.v1.SupportService.ListSupportTopics:output_type -> support.v1.ListSupportTopicsResponse
+	3,  // 56: support.v1.SupportService.CheckEntitlement:output_type -> support.v1.CheckEntitlementResponse
+	5,  // 57: support.v1.SupportService.CreateTicket:output_type -> support.v1.CreateTicketResponse
+	7,  // 58: support.v1.SupportService.GetTicket:output_type -> support.v1.GetTicketResponse
+	9,  // 59: support.v1.SupportService.ListTickets:output_type -> support.v1.ListTicketsResponse
+	11, // 60: support.v1.SupportService.AddTicketNote:output_type -> support.v1.AddTicketNoteResponse
+	13, // 61: support.v1.SupportService.ChangeTicketSeverity:output_type -> support.v1.ChangeTicketSeverityResponse
+	15, // 62: support.v1.SupportService.EscalateTicket:output_type -> support.v1.EscalateTicketResponse
+	17, // 63: support.v1.SupportService.CloseTicket:output_type -> support.v1.CloseTicketResponse
+	19, // 64: support.v1.SupportService.ReopenTicket:output_type -> support.v1.ReopenTicketResponse
+	21, // 65: support.v1.SupportService.WatchTicket:output_type -> support.v1.WatchTicketResponse
+	23, // 66: support.v1.SupportService.WatchTickets:output_type -> support.v1.WatchTicketsResponse
+	25, // 67: support.v1.SupportService.ListTicketNotes:output_type -> support.v1.ListTicketNotesResponse
+	27, // 68: support.v1.SupportService.UploadAttachment:output_type -> support.v1.UploadAttachmentResponse
+	29, // 69: support.v1.SupportService.DownloadAttachment:output_type -> support.v1.DownloadAttachmentResponse
+	31, // 70: support.v1.SupportService.ListAttachments:output_type -> support.v1.ListAttachmentsResponse
+	55, // [55:71] is the sub-list for method output_type
+	39, // [39:55] is the sub-list for method input_type
+	39, // [39:39] is the sub-list for extension type_name
+	39, // [39:39] is the sub-list for extension extendee
+	0,  // [0:39] is the sub-list for field type_name
 }
 
 func init() { file_support_v1_support_proto_init() }
@@ -1861,13 +2437,21 @@ func file_support_v1_support_proto_init() {
 		(*WatchTicketsResponse_Event)(nil),
 		(*WatchTicketsResponse_Checkpoint)(nil),
 	}
+	file_support_v1_support_proto_msgTypes[26].OneofWrappers = []any{
+		(*UploadAttachmentRequest_Metadata)(nil),
+		(*UploadAttachmentRequest_Chunk)(nil),
+	}
+	file_support_v1_support_proto_msgTypes[29].OneofWrappers = []any{
+		(*DownloadAttachmentResponse_Attachment)(nil),
+		(*DownloadAttachmentResponse_Chunk)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_support_v1_support_proto_rawDesc), len(file_support_v1_support_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   24,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -31,6 +31,10 @@ const (
 	SupportService_ReopenTicket_FullMethodName         = "/support.v1.SupportService/ReopenTicket"
 	SupportService_WatchTicket_FullMethodName          = "/support.v1.SupportService/WatchTicket"
 	SupportService_WatchTickets_FullMethodName         = "/support.v1.SupportService/WatchTickets"
+	SupportService_ListTicketNotes_FullMethodName      = "/support.v1.SupportService/ListTicketNotes"
+	SupportService_UploadAttachment_FullMethodName     = "/support.v1.SupportService/UploadAttachment"
+	SupportService_DownloadAttachment_FullMethodName   = "/support.v1.SupportService/DownloadAttachment"
+	SupportService_ListAttachments_FullMethodName      = "/support.v1.SupportService/ListAttachments"
 )
 
 // SupportServiceClient is the client API for SupportService service.
@@ -86,6 +90,22 @@ type SupportServiceClient interface {
 	// customer's): without a resume token from the present, with one from
 	// exactly after it. Same guarantees as WatchTicket.
 	WatchTickets(ctx context.Context, in *WatchTicketsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchTicketsResponse], error)
+	// ListTicketNotes lists a ticket's notes, oldest first, with keyset
+	// pagination: notes added meanwhile appear on later pages, never twice.
+	ListTicketNotes(ctx context.Context, in *ListTicketNotesRequest, opts ...grpc.CallOption) (*ListTicketNotesResponse, error)
+	// UploadAttachment attaches a file to a ticket that is not closed. The
+	// first message carries the metadata, the following ones the content in
+	// chunks (at most 1 MiB each is a good size). The file is stored only
+	// when the stream ends normally: a stream that fails or is cut off
+	// leaves nothing behind. It is idempotent on request_id, like
+	// CreateTicket. A file over limits.attachment_bytes is INVALID_ARGUMENT;
+	// a ticket with limits.attachments_per_ticket files RESOURCE_EXHAUSTED.
+	UploadAttachment(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[UploadAttachmentRequest, UploadAttachmentResponse], error)
+	// DownloadAttachment streams an attachment: first its metadata, then its
+	// content in chunks, in order.
+	DownloadAttachment(ctx context.Context, in *DownloadAttachmentRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[DownloadAttachmentResponse], error)
+	// ListAttachments lists a ticket's attachments, oldest first.
+	ListAttachments(ctx context.Context, in *ListAttachmentsRequest, opts ...grpc.CallOption) (*ListAttachmentsResponse, error)
 }
 
 type supportServiceClient struct {
@@ -234,6 +254,58 @@ func (c *supportServiceClient) WatchTickets(ctx context.Context, in *WatchTicket
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type SupportService_WatchTicketsClient = grpc.ServerStreamingClient[WatchTicketsResponse]
 
+func (c *supportServiceClient) ListTicketNotes(ctx context.Context, in *ListTicketNotesRequest, opts ...grpc.CallOption) (*ListTicketNotesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListTicketNotesResponse)
+	err := c.cc.Invoke(ctx, SupportService_ListTicketNotes_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *supportServiceClient) UploadAttachment(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[UploadAttachmentRequest, UploadAttachmentResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &SupportService_ServiceDesc.Streams[2], SupportService_UploadAttachment_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[UploadAttachmentRequest, UploadAttachmentResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type SupportService_UploadAttachmentClient = grpc.ClientStreamingClient[UploadAttachmentRequest, UploadAttachmentResponse]
+
+func (c *supportServiceClient) DownloadAttachment(ctx context.Context, in *DownloadAttachmentRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[DownloadAttachmentResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &SupportService_ServiceDesc.Streams[3], SupportService_DownloadAttachment_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[DownloadAttachmentRequest, DownloadAttachmentResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type SupportService_DownloadAttachmentClient = grpc.ServerStreamingClient[DownloadAttachmentResponse]
+
+func (c *supportServiceClient) ListAttachments(ctx context.Context, in *ListAttachmentsRequest, opts ...grpc.CallOption) (*ListAttachmentsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListAttachmentsResponse)
+	err := c.cc.Invoke(ctx, SupportService_ListAttachments_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // SupportServiceServer is the server API for SupportService service.
 // All implementations must embed UnimplementedSupportServiceServer
 // for forward compatibility.
@@ -287,6 +359,22 @@ type SupportServiceServer interface {
 	// customer's): without a resume token from the present, with one from
 	// exactly after it. Same guarantees as WatchTicket.
 	WatchTickets(*WatchTicketsRequest, grpc.ServerStreamingServer[WatchTicketsResponse]) error
+	// ListTicketNotes lists a ticket's notes, oldest first, with keyset
+	// pagination: notes added meanwhile appear on later pages, never twice.
+	ListTicketNotes(context.Context, *ListTicketNotesRequest) (*ListTicketNotesResponse, error)
+	// UploadAttachment attaches a file to a ticket that is not closed. The
+	// first message carries the metadata, the following ones the content in
+	// chunks (at most 1 MiB each is a good size). The file is stored only
+	// when the stream ends normally: a stream that fails or is cut off
+	// leaves nothing behind. It is idempotent on request_id, like
+	// CreateTicket. A file over limits.attachment_bytes is INVALID_ARGUMENT;
+	// a ticket with limits.attachments_per_ticket files RESOURCE_EXHAUSTED.
+	UploadAttachment(grpc.ClientStreamingServer[UploadAttachmentRequest, UploadAttachmentResponse]) error
+	// DownloadAttachment streams an attachment: first its metadata, then its
+	// content in chunks, in order.
+	DownloadAttachment(*DownloadAttachmentRequest, grpc.ServerStreamingServer[DownloadAttachmentResponse]) error
+	// ListAttachments lists a ticket's attachments, oldest first.
+	ListAttachments(context.Context, *ListAttachmentsRequest) (*ListAttachmentsResponse, error)
 	mustEmbedUnimplementedSupportServiceServer()
 }
 
@@ -332,6 +420,18 @@ func (UnimplementedSupportServiceServer) WatchTicket(*WatchTicketRequest, grpc.S
 }
 func (UnimplementedSupportServiceServer) WatchTickets(*WatchTicketsRequest, grpc.ServerStreamingServer[WatchTicketsResponse]) error {
 	return status.Error(codes.Unimplemented, "method WatchTickets not implemented")
+}
+func (UnimplementedSupportServiceServer) ListTicketNotes(context.Context, *ListTicketNotesRequest) (*ListTicketNotesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListTicketNotes not implemented")
+}
+func (UnimplementedSupportServiceServer) UploadAttachment(grpc.ClientStreamingServer[UploadAttachmentRequest, UploadAttachmentResponse]) error {
+	return status.Error(codes.Unimplemented, "method UploadAttachment not implemented")
+}
+func (UnimplementedSupportServiceServer) DownloadAttachment(*DownloadAttachmentRequest, grpc.ServerStreamingServer[DownloadAttachmentResponse]) error {
+	return status.Error(codes.Unimplemented, "method DownloadAttachment not implemented")
+}
+func (UnimplementedSupportServiceServer) ListAttachments(context.Context, *ListAttachmentsRequest) (*ListAttachmentsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListAttachments not implemented")
 }
 func (UnimplementedSupportServiceServer) mustEmbedUnimplementedSupportServiceServer() {}
 func (UnimplementedSupportServiceServer) testEmbeddedByValue()                        {}
@@ -556,6 +656,60 @@ func _SupportService_WatchTickets_Handler(srv interface{}, stream grpc.ServerStr
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type SupportService_WatchTicketsServer = grpc.ServerStreamingServer[WatchTicketsResponse]
 
+func _SupportService_ListTicketNotes_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListTicketNotesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SupportServiceServer).ListTicketNotes(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SupportService_ListTicketNotes_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SupportServiceServer).ListTicketNotes(ctx, req.(*ListTicketNotesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SupportService_UploadAttachment_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(SupportServiceServer).UploadAttachment(&grpc.GenericServerStream[UploadAttachmentRequest, UploadAttachmentResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type SupportService_UploadAttachmentServer = grpc.ClientStreamingServer[UploadAttachmentRequest, UploadAttachmentResponse]
+
+func _SupportService_DownloadAttachment_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(DownloadAttachmentRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(SupportServiceServer).DownloadAttachment(m, &grpc.GenericServerStream[DownloadAttachmentRequest, DownloadAttachmentResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type SupportService_DownloadAttachmentServer = grpc.ServerStreamingServer[DownloadAttachmentResponse]
+
+func _SupportService_ListAttachments_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListAttachmentsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SupportServiceServer).ListAttachments(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SupportService_ListAttachments_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SupportServiceServer).ListAttachments(ctx, req.(*ListAttachmentsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // SupportService_ServiceDesc is the grpc.ServiceDesc for SupportService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -603,6 +757,14 @@ var SupportService_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "ReopenTicket",
 			Handler:    _SupportService_ReopenTicket_Handler,
 		},
+		{
+			MethodName: "ListTicketNotes",
+			Handler:    _SupportService_ListTicketNotes_Handler,
+		},
+		{
+			MethodName: "ListAttachments",
+			Handler:    _SupportService_ListAttachments_Handler,
+		},
 	},
 	Streams: []grpc.StreamDesc{
 		{
@@ -613,6 +775,16 @@ var SupportService_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "WatchTickets",
 			Handler:       _SupportService_WatchTickets_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "UploadAttachment",
+			Handler:       _SupportService_UploadAttachment_Handler,
+			ClientStreams: true,
+		},
+		{
+			StreamName:    "DownloadAttachment",
+			Handler:       _SupportService_DownloadAttachment_Handler,
 			ServerStreams: true,
 		},
 	},

@@ -284,15 +284,20 @@ func (x *Contact) GetPhone() string {
 	return ""
 }
 
-// Note is a free-text note on a ticket.
+// Note is a free-text note on a ticket: one message of the conversation
+// between the partner and support. Notes are listed with ListTicketNotes
+// (or ListAgentTicketNotes); a Ticket carries only their count.
 type Note struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Who wrote it: "partner:<id>" or "agent:<key id>".
 	Author string `protobuf:"bytes,1,opt,name=author,proto3" json:"author,omitempty"`
-	// The text.
+	// The text (at most limits.note_bytes UTF-8 bytes).
 	Text string `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
 	// When it was added.
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// Server-assigned id, unique within the ticket; notes are numbered in
+	// the order they were added.
+	Id            string `protobuf:"bytes,4,opt,name=id,proto3" json:"id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -348,6 +353,200 @@ func (x *Note) GetCreateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Note) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// Attachment describes a file attached to a ticket. Its content is
+// streamed with DownloadAttachment (or DownloadAgentAttachment).
+type Attachment struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Server-assigned id.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The ticket it belongs to.
+	TicketId string `protobuf:"bytes,2,opt,name=ticket_id,json=ticketId,proto3" json:"ticket_id,omitempty"`
+	// The file's name as uploaded, sanitised: no directories, no control
+	// characters.
+	Filename string `protobuf:"bytes,3,opt,name=filename,proto3" json:"filename,omitempty"`
+	// MIME type: as given on upload, or sniffed from the content.
+	ContentType string `protobuf:"bytes,4,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
+	// Size of the content in bytes.
+	SizeBytes int64 `protobuf:"varint,5,opt,name=size_bytes,json=sizeBytes,proto3" json:"size_bytes,omitempty"`
+	// SHA-256 of the content, lower-case hex.
+	Sha256 string `protobuf:"bytes,6,opt,name=sha256,proto3" json:"sha256,omitempty"`
+	// Who uploaded it: "partner:<id>" or "agent:<key id>".
+	Author string `protobuf:"bytes,7,opt,name=author,proto3" json:"author,omitempty"`
+	// When the upload completed.
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Attachment) Reset() {
+	*x = Attachment{}
+	mi := &file_support_v1_ticket_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Attachment) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Attachment) ProtoMessage() {}
+
+func (x *Attachment) ProtoReflect() protoreflect.Message {
+	mi := &file_support_v1_ticket_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Attachment.ProtoReflect.Descriptor instead.
+func (*Attachment) Descriptor() ([]byte, []int) {
+	return file_support_v1_ticket_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *Attachment) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Attachment) GetTicketId() string {
+	if x != nil {
+		return x.TicketId
+	}
+	return ""
+}
+
+func (x *Attachment) GetFilename() string {
+	if x != nil {
+		return x.Filename
+	}
+	return ""
+}
+
+func (x *Attachment) GetContentType() string {
+	if x != nil {
+		return x.ContentType
+	}
+	return ""
+}
+
+func (x *Attachment) GetSizeBytes() int64 {
+	if x != nil {
+		return x.SizeBytes
+	}
+	return 0
+}
+
+func (x *Attachment) GetSha256() string {
+	if x != nil {
+		return x.Sha256
+	}
+	return ""
+}
+
+func (x *Attachment) GetAuthor() string {
+	if x != nil {
+		return x.Author
+	}
+	return ""
+}
+
+func (x *Attachment) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+// UploadAttachmentMetadata opens an upload: what the file is and where it
+// goes.
+type UploadAttachmentMetadata struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The ticket to attach the file to; required.
+	TicketId string `protobuf:"bytes,1,opt,name=ticket_id,json=ticketId,proto3" json:"ticket_id,omitempty"`
+	// The file's name; required. Directories are dropped and control
+	// characters removed.
+	Filename string `protobuf:"bytes,2,opt,name=filename,proto3" json:"filename,omitempty"`
+	// MIME type; optional: sniffed from the content when absent.
+	ContentType string `protobuf:"bytes,3,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
+	// Client-chosen UUID making the upload idempotent; required. A retry
+	// with the same request_id returns the attachment stored the first time.
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UploadAttachmentMetadata) Reset() {
+	*x = UploadAttachmentMetadata{}
+	mi := &file_support_v1_ticket_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UploadAttachmentMetadata) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UploadAttachmentMetadata) ProtoMessage() {}
+
+func (x *UploadAttachmentMetadata) ProtoReflect() protoreflect.Message {
+	mi := &file_support_v1_ticket_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UploadAttachmentMetadata.ProtoReflect.Descriptor instead.
+func (*UploadAttachmentMetadata) Descriptor() ([]byte, []int) {
+	return file_support_v1_ticket_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *UploadAttachmentMetadata) GetTicketId() string {
+	if x != nil {
+		return x.TicketId
+	}
+	return ""
+}
+
+func (x *UploadAttachmentMetadata) GetFilename() string {
+	if x != nil {
+		return x.Filename
+	}
+	return ""
+}
+
+func (x *UploadAttachmentMetadata) GetContentType() string {
+	if x != nil {
+		return x.ContentType
+	}
+	return ""
+}
+
+func (x *UploadAttachmentMetadata) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 // Ticket is a support request filed by a partner.
 type Ticket struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -394,8 +593,6 @@ type Ticket struct {
 	ResponseDueTime *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=response_due_time,json=responseDueTime,proto3" json:"response_due_time,omitempty"`
 	// When support first responded; unset until then.
 	FirstResponseTime *timestamppb.Timestamp `protobuf:"bytes,21,opt,name=first_response_time,json=firstResponseTime,proto3" json:"first_response_time,omitempty"`
-	// Notes, oldest first.
-	Notes []*Note `protobuf:"bytes,22,rep,name=notes,proto3" json:"notes,omitempty"`
 	// When it was filed.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,23,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When it last changed.
@@ -412,13 +609,18 @@ type Ticket struct {
 	DutyManagerTier bool `protobuf:"varint,28,opt,name=duty_manager_tier,json=dutyManagerTier,proto3" json:"duty_manager_tier,omitempty"`
 	// The initial-response target (working time when business_hours).
 	ResponseTarget *durationpb.Duration `protobuf:"bytes,29,opt,name=response_target,json=responseTarget,proto3" json:"response_target,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Number of notes (ListTicketNotes lists them); the conversation is not
+	// embedded, so a ticket's size stays bounded.
+	NoteCount int32 `protobuf:"varint,30,opt,name=note_count,json=noteCount,proto3" json:"note_count,omitempty"`
+	// Number of attachments (ListAttachments lists them).
+	AttachmentCount int32 `protobuf:"varint,31,opt,name=attachment_count,json=attachmentCount,proto3" json:"attachment_count,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Ticket) Reset() {
 	*x = Ticket{}
-	mi := &file_support_v1_ticket_proto_msgTypes[5]
+	mi := &file_support_v1_ticket_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -430,7 +632,7 @@ func (x *Ticket) String() string {
 func (*Ticket) ProtoMessage() {}
 
 func (x *Ticket) ProtoReflect() protoreflect.Message {
-	mi := &file_support_v1_ticket_proto_msgTypes[5]
+	mi := &file_support_v1_ticket_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -443,7 +645,7 @@ func (x *Ticket) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ticket.ProtoReflect.Descriptor instead.
 func (*Ticket) Descriptor() ([]byte, []int) {
-	return file_support_v1_ticket_proto_rawDescGZIP(), []int{5}
+	return file_support_v1_ticket_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Ticket) GetId() string {
@@ -593,13 +795,6 @@ func (x *Ticket) GetFirstResponseTime() *timestamppb.Timestamp {
 	return nil
 }
 
-func (x *Ticket) GetNotes() []*Note {
-	if x != nil {
-		return x.Notes
-	}
-	return nil
-}
-
 func (x *Ticket) GetCreateTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.CreateTime
@@ -649,6 +844,20 @@ func (x *Ticket) GetResponseTarget() *durationpb.Duration {
 	return nil
 }
 
+func (x *Ticket) GetNoteCount() int32 {
+	if x != nil {
+		return x.NoteCount
+	}
+	return 0
+}
+
+func (x *Ticket) GetAttachmentCount() int32 {
+	if x != nil {
+		return x.AttachmentCount
+	}
+	return 0
+}
+
 // TicketEvent is one committed change of a ticket.
 type TicketEvent struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -669,14 +878,19 @@ type TicketEvent struct {
 	// The ticket after the change.
 	Ticket *Ticket `protobuf:"bytes,7,opt,name=ticket,proto3" json:"ticket,omitempty"`
 	// Short human-readable detail, e.g. the reason of a severity change.
-	Message       string `protobuf:"bytes,8,opt,name=message,proto3" json:"message,omitempty"`
+	Message string `protobuf:"bytes,8,opt,name=message,proto3" json:"message,omitempty"`
+	// The note added, on TICKET_EVENT_TYPE_NOTE_ADDED (and on
+	// TICKET_EVENT_TYPE_ACKNOWLEDGED, whose message is added as a note).
+	Note *Note `protobuf:"bytes,9,opt,name=note,proto3" json:"note,omitempty"`
+	// The attachment's metadata, on TICKET_EVENT_TYPE_ATTACHMENT_ADDED.
+	Attachment    *Attachment `protobuf:"bytes,10,opt,name=attachment,proto3" json:"attachment,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *TicketEvent) Reset() {
 	*x = TicketEvent{}
-	mi := &file_support_v1_ticket_proto_msgTypes[6]
+	mi := &file_support_v1_ticket_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -688,7 +902,7 @@ func (x *TicketEvent) String() string {
 func (*TicketEvent) ProtoMessage() {}
 
 func (x *TicketEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_support_v1_ticket_proto_msgTypes[6]
+	mi := &file_support_v1_ticket_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -701,7 +915,7 @@ func (x *TicketEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TicketEvent.ProtoReflect.Descriptor instead.
 func (*TicketEvent) Descriptor() ([]byte, []int) {
-	return file_support_v1_ticket_proto_rawDescGZIP(), []int{6}
+	return file_support_v1_ticket_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *TicketEvent) GetResumeToken() string {
@@ -760,6 +974,20 @@ func (x *TicketEvent) GetMessage() string {
 	return ""
 }
 
+func (x *TicketEvent) GetNote() *Note {
+	if x != nil {
+		return x.Note
+	}
+	return nil
+}
+
+func (x *TicketEvent) GetAttachment() *Attachment {
+	if x != nil {
+		return x.Attachment
+	}
+	return nil
+}
+
 // Checkpoint tells a watcher the stream has caught up to a point of the log.
 type Checkpoint struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -774,7 +1002,7 @@ type Checkpoint struct {
 
 func (x *Checkpoint) Reset() {
 	*x = Checkpoint{}
-	mi := &file_support_v1_ticket_proto_msgTypes[7]
+	mi := &file_support_v1_ticket_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -786,7 +1014,7 @@ func (x *Checkpoint) String() string {
 func (*Checkpoint) ProtoMessage() {}
 
 func (x *Checkpoint) ProtoReflect() protoreflect.Message {
-	mi := &file_support_v1_ticket_proto_msgTypes[7]
+	mi := &file_support_v1_ticket_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -799,7 +1027,7 @@ func (x *Checkpoint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Checkpoint.ProtoReflect.Descriptor instead.
 func (*Checkpoint) Descriptor() ([]byte, []int) {
-	return file_support_v1_ticket_proto_rawDescGZIP(), []int{7}
+	return file_support_v1_ticket_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Checkpoint) GetResumeToken() string {
@@ -837,12 +1065,31 @@ const file_support_v1_ticket_proto_rawDesc = "" +
 	"\aContact\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05email\x18\x02 \x01(\tR\x05email\x12\x14\n" +
-	"\x05phone\x18\x03 \x01(\tR\x05phone\"o\n" +
+	"\x05phone\x18\x03 \x01(\tR\x05phone\"\x7f\n" +
 	"\x04Note\x12\x16\n" +
 	"\x06author\x18\x01 \x01(\tR\x06author\x12\x12\n" +
 	"\x04text\x18\x02 \x01(\tR\x04text\x12;\n" +
 	"\vcreate_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"\xcd\n" +
+	"createTime\x12\x0e\n" +
+	"\x02id\x18\x04 \x01(\tR\x02id\"\x84\x02\n" +
+	"\n" +
+	"Attachment\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
+	"\tticket_id\x18\x02 \x01(\tR\bticketId\x12\x1a\n" +
+	"\bfilename\x18\x03 \x01(\tR\bfilename\x12!\n" +
+	"\fcontent_type\x18\x04 \x01(\tR\vcontentType\x12\x1d\n" +
+	"\n" +
+	"size_bytes\x18\x05 \x01(\x03R\tsizeBytes\x12\x16\n" +
+	"\x06sha256\x18\x06 \x01(\tR\x06sha256\x12\x16\n" +
+	"\x06author\x18\a \x01(\tR\x06author\x12;\n" +
+	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\"\x95\x01\n" +
+	"\x18UploadAttachmentMetadata\x12\x1b\n" +
+	"\tticket_id\x18\x01 \x01(\tR\bticketId\x12\x1a\n" +
+	"\bfilename\x18\x02 \x01(\tR\bfilename\x12!\n" +
+	"\fcontent_type\x18\x03 \x01(\tR\vcontentType\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tR\trequestId\"\xfc\n" +
 	"\n" +
 	"\x06Ticket\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
@@ -868,8 +1115,7 @@ const file_support_v1_ticket_proto_rawDesc = "" +
 	"\x10escalation_level\x18\x12 \x01(\x05R\x0fescalationLevel\x121\n" +
 	"\tsla_state\x18\x13 \x01(\x0e2\x14.support.v1.SlaStateR\bslaState\x12F\n" +
 	"\x11response_due_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampR\x0fresponseDueTime\x12J\n" +
-	"\x13first_response_time\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampR\x11firstResponseTime\x12&\n" +
-	"\x05notes\x18\x16 \x03(\v2\x10.support.v1.NoteR\x05notes\x12;\n" +
+	"\x13first_response_time\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampR\x11firstResponseTime\x12;\n" +
 	"\vcreate_time\x18\x17 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\x18 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
@@ -878,7 +1124,10 @@ const file_support_v1_ticket_proto_rawDesc = "" +
 	"\x0ebusiness_hours\x18\x1a \x01(\bR\rbusinessHours\x12D\n" +
 	"\x10sla_warning_time\x18\x1b \x01(\v2\x1a.google.protobuf.TimestampR\x0eslaWarningTime\x12*\n" +
 	"\x11duty_manager_tier\x18\x1c \x01(\bR\x0fdutyManagerTier\x12B\n" +
-	"\x0fresponse_target\x18\x1d \x01(\v2\x19.google.protobuf.DurationR\x0eresponseTarget\"\xb1\x02\n" +
+	"\x0fresponse_target\x18\x1d \x01(\v2\x19.google.protobuf.DurationR\x0eresponseTarget\x12\x1d\n" +
+	"\n" +
+	"note_count\x18\x1e \x01(\x05R\tnoteCount\x12)\n" +
+	"\x10attachment_count\x18\x1f \x01(\x05R\x0fattachmentCountJ\x04\b\x16\x10\x17R\x05notes\"\x8f\x03\n" +
 	"\vTicketEvent\x12!\n" +
 	"\fresume_token\x18\x01 \x01(\tR\vresumeToken\x12\x1a\n" +
 	"\bsequence\x18\x02 \x01(\x03R\bsequence\x12\x1b\n" +
@@ -888,7 +1137,12 @@ const file_support_v1_ticket_proto_rawDesc = "" +
 	"event_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\teventTime\x12\x14\n" +
 	"\x05actor\x18\x06 \x01(\tR\x05actor\x12*\n" +
 	"\x06ticket\x18\a \x01(\v2\x12.support.v1.TicketR\x06ticket\x12\x18\n" +
-	"\amessage\x18\b \x01(\tR\amessage\"t\n" +
+	"\amessage\x18\b \x01(\tR\amessage\x12$\n" +
+	"\x04note\x18\t \x01(\v2\x10.support.v1.NoteR\x04note\x126\n" +
+	"\n" +
+	"attachment\x18\n" +
+	" \x01(\v2\x16.support.v1.AttachmentR\n" +
+	"attachment\"t\n" +
 	"\n" +
 	"Checkpoint\x12!\n" +
 	"\fresume_token\x18\x01 \x01(\tR\vresumeToken\x12C\n" +
@@ -906,61 +1160,65 @@ func file_support_v1_ticket_proto_rawDescGZIP() []byte {
 	return file_support_v1_ticket_proto_rawDescData
 }
 
-var file_support_v1_ticket_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_support_v1_ticket_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_support_v1_ticket_proto_goTypes = []any{
-	(*SupportTopic)(nil),          // 0: support.v1.SupportTopic
-	(*EntitlementProof)(nil),      // 1: support.v1.EntitlementProof
-	(*EntitlementViolation)(nil),  // 2: support.v1.EntitlementViolation
-	(*Contact)(nil),               // 3: support.v1.Contact
-	(*Note)(nil),                  // 4: support.v1.Note
-	(*Ticket)(nil),                // 5: support.v1.Ticket
-	(*TicketEvent)(nil),           // 6: support.v1.TicketEvent
-	(*Checkpoint)(nil),            // 7: support.v1.Checkpoint
-	(Service)(0),                  // 8: support.v1.Service
-	(TopicCategory)(0),            // 9: support.v1.TopicCategory
-	(ProofKind)(0),                // 10: support.v1.ProofKind
-	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
-	(Severity)(0),                 // 12: support.v1.Severity
-	(ContactMethod)(0),            // 13: support.v1.ContactMethod
-	(TicketStatus)(0),             // 14: support.v1.TicketStatus
-	(SupportPlan)(0),              // 15: support.v1.SupportPlan
-	(Fee)(0),                      // 16: support.v1.Fee
-	(Queue)(0),                    // 17: support.v1.Queue
-	(SlaState)(0),                 // 18: support.v1.SlaState
-	(*durationpb.Duration)(nil),   // 19: google.protobuf.Duration
-	(TicketEventType)(0),          // 20: support.v1.TicketEventType
+	(*SupportTopic)(nil),             // 0: support.v1.SupportTopic
+	(*EntitlementProof)(nil),         // 1: support.v1.EntitlementProof
+	(*EntitlementViolation)(nil),     // 2: support.v1.EntitlementViolation
+	(*Contact)(nil),                  // 3: support.v1.Contact
+	(*Note)(nil),                     // 4: support.v1.Note
+	(*Attachment)(nil),               // 5: support.v1.Attachment
+	(*UploadAttachmentMetadata)(nil), // 6: support.v1.UploadAttachmentMetadata
+	(*Ticket)(nil),                   // 7: support.v1.Ticket
+	(*TicketEvent)(nil),              // 8: support.v1.TicketEvent
+	(*Checkpoint)(nil),               // 9: support.v1.Checkpoint
+	(Service)(0),                     // 10: support.v1.Service
+	(TopicCategory)(0),               // 11: support.v1.TopicCategory
+	(ProofKind)(0),                   // 12: support.v1.ProofKind
+	(*timestamppb.Timestamp)(nil),    // 13: google.protobuf.Timestamp
+	(Severity)(0),                    // 14: support.v1.Severity
+	(ContactMethod)(0),               // 15: support.v1.ContactMethod
+	(TicketStatus)(0),                // 16: support.v1.TicketStatus
+	(SupportPlan)(0),                 // 17: support.v1.SupportPlan
+	(Fee)(0),                         // 18: support.v1.Fee
+	(Queue)(0),                       // 19: support.v1.Queue
+	(SlaState)(0),                    // 20: support.v1.SlaState
+	(*durationpb.Duration)(nil),      // 21: google.protobuf.Duration
+	(TicketEventType)(0),             // 22: support.v1.TicketEventType
 }
 var file_support_v1_ticket_proto_depIdxs = []int32{
-	8,  // 0: support.v1.SupportTopic.service:type_name -> support.v1.Service
-	9,  // 1: support.v1.SupportTopic.category:type_name -> support.v1.TopicCategory
-	10, // 2: support.v1.EntitlementProof.kind:type_name -> support.v1.ProofKind
-	11, // 3: support.v1.Note.create_time:type_name -> google.protobuf.Timestamp
-	8,  // 4: support.v1.Ticket.service:type_name -> support.v1.Service
-	9,  // 5: support.v1.Ticket.category:type_name -> support.v1.TopicCategory
-	12, // 6: support.v1.Ticket.severity:type_name -> support.v1.Severity
-	3,  // 7: support.v1.Ticket.contact:type_name -> support.v1.Contact
-	13, // 8: support.v1.Ticket.preferred_contact_method:type_name -> support.v1.ContactMethod
-	14, // 9: support.v1.Ticket.status:type_name -> support.v1.TicketStatus
-	15, // 10: support.v1.Ticket.support_plan:type_name -> support.v1.SupportPlan
-	16, // 11: support.v1.Ticket.fee:type_name -> support.v1.Fee
-	17, // 12: support.v1.Ticket.queue:type_name -> support.v1.Queue
-	18, // 13: support.v1.Ticket.sla_state:type_name -> support.v1.SlaState
-	11, // 14: support.v1.Ticket.response_due_time:type_name -> google.protobuf.Timestamp
-	11, // 15: support.v1.Ticket.first_response_time:type_name -> google.protobuf.Timestamp
-	4,  // 16: support.v1.Ticket.notes:type_name -> support.v1.Note
-	11, // 17: support.v1.Ticket.create_time:type_name -> google.protobuf.Timestamp
-	11, // 18: support.v1.Ticket.update_time:type_name -> google.protobuf.Timestamp
-	11, // 19: support.v1.Ticket.sla_warning_time:type_name -> google.protobuf.Timestamp
-	19, // 20: support.v1.Ticket.response_target:type_name -> google.protobuf.Duration
-	20, // 21: support.v1.TicketEvent.type:type_name -> support.v1.TicketEventType
-	11, // 22: support.v1.TicketEvent.event_time:type_name -> google.protobuf.Timestamp
-	5,  // 23: support.v1.TicketEvent.ticket:type_name -> support.v1.Ticket
-	11, // 24: support.v1.Checkpoint.checkpoint_time:type_name -> google.protobuf.Timestamp
-	25, // [25:25] is the sub-list for method output_type
-	25, // [25:25] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	10, // 0: support.v1.SupportTopic.service:type_name -> support.v1.Service
+	11, // 1: support.v1.SupportTopic.category:type_name -> support.v1.TopicCategory
+	12, // 2: support.v1.EntitlementProof.kind:type_name -> support.v1.ProofKind
+	13, // 3: support.v1.Note.create_time:type_name -> google.protobuf.Timestamp
+	13, // 4: support.v1.Attachment.create_time:type_name -> google.protobuf.Timestamp
+	10, // 5: support.v1.Ticket.service:type_name -> support.v1.Service
+	11, // 6: support.v1.Ticket.category:type_name -> support.v1.TopicCategory
+	14, // 7: support.v1.Ticket.severity:type_name -> support.v1.Severity
+	3,  // 8: support.v1.Ticket.contact:type_name -> support.v1.Contact
+	15, // 9: support.v1.Ticket.preferred_contact_method:type_name -> support.v1.ContactMethod
+	16, // 10: support.v1.Ticket.status:type_name -> support.v1.TicketStatus
+	17, // 11: support.v1.Ticket.support_plan:type_name -> support.v1.SupportPlan
+	18, // 12: support.v1.Ticket.fee:type_name -> support.v1.Fee
+	19, // 13: support.v1.Ticket.queue:type_name -> support.v1.Queue
+	20, // 14: support.v1.Ticket.sla_state:type_name -> support.v1.SlaState
+	13, // 15: support.v1.Ticket.response_due_time:type_name -> google.protobuf.Timestamp
+	13, // 16: support.v1.Ticket.first_response_time:type_name -> google.protobuf.Timestamp
+	13, // 17: support.v1.Ticket.create_time:type_name -> google.protobuf.Timestamp
+	13, // 18: support.v1.Ticket.update_time:type_name -> google.protobuf.Timestamp
+	13, // 19: support.v1.Ticket.sla_warning_time:type_name -> google.protobuf.Timestamp
+	21, // 20: support.v1.Ticket.response_target:type_name -> google.protobuf.Duration
+	22, // 21: support.v1.TicketEvent.type:type_name -> support.v1.TicketEventType
+	13, // 22: support.v1.TicketEvent.event_time:type_name -> google.protobuf.Timestamp
+	7,  // 23: support.v1.TicketEvent.ticket:type_name -> support.v1.Ticket
+	4,  // 24: support.v1.TicketEvent.note:type_name -> support.v1.Note
+	5,  // 25: support.v1.TicketEvent.attachment:type_name -> support.v1.Attachment
+	13, // 26: support.v1.Checkpoint.checkpoint_time:type_name -> google.protobuf.Timestamp
+	27, // [27:27] is the sub-list for method output_type
+	27, // [27:27] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_support_v1_ticket_proto_init() }
@@ -975,7 +1233,7 @@ func file_support_v1_ticket_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_support_v1_ticket_proto_rawDesc), len(file_support_v1_ticket_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

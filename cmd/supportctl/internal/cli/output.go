@@ -117,9 +117,8 @@ func printTicket(w io.Writer, t *supportv1.Ticket) error {
 	row("UPDATED", ts(t.GetUpdateTime()))
 	row("ETAG", t.GetEtag())
 	row("DESCRIPTION", oneLine(t.GetDescription()))
-	for _, n := range t.GetNotes() {
-		row("NOTE", fmt.Sprintf("%s %s: %s", ts(n.GetCreateTime()), n.GetAuthor(), oneLine(n.GetText())))
-	}
+	row("NOTES", fmt.Sprint(t.GetNoteCount()))
+	row("ATTACHMENTS", fmt.Sprint(t.GetAttachmentCount()))
 	return tw.Flush()
 }
 
