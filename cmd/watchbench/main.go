@@ -5,7 +5,7 @@
 //
 // Deliveries: --streams WatchTickets streams (spread over --conns client
 // connections) receive --rate events per second. supportd (--demo, on a
-// fresh database, with watch.max_streams_per_partner raised) gets its
+// fresh database, with limits.watch_streams_per_partner raised) gets its
 // events from AddTicketNote calls of the demo partner at --rate, round
 // robin over --tickets tickets, so every stream receives every event; the
 // bare server (this program re-executed as `watchbench bare ADDR RATE
@@ -148,14 +148,14 @@ func bench(ctx context.Context, o options) error {
 	o.supportd = w.Supportd
 	cfg := filepath.Join(work, "watch.yaml")
 	limit := max(o.streams, o.idleStreams) + 100
-	if err := os.WriteFile(cfg, fmt.Appendf(nil, "watch:\n  max_streams_per_partner: %d\n", limit), 0o644); err != nil {
+	if err := os.WriteFile(cfg, fmt.Appendf(nil, "limits:\n  watch_streams_per_partner: %d\n", limit), 0o644); err != nil {
 		return err
 	}
 	benchkit.PrintMachine()
 	fmt.Printf("deliveries: %d streams over %d connections, %g events/s, %v warm-up + %v measured, loopback TCP\n",
 		o.streams, o.conns, o.rate, o.warmup, o.duration)
 	fmt.Printf("idle memory: %d streams over %d connections\n", o.idleStreams, o.idleConns)
-	fmt.Printf("supportd: --demo, fresh database, watch.max_streams_per_partner %d, --log-level %s --log-format json (to a file), --metrics-listen off\n\n", limit, o.logLevel)
+	fmt.Printf("supportd: --demo, fresh database, limits.watch_streams_per_partner %d, --log-level %s --log-format json (to a file), --metrics-listen off\n\n", limit, o.logLevel)
 
 	var sd, bd *delivery
 	var si, bi *idle

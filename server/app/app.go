@@ -124,7 +124,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	tickets := ticket.New(opts.Store, policy, opts.Now)
 	hub, err := watch.NewHub(ctx, opts.Store, watch.Options{
 		CheckpointInterval:   opts.Config.Watch.CheckpointInterval,
-		MaxStreamsPerPartner: opts.Config.Watch.MaxStreamsPerPartner,
+		MaxStreamsPerPartner: opts.Config.Limits.WatchStreamsPerPartner,
 		Encode:               api.EventEncoder(tokens),
 		Logger:               opts.Logger,
 	})

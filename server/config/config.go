@@ -28,6 +28,48 @@ type Config struct {
 	Calendars []sla.CalendarSpec
 	// Watch holds the settings of the ticket event streams.
 	Watch Watch
+	// Limits bounds what callers can grow: conversation sizes, request
+	// rates, streams and connections.
+	Limits Limits
+	// Log holds the settings of the server's log.
+	Log Log
+}
+
+// Limits is the `limits` section. Every value is positive.
+type Limits struct {
+	// NoteBytes is the largest note, in UTF-8 bytes.
+	NoteBytes int
+	// NotesPerTicket is the most notes one ticket holds.
+	NotesPerTicket int
+	// AttachmentBytes is the largest attachment, in bytes.
+	AttachmentBytes int64
+	// AttachmentsPerTicket is the most attachments one ticket holds.
+	AttachmentsPerTicket int
+	// RequestsPerSecond is the sustained call rate allowed per API key
+	// (token bucket refill rate).
+	RequestsPerSecond float64
+	// Burst is the token bucket's size: calls a key may make at once.
+	Burst int
+	// WatchStreamsPerKey caps the concurrent watch streams of one API key.
+	WatchStreamsPerKey int
+	// WatchStreamsPerPartner caps the concurrent watch streams of one
+	// partner, all its keys together.
+	WatchStreamsPerPartner int
+	// MaxConnections caps the concurrent client connections of a listener.
+	MaxConnections int
+	// StreamsPerConnection caps the concurrent calls (HTTP/2 streams) on
+	// one connection.
+	StreamsPerConnection int
+	// HealthWatches caps the concurrent unauthenticated health Watch
+	// streams.
+	HealthWatches int
+}
+
+// Log is the `log` section.
+type Log struct {
+	// SlowCallThreshold: a call taking longer than this is logged at WARN
+	// even when it succeeds.
+	SlowCallThreshold time.Duration
 }
 
 // Escalation is the `escalation` section.
@@ -44,16 +86,29 @@ type Watch struct {
 	CheckpointInterval time.Duration
 	// Retention is how long events stay available for resuming a stream.
 	Retention time.Duration
-	// MaxStreamsPerPartner caps the concurrent streams of one partner.
-	MaxStreamsPerPartner int
 }
 
 // Built-in defaults.
 const (
-	DefaultCheckInterval        = time.Second
-	DefaultCheckpointInterval   = 10 * time.Second
-	DefaultRetention            = 168 * time.Hour
-	DefaultMaxStreamsPerPartner = 100
+	DefaultCheckInterval      = time.Second
+	DefaultCheckpointInterval = 10 * time.Second
+	DefaultRetention          = 168 * time.Hour
+)
+
+// Built-in limits (the `limits` section) and log settings.
+const (
+	DefaultNoteBytes              = 32 << 10
+	DefaultNotesPerTicket         = 5000
+	DefaultAttachmentBytes        = 25 << 20
+	DefaultAttachmentsPerTicket   = 50
+	DefaultRequestsPerSecond      = 50
+	DefaultBurst                  = 100
+	DefaultWatchStreamsPerKey     = 20
+	DefaultWatchStreamsPerPartner = 100
+	DefaultMaxConnections         = 1000
+	DefaultStreamsPerConnection   = 100
+	DefaultHealthWatches          = 100
+	DefaultSlowCallThreshold      = time.Second
 )
 
 // defaultZones are the built-in calendars, in order: id (= language) and zone.
@@ -64,7 +119,7 @@ var defaultZones = [][2]string{
 
 // Default returns the built-in configuration: the targets of
 // domain-rules.md (A 2h, B 4h, C 8h), warn_at 0.75, check_interval 1s, the
-// watch defaults (checkpoint 10s, retention 168h, 100 streams per partner)
+// watch defaults (checkpoint 10s, retention 168h), the limits of Limits
 // and one calendar per language, Monday to Friday 09:00-17:00, no holidays:
 // en UTC, fr Europe/Paris, de Europe/Berlin, es Europe/Madrid, it
 // Europe/Rome, nl Europe/Amsterdam, pt Europe/Lisbon, ja Asia/Tokyo. Each
@@ -74,10 +129,23 @@ func Default() *Config {
 		ResponseTargets: sla.DefaultTargets(),
 		Escalation:      Escalation{WarnAt: sla.DefaultWarnAt, CheckInterval: DefaultCheckInterval},
 		Watch: Watch{
-			CheckpointInterval:   DefaultCheckpointInterval,
-			Retention:            DefaultRetention,
-			MaxStreamsPerPartner: DefaultMaxStreamsPerPartner,
+			CheckpointInterval: DefaultCheckpointInterval,
+			Retention:          DefaultRetention,
 		},
+		Limits: Limits{
+			NoteBytes:              DefaultNoteBytes,
+			NotesPerTicket:         DefaultNotesPerTicket,
+			AttachmentBytes:        DefaultAttachmentBytes,
+			AttachmentsPerTicket:   DefaultAttachmentsPerTicket,
+			RequestsPerSecond:      DefaultRequestsPerSecond,
+			Burst:                  DefaultBurst,
+			WatchStreamsPerKey:     DefaultWatchStreamsPerKey,
+			WatchStreamsPerPartner: DefaultWatchStreamsPerPartner,
+			MaxConnections:         DefaultMaxConnections,
+			StreamsPerConnection:   DefaultStreamsPerConnection,
+			HealthWatches:          DefaultHealthWatches,
+		},
+		Log: Log{SlowCallThreshold: DefaultSlowCallThreshold},
 	}
 	for _, z := range defaultZones {
 		c.Calendars = append(c.Calendars, defaultCalendar(z[0], z[1]))
@@ -144,8 +212,17 @@ func (c *Config) Validate() error {
 	if c.Escalation.CheckInterval <= 0 {
 		return errors.New("config: escalation.check_interval must be positive")
 	}
-	if c.Watch.CheckpointInterval <= 0 || c.Watch.Retention <= 0 || c.Watch.MaxStreamsPerPartner <= 0 {
+	if c.Watch.CheckpointInterval <= 0 || c.Watch.Retention <= 0 {
 		return errors.New("config: watch values must be positive")
+	}
+	l := c.Limits
+	if l.NoteBytes <= 0 || l.NotesPerTicket <= 0 || l.AttachmentBytes <= 0 || l.AttachmentsPerTicket <= 0 ||
+		!(l.RequestsPerSecond > 0) || l.Burst <= 0 || l.WatchStreamsPerKey <= 0 || l.WatchStreamsPerPartner <= 0 ||
+		l.MaxConnections <= 0 || l.StreamsPerConnection <= 0 || l.HealthWatches <= 0 {
+		return errors.New("config: limits must be positive")
+	}
+	if c.Log.SlowCallThreshold <= 0 {
+		return errors.New("config: log.slow_call_threshold must be positive")
 	}
 	_, err := c.Policy()
 	return err

@@ -20,8 +20,14 @@ func TestDefault(t *testing.T) {
 	if c.Escalation != (Escalation{WarnAt: 0.75, CheckInterval: time.Second}) {
 		t.Errorf("escalation %+v", c.Escalation)
 	}
-	if c.Watch != (Watch{CheckpointInterval: 10 * time.Second, Retention: 168 * time.Hour, MaxStreamsPerPartner: 100}) {
+	if c.Watch != (Watch{CheckpointInterval: 10 * time.Second, Retention: 168 * time.Hour}) {
 		t.Errorf("watch %+v", c.Watch)
+	}
+	wantLimits := Limits{NoteBytes: 32768, NotesPerTicket: 5000, AttachmentBytes: 26214400, AttachmentsPerTicket: 50,
+		RequestsPerSecond: 50, Burst: 100, WatchStreamsPerKey: 20, WatchStreamsPerPartner: 100, MaxConnections: 1000,
+		StreamsPerConnection: 100, HealthWatches: 100}
+	if c.Limits != wantLimits || c.Log.SlowCallThreshold != time.Second {
+		t.Errorf("limits %+v, log %+v; want %+v, 1s", c.Limits, c.Log, wantLimits)
 	}
 	zones := map[string]string{"en": "UTC", "fr": "Europe/Paris", "de": "Europe/Berlin", "es": "Europe/Madrid",
 		"it": "Europe/Rome", "nl": "Europe/Amsterdam", "pt": "Europe/Lisbon", "ja": "Asia/Tokyo"}
@@ -91,7 +97,20 @@ calendars:
 watch:
   checkpoint_interval: 30s
   retention: 72h
-  max_streams_per_partner: 5
+limits:
+  note_bytes: 1000
+  notes_per_ticket: 10
+  attachment_bytes: 2048
+  attachments_per_ticket: 3
+  requests_per_second: 2.5
+  burst: 7
+  watch_streams_per_key: 4
+  watch_streams_per_partner: 5
+  max_connections: 9
+  streams_per_connection: 11
+  health_watches: 12
+log:
+  slow_call_threshold: 250ms
 `
 
 func TestParseFullFile(t *testing.T) {
@@ -105,8 +124,17 @@ func TestParseFullFile(t *testing.T) {
 	if c.Escalation != (Escalation{WarnAt: 0.8, CheckInterval: 5 * time.Second}) {
 		t.Errorf("escalation %+v", c.Escalation)
 	}
-	if c.Watch != (Watch{CheckpointInterval: 30 * time.Second, Retention: 72 * time.Hour, MaxStreamsPerPartner: 5}) {
+	if c.Watch != (Watch{CheckpointInterval: 30 * time.Second, Retention: 72 * time.Hour}) {
 		t.Errorf("watch %+v", c.Watch)
+	}
+	wantLimits := Limits{NoteBytes: 1000, NotesPerTicket: 10, AttachmentBytes: 2048, AttachmentsPerTicket: 3,
+		RequestsPerSecond: 2.5, Burst: 7, WatchStreamsPerKey: 4, WatchStreamsPerPartner: 5, MaxConnections: 9,
+		StreamsPerConnection: 11, HealthWatches: 12}
+	if c.Limits != wantLimits {
+		t.Errorf("limits %+v, want %+v", c.Limits, wantLimits)
+	}
+	if c.Log.SlowCallThreshold != 250*time.Millisecond {
+		t.Errorf("log %+v", c.Log)
 	}
 	if got := strings.Join(c.CalendarIDs(), ","); got != "en,fr,de,es,it,nl,pt,ja,ko" {
 		t.Errorf("calendar ids %s", got)
@@ -170,7 +198,7 @@ func TestParseErrors(t *testing.T) {
 		return "calendars:\n  - id: ko\n    languages: [ko]\n    time_zone: UTC\n" + body
 	}
 	cases := []struct{ name, in, want string }{
-		{"unknown top key", "escalation:\n  warn_at: 0.5\nescalations: {}\n", `line 3: escalations: unknown key (known keys here: calendars, escalation, response_targets, watch)`},
+		{"unknown top key", "escalation:\n  warn_at: 0.5\nescalations: {}\n", `line 3: escalations: unknown key (known keys here: calendars, escalation, limits, log, response_targets, watch)`},
 		{"duplicate key", "watch:\n  retention: 1h\nwatch:\n  retention: 2h\n", `line 3: watch: key given twice (first on line 1)`},
 		{"unknown escalation key", "escalation:\n  duty_manager: bob\n", `line 2: escalation.duty_manager: unknown key (known keys here: check_interval, warn_at)`},
 		{"bad duration", "response_targets:\n  A: 2h\n  B: 4 hours\n", `line 3: response_targets.B: "4 hours" is not a duration`},
@@ -181,8 +209,13 @@ func TestParseErrors(t *testing.T) {
 		{"warn_at 0", "escalation:\n  warn_at: 0\n", `line 2: escalation.warn_at: must be between 0 and 1 (exclusive), got 0`},
 		{"warn_at text", "escalation:\n  warn_at: often\n", `line 2: escalation.warn_at: "often" is not a number`},
 		{"warn_at list", "escalation:\n  warn_at: [0.5]\n", `line 2: escalation.warn_at: must be a number between 0 and 1, got a list`},
-		{"max streams", "watch:\n  max_streams_per_partner: 0\n", `line 2: watch.max_streams_per_partner: must be positive, got 0`},
-		{"max streams text", "watch:\n  max_streams_per_partner: many\n", `line 2: watch.max_streams_per_partner: "many" is not a whole number`},
+		{"max streams", "limits:\n  watch_streams_per_partner: 0\n", `line 2: limits.watch_streams_per_partner: must be positive, got 0`},
+		{"max streams text", "limits:\n  watch_streams_per_partner: many\n", `line 2: limits.watch_streams_per_partner: "many" is not a whole number`},
+		{"rate zero", "limits:\n  requests_per_second: 0\n", `line 2: limits.requests_per_second: must be positive, got 0`},
+		{"rate text", "limits:\n  requests_per_second: fast\n", `line 2: limits.requests_per_second: "fast" is not a number`},
+		{"unknown limit", "limits:\n  tickets: 3\n", `line 2: limits.tickets: unknown key`},
+		{"old watch key", "watch:\n  max_streams_per_partner: 5\n", `line 2: watch.max_streams_per_partner: unknown key`},
+		{"slow call", "log:\n  slow_call_threshold: 0s\n", `line 2: log.slow_call_threshold: must be positive, got 0s`},
 		{"section not a mapping", "escalation: 3\n", `line 1: escalation: must be a mapping of keys, got a single value`},
 		{"calendars not a list", "calendars:\n  id: fr\n", `line 2: calendars: must be a list of calendars, got a mapping`},
 		{"bad range", cal("    hours:\n      mon: [\"9-17\"]\n"), `line 6: calendars[0].hours.mon[0]: range "9-17": start: "9" is not HH:MM`},
@@ -244,7 +277,7 @@ func TestLoad(t *testing.T) {
 	if err := os.WriteFile(good, []byte(fullFile), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if c, err := Load(good); err != nil || c.Watch.MaxStreamsPerPartner != 5 {
+	if c, err := Load(good); err != nil || c.Limits.WatchStreamsPerPartner != 5 {
 		t.Fatalf("Load: %v", err)
 	}
 	bad := filepath.Join(dir, "bad.yaml")

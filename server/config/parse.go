@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -55,9 +56,14 @@ func Parse(data []byte) (*Config, error) {
 		"calendars": func(k, v *yaml.Node, path string) { calendarsKey = k; p.calendars(v, path, cfg) },
 		"watch": func(_, v *yaml.Node, path string) {
 			p.mapping(v, path, map[string]func(k, v *yaml.Node, path string){
-				"checkpoint_interval":     func(_, v *yaml.Node, path string) { p.duration(v, path, &cfg.Watch.CheckpointInterval) },
-				"retention":               func(_, v *yaml.Node, path string) { p.duration(v, path, &cfg.Watch.Retention) },
-				"max_streams_per_partner": func(_, v *yaml.Node, path string) { p.positiveInt(v, path, &cfg.Watch.MaxStreamsPerPartner) },
+				"checkpoint_interval": func(_, v *yaml.Node, path string) { p.duration(v, path, &cfg.Watch.CheckpointInterval) },
+				"retention":           func(_, v *yaml.Node, path string) { p.duration(v, path, &cfg.Watch.Retention) },
+			})
+		},
+		"limits": func(_, v *yaml.Node, path string) { p.limits(v, path, &cfg.Limits) },
+		"log": func(_, v *yaml.Node, path string) {
+			p.mapping(v, path, map[string]func(k, v *yaml.Node, path string){
+				"slow_call_threshold": func(_, v *yaml.Node, path string) { p.duration(v, path, &cfg.Log.SlowCallThreshold) },
 			})
 		},
 	})
@@ -280,4 +286,49 @@ func (p *parser) ranges(n *yaml.Node, path string) ([]sla.Range, bool) {
 		return nil, false
 	}
 	return norm, true
+}
+
+// limits parses the `limits` section.
+func (p *parser) limits(n *yaml.Node, path string, l *Limits) {
+	ints := map[string]*int{
+		"note_bytes":                &l.NoteBytes,
+		"notes_per_ticket":          &l.NotesPerTicket,
+		"attachments_per_ticket":    &l.AttachmentsPerTicket,
+		"burst":                     &l.Burst,
+		"watch_streams_per_key":     &l.WatchStreamsPerKey,
+		"watch_streams_per_partner": &l.WatchStreamsPerPartner,
+		"max_connections":           &l.MaxConnections,
+		"streams_per_connection":    &l.StreamsPerConnection,
+		"health_watches":            &l.HealthWatches,
+	}
+	fields := map[string]func(k, v *yaml.Node, path string){
+		"attachment_bytes": func(_, v *yaml.Node, path string) {
+			var n int
+			p.positiveInt(v, path, &n)
+			if n > 0 {
+				l.AttachmentBytes = int64(n)
+			}
+		},
+		"requests_per_second": func(_, v *yaml.Node, path string) { p.positiveFloat(v, path, &l.RequestsPerSecond) },
+	}
+	for key, dst := range ints {
+		fields[key] = func(_, v *yaml.Node, path string) { p.positiveInt(v, path, dst) }
+	}
+	p.mapping(n, path, fields)
+}
+
+func (p *parser) positiveFloat(n *yaml.Node, path string, dst *float64) {
+	s, ok := p.scalar(n, path, "a number")
+	if !ok {
+		return
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	switch {
+	case err != nil || math.IsNaN(f) || math.IsInf(f, 0):
+		p.errorf(n, path, "%q is not a number", s)
+	case f <= 0:
+		p.errorf(n, path, "must be positive, got %s", s)
+	default:
+		*dst = f
+	}
 }

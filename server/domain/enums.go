@@ -220,4 +220,5 @@ const (
 	EventSLAWarning      EventType = "SLA_WARNING"
 	EventSLABreached     EventType = "SLA_BREACHED"
 	EventReassigned      EventType = "REASSIGNED"
+	EventAttachmentAdded EventType = "ATTACHMENT_ADDED"
 )

@@ -80,9 +80,25 @@ type Contact struct {
 
 // Note is a free-text note on a ticket, by a partner or by support.
 type Note struct {
+	// ID is the note's number within its ticket: 1 for the first note.
+	ID         int64
+	TicketID   string
 	Author     string
 	Text       string
 	CreateTime time.Time
+}
+
+// Attachment is the metadata of a file attached to a ticket; the content
+// is stored apart, in chunks.
+type Attachment struct {
+	ID          string
+	TicketID    string
+	Filename    string
+	ContentType string
+	SizeBytes   int64
+	SHA256      string // lower-case hex of the content
+	Author      string
+	CreateTime  time.Time
 }
 
 // Ticket is a support request filed by a partner.
@@ -114,8 +130,12 @@ type Ticket struct {
 	WarnTime               time.Time
 	FirstResponseTime      time.Time // zero until acknowledged
 	Notes                  []Note
-	CreateTime             time.Time
-	UpdateTime             time.Time
+	// NoteCount and AttachmentCount count the ticket's notes and
+	// attachments, which are stored apart from it.
+	NoteCount       int
+	AttachmentCount int
+	CreateTime      time.Time
+	UpdateTime      time.Time
 	// Version increases by one with every change; the API's etag is derived from it.
 	Version int64
 }
@@ -134,4 +154,8 @@ type Event struct {
 	// Detail is a short machine-readable description (for example the
 	// reason of a severity change or a directory change's summary).
 	Detail string
+	// Note is the note added, on NOTE_ADDED and ACKNOWLEDGED events.
+	Note *Note
+	// Attachment is the file attached, on ATTACHMENT_ADDED events.
+	Attachment *Attachment
 }

@@ -145,7 +145,7 @@ func TestTickets(t *testing.T) {
 	}
 
 	out = c.ok("tickets", "note", id, "logs attached")
-	if !strings.Contains(out, "NOTE") || !strings.Contains(out, "logs attached") {
+	if !strings.Contains(out, "NOTES             1") {
 		t.Errorf("note:\n%s", out)
 	}
 	out = c.ok("tickets", "severity", id, "a", "--reason", "production down", "-o", "json")
