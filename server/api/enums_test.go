@@ -87,7 +87,7 @@ func enumCases() []enumCase {
 			func(s string) protoreflect.EnumNumber { return roleToProto(domain.Role(s)).Number() }},
 		{supportv1.TicketEventType(0).Descriptor(), "TICKET_EVENT_TYPE_",
 			strs(domain.EventCreated, domain.EventAcknowledged, domain.EventStatusChanged, domain.EventNoteAdded, domain.EventSeverityChanged,
-				domain.EventEscalated, domain.EventSLAWarning, domain.EventSLABreached, domain.EventReassigned),
+				domain.EventEscalated, domain.EventSLAWarning, domain.EventSLABreached, domain.EventReassigned, domain.EventAttachmentAdded),
 			nil,
 			func(s string) protoreflect.EnumNumber { return eventTypeToProto(domain.EventType(s)).Number() }},
 	}

@@ -40,7 +40,7 @@ func watchConfig(checkpoint time.Duration, maxStreams int) testserver.Option {
 			c.Watch.CheckpointInterval = checkpoint
 		}
 		if maxStreams > 0 {
-			c.Watch.MaxStreamsPerPartner = maxStreams
+			c.Limits.WatchStreamsPerPartner = maxStreams
 		}
 		o.Config = c
 	})
