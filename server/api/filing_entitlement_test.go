@@ -17,7 +17,7 @@ import (
 )
 
 // TestFilingCheckEntitlementWorkedExamples checks the entitlement rows of
-// domain-rules.md section 8 (the contact and phone rows are CreateTicket
+// docs/domain.md §2 (the contact and phone rows are CreateTicket
 // field checks: see TestFilingCreateTicketFieldViolations).
 func TestFilingCheckEntitlementWorkedExamples(t *testing.T) {
 	e := startFiling(t)
@@ -104,7 +104,7 @@ func TestFilingCheckEntitlementWorkedExamples(t *testing.T) {
 }
 
 // TestFilingCheckEntitlementDeadlines checks the deadline rows of
-// domain-rules.md section 8 through submit_time.
+// docs/domain.md §4 through submit_time.
 func TestFilingCheckEntitlementDeadlines(t *testing.T) {
 	// The built-in "de" calendar has no holidays; the example makes
 	// 1 January one.

@@ -20,8 +20,8 @@ import (
 // CreateTicket, GetTicket, ListTickets). Their names start with "filing" so
 // they do not collide with the helpers of other test files of the package.
 
-// filingEnv is a running server with the directory of domain-rules.md
-// section 8 (server/demo: partner "adatum", TRIAL with BENEFIT_MPN and the
+// filingEnv is a running server with the directory of the worked
+// examples of docs/domain.md (server/demo: partner "adatum", TRIAL with BENEFIT_MPN and the
 // domain adatum.example; end customer "litware" with Azure; partner customer
 // "fabrikam" with Office 365; own tenant "adatum-self" with Azure; contract
 // AZURE_SUPPORT_PLAN "ASP-7") and a second, unrelated partner "contoso"

@@ -1,6 +1,6 @@
 package api_test
 
-// Tests of domain-rules.md through the API, for the rules the filing_*,
+// Tests of docs/domain.md through the API, for the rules the filing_*,
 // working_* and watch_* tests do not already observe over gRPC: the fee
 // and plan of every kind of request, billing-type topics for every partner
 // and service, routing of every category, deadlines (end of a range, DST,
@@ -107,12 +107,12 @@ var rulesServices = []supportv1.Service{
 }
 
 // rulesBillingType reports whether a category is subscription management,
-// billing, billing dispute or fraud (domain-rules.md section 2, rule 7).
+// billing, billing dispute or fraud (docs/domain.md §2, rule 7).
 func rulesBillingType(c supportv1.TopicCategory) bool {
 	return c != supportv1.TopicCategory_TOPIC_CATEGORY_TECHNICAL && c != supportv1.TopicCategory_TOPIC_CATEGORY_ADVISORY
 }
 
-// rulesQueue is the queue of domain-rules.md section 5.
+// rulesQueue is the queue of docs/domain.md §5.
 func rulesQueue(svc supportv1.Service, c supportv1.TopicCategory) supportv1.Queue {
 	switch c {
 	case supportv1.TopicCategory_TOPIC_CATEGORY_SUBSCRIPTION_MANAGEMENT, supportv1.TopicCategory_TOPIC_CATEGORY_BILLING:

@@ -13,7 +13,7 @@ import (
 )
 
 // TestSupportTopicCatalogueAdmin: administrators manage the support topic
-// catalogue (domain-rules.md section 7); partners see each change in
+// catalogue (docs/domain.md §7); partners see each change in
 // ListSupportTopics at once, featured topics first, a new topic last of
 // its group.
 func TestSupportTopicCatalogueAdmin(t *testing.T) {

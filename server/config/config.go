@@ -1,5 +1,5 @@
-// Package config reads the supportd YAML configuration file (api-contract.md,
-// "Configuration file"): response targets, escalation, business calendars and
+// Package config reads the supportd YAML configuration file
+// (docs/configuration.md): response targets, escalation, business calendars and
 // the watch stream settings. Parsing is strict: an unknown key, a bad value
 // or an inconsistent calendar is an error naming the line and the key.
 // Absent keys keep the built-in defaults of Default.
@@ -118,7 +118,7 @@ var defaultZones = [][2]string{
 }
 
 // Default returns the built-in configuration: the targets of
-// domain-rules.md (A 2h, B 4h, C 8h), warn_at 0.75, check_interval 1s, the
+// docs/domain.md §4 (A 2h, B 4h, C 8h), warn_at 0.75, check_interval 1s, the
 // watch defaults (checkpoint 10s, retention 168h), the limits of Limits
 // and one calendar per language, Monday to Friday 09:00-17:00, no holidays:
 // en UTC, fr Europe/Paris, de Europe/Berlin, es Europe/Madrid, it

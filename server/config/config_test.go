@@ -64,7 +64,7 @@ func TestParseEmptyKeepsDefaults(t *testing.T) {
 	}
 }
 
-// The example of api-contract.md, plus the watch section and a new calendar.
+// The example of docs/configuration.md, plus the watch section and a new calendar.
 const fullFile = `response_targets:        # TECHNICAL tickets, per severity
   A: 1h
   B: 3h30m

@@ -1,5 +1,5 @@
 // Package demo seeds a small demo directory into an empty database: the
-// partner Adatum of domain-rules.md's worked examples, with customers of
+// partner Adatum of the worked examples of docs/domain.md, with customers of
 // each kind, subscriptions and a contract, plus one key of each role.
 package demo
 

@@ -1,5 +1,5 @@
 // Package domain holds the plain Go vocabulary of supportd: the directory
-// records, tickets and the enumerations of domain-rules.md. It imports
+// records, tickets and the enumerations of docs/domain.md. It imports
 // neither gRPC, nor generated code, nor the store, so every rule package can
 // take and return these values and be table-tested on its own.
 //

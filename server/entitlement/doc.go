@@ -1,11 +1,11 @@
 // Package entitlement decides whether a partner may file a ticket
-// (domain-rules.md section 2) and under which plan, fee, queue and priority.
+// (docs/domain.md §2) and under which plan, fee, queue and priority.
 // It is pure: plain values in, plain values out, no clock.
 //
 // # Rules and reason codes
 //
 // Decide checks every rule below independently and reports every failure, in
-// this order (the rule numbers of domain-rules.md section 2):
+// this order (the rule numbers of docs/domain.md §2):
 //
 //  1. SERVICE_NOT_IN_PROGRAM: the service is not one of the four program services.
 //  2. Visibility: another partner's customer. This is not a reason code: the

@@ -2,7 +2,7 @@ package entitlement
 
 import "github.com/supportd/supportd/server/domain"
 
-// The worked-example directory of domain-rules.md section 8, plus a partner
+// The worked-example directory of docs/domain.md §2, plus a partner
 // customer (Fabrikam) and a second partner (Contoso).
 var (
 	adatum = domain.Partner{

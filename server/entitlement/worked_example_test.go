@@ -7,7 +7,7 @@ import (
 	"github.com/supportd/supportd/server/domain"
 )
 
-// TestWorkedExamples is the entitlement half of domain-rules.md section 8
+// TestWorkedExamples is the entitlement half of the worked examples of docs/domain.md §2
 // (the contact and phone rows are filing rules, tested in server/filing).
 func TestWorkedExamples(t *testing.T) {
 	const (

@@ -1,5 +1,5 @@
 // Package escalation holds the automatic escalation rule of
-// domain-rules.md section 5 as plain Go: which SLA stage a ticket without a
+// docs/domain.md §5 as plain Go: which SLA stage a ticket without a
 // first response reaches at a given instant. The sweep that applies it to
 // stored tickets lives in the ticket service; the loop that runs the sweep
 // lives in the server assembly.

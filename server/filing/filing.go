@@ -1,5 +1,5 @@
 // Package filing validates the fields of a ticket submission
-// (domain-rules.md section 3, api-contract.md CreateTicket). It is pure and
+// (docs/domain.md §3, CreateTicket in docs/api.md). It is pure and
 // reports every bad field at once, by its API path, so the API layer can
 // turn the result into one INVALID_ARGUMENT with a BadRequest detail.
 //

@@ -8,8 +8,8 @@ import (
 	"github.com/supportd/supportd/server/domain"
 )
 
-// valid is a well-formed submission by Adatum for Litware (domain-rules.md
-// section 8).
+// valid is a well-formed submission by Adatum for Litware (the worked
+// examples of docs/domain.md §2).
 func valid() Submission {
 	return Submission{
 		Request: Request{
@@ -160,7 +160,7 @@ func TestValidate(t *testing.T) {
 	}
 }
 
-// TestValidateWorkedExamples: the filing rows of domain-rules.md section 8.
+// TestValidateWorkedExamples: the filing rows of the worked examples of docs/domain.md §2.
 func TestValidateWorkedExamples(t *testing.T) {
 	s := valid()
 	s.Contact.Email = "it@litware.example"

@@ -1,4 +1,4 @@
-// Package lifecycle is the ticket state machine of domain-rules.md section 6,
+// Package lifecycle is the ticket state machine of docs/domain.md §6,
 // as explicit data: which actor may move a ticket from which status to which.
 // It is pure and holds no state; the caller loads the ticket, asks, and
 // writes the new status with its event.

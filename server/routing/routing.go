@@ -1,5 +1,5 @@
 // Package routing decides which support queue a ticket goes to and whether it
-// is marked priority there (domain-rules.md section 5). It is pure: plain
+// is marked priority there (docs/domain.md §5). It is pure: plain
 // values in, plain values out.
 package routing
 

@@ -205,7 +205,7 @@ func (c *Calendar) Location() *time.Location { return c.loc }
 
 // BusinessDay returns the nominal working time of the longest regular
 // weekday (8h for 09:00-17:00, 7h for 09:00-12:00 + 13:00-17:00), ignoring
-// holidays and DST: the "one business day" target of domain-rules.md.
+// holidays and DST: the "one business day" target of docs/domain.md §4.
 func (c *Calendar) BusinessDay() time.Duration { return c.business }
 
 // WeeklyHours returns the nominal working time of a regular week.

@@ -49,9 +49,9 @@ func TestAddBetweenTable(t *testing.T) {
 		// Short day before a holiday: 2h on the 24th (10-12), 25th off, weekend, 2h Monday.
 		{"short day then holiday", xmasParis, "2026-12-24 10:00 +0100", 4 * time.Hour, "2026-12-28 11:00 +0100"},
 		{"start in a short day's afternoon", xmasParis, "2026-12-24 14:00 +0100", time.Hour, "2026-12-28 10:00 +0100"},
-		// domain-rules §8: 2h Thursday, 1 January off, weekend, 6h Monday.
+		// docs/domain.md §4: 2h Thursday, 1 January off, weekend, 6h Monday.
 		{"worked example Berlin", berlin, "2026-12-31 15:00 +0100", 8 * time.Hour, "2027-01-04 15:00 +0100"},
-		// domain-rules §8: one business day, 5h Friday + 3h Monday.
+		// docs/domain.md §4: one business day, 5h Friday + 3h Monday.
 		{"worked example advisory", utc, "2026-11-27 12:00 +0000", 8 * time.Hour, "2026-11-30 12:00 +0000"},
 
 		// America/New_York: US DST changes (Sunday 02:00).

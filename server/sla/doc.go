@@ -1,5 +1,5 @@
 // Package sla holds the business calendars and the SLA clock of
-// domain-rules.md section 4: working time counted over wall-clock ranges of
+// docs/domain.md §4: working time counted over wall-clock ranges of
 // an IANA zone, with holidays and short days, exact across DST changes, and
 // the response-target policy built on it.
 //

@@ -20,8 +20,8 @@ var ErrUnsupportedLanguage = errors.New("unsupported language")
 // warning fires.
 const DefaultWarnAt = 0.75
 
-// DefaultTargets returns the TECHNICAL response targets of domain-rules.md
-// section 4: A 2h, B 4h, C 8h.
+// DefaultTargets returns the TECHNICAL response targets of docs/domain.md
+// §4: A 2h, B 4h, C 8h.
 func DefaultTargets() map[domain.Severity]time.Duration {
 	return map[domain.Severity]time.Duration{
 		domain.SeverityA: 2 * time.Hour,
@@ -47,7 +47,7 @@ type PolicyOptions struct {
 	Calendars []*Calendar
 }
 
-// Policy computes response deadlines (domain-rules.md section 4). It is
+// Policy computes response deadlines (docs/domain.md §4). It is
 // immutable and safe for concurrent use.
 type Policy struct {
 	targets map[domain.Severity]time.Duration

@@ -29,8 +29,7 @@ func testPolicy(t *testing.T, warnAt float64) *Policy {
 	return p
 }
 
-// The worked examples of domain-rules.md section 8, and the category rules
-// of section 4.
+// The deadline examples and the category rules of docs/domain.md §4.
 func TestPolicyTarget(t *testing.T) {
 	p := testPolicy(t, 0.75)
 	cases := []struct {
