@@ -2,6 +2,7 @@
 //
 //	supportd serve --listen ADDR --db PATH [--config FILE] [--demo]
 //	supportd keys create --db PATH --role admin|agent|partner [--partner ID]
+//	supportd version
 package main
 
 import (
@@ -19,6 +20,7 @@ func main() {
 		SilenceErrors: true,
 	}
 	root.AddCommand(serveCommand(), keysCommand())
+	root.AddCommand(versionCommand())
 	if err := root.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "supportd:", err)
 		os.Exit(1)

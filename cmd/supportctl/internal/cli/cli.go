@@ -127,6 +127,7 @@ command line.`,
 	pf.DurationVar(&a.timeout, "timeout", 30*time.Second, "deadline of each call (retries included)")
 	root.MarkFlagsMutuallyExclusive("insecure", "tls")
 	root.AddCommand(a.topicsCommand(), a.entitlementCommand(), a.ticketsCommand())
+	root.AddCommand(versionCommand())
 	return root
 }
 

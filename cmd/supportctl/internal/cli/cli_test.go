@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -293,5 +294,17 @@ func TestWatchFollowsAcrossRestart(t *testing.T) {
 	var ev supportv1.TicketEvent
 	if err := protojson.Unmarshal([]byte(got[0]), &ev); err != nil || ev.GetType() != supportv1.TicketEventType_TICKET_EVENT_TYPE_NOTE_ADDED {
 		t.Fatalf("resumed event %q: %v", got[0], err)
+	}
+}
+
+// TestVersion: `supportctl version` prints the build without a server or
+// a key.
+func TestVersion(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := cli.Run([]string{"version"}, &out, &errb, nil); code != cli.ExitOK {
+		t.Fatalf("version: exit %d\n%s", code, errb.String())
+	}
+	if !strings.HasPrefix(out.String(), "supportctl ") || !strings.Contains(out.String(), runtime.Version()) {
+		t.Errorf("version printed %q, want supportctl, the version and %s", out.String(), runtime.Version())
 	}
 }
