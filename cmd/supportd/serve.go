@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -42,7 +41,17 @@ func serveCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the gRPC server",
-		Args:  cobra.NoArgs,
+		Long: `Run the gRPC server.
+
+Every flag can also be set in the environment as SUPPORTD_<FLAG>, upper
+case with dashes as underscores (SUPPORTD_LISTEN, SUPPORTD_DB,
+SUPPORTD_METRICS_LISTEN); a flag on the command line wins.`,
+		Args: cobra.NoArgs,
+		// The environment is read after parsing, so it only fills flags the
+		// command line did not set.
+		PreRunE: func(cmd *cobra.Command, _ []string) error {
+			return flagsFromEnv(cmd.Flags(), os.LookupEnv)
+		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return serve(cmd.Context(), f)
 		},
@@ -54,7 +63,7 @@ func serveCommand() *cobra.Command {
 	fl.BoolVar(&f.demo, "demo", false, "seed a demo directory into an empty database and print demo API keys")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fl.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
-	fl.StringVar(&f.metricsAddr, "metrics-listen", "127.0.0.1:9090", "address of /metrics and /healthz (empty: off)")
+	fl.StringVar(&f.metricsAddr, "metrics-listen", defaultMetricsAddr, "address of /metrics and /healthz (empty: off)")
 	fl.DurationVar(&f.grace, "grace-period", 10*time.Second, "how long shutdown waits for in-flight calls")
 	fl.StringVar(&f.pprofAddr, "pprof-listen", "", "address of /debug/pprof/ for profiling (empty: off)")
 	_ = fl.MarkHidden("pprof-listen")
@@ -108,20 +117,23 @@ func serve(ctx context.Context, f serveFlags) error {
 	if err != nil {
 		return err
 	}
+	// Bind every listener before seeding the demo: a port in use stops the
+	// start before any key is printed.
+	metricsAddr := f.metricsAddr
+	if metricsAddr != "" {
+		var stopMetrics func()
+		metricsAddr, stopMetrics, err = serveMetrics(metricsAddr, a.MetricsHandler(), log)
+		if err != nil {
+			lis.Close()
+			return err
+		}
+		defer stopMetrics()
+	}
 	if f.demo {
 		if err := seedDemo(ctx, st, lis.Addr().String()); err != nil {
 			lis.Close()
 			return err
 		}
-	}
-	if f.metricsAddr != "" {
-		metrics := &http.Server{Addr: f.metricsAddr, Handler: a.MetricsHandler(), ReadHeaderTimeout: 5 * time.Second}
-		go func() {
-			if err := metrics.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				log.Error("metrics server", "error", err)
-			}
-		}()
-		defer metrics.Close()
 	}
 	if f.pprofAddr != "" {
 		stopPprof, err := servePprof(f.pprofAddr, log)
@@ -130,7 +142,7 @@ func serve(ctx context.Context, f serveFlags) error {
 		}
 		defer stopPprof()
 	}
-	log.Info("supportd serving", "addr", lis.Addr().String(), "db", f.db, "metrics", f.metricsAddr)
+	log.Info("supportd serving", "addr", lis.Addr().String(), "db", f.db, "metrics", metricsAddr)
 	logOut.Flush() // at once: scripts and tests wait for this line
 	served := make(chan error, 1)
 	go func() { served <- a.Serve(lis) }()
