@@ -106,3 +106,15 @@ type LimitError struct {
 }
 
 func (e *LimitError) Error() string { return e.Message }
+
+// QuotaError says a per-record quota is used up (RESOURCE_EXHAUSTED with
+// a QuotaFailure), for example the notes one ticket may hold. Nothing was
+// changed. Reason is a machine-readable code (NOTES_PER_TICKET); Subject
+// names what the quota is counted on ("tickets/<id>").
+type QuotaError struct {
+	Reason      string
+	Subject     string
+	Description string
+}
+
+func (e *QuotaError) Error() string { return e.Description }

@@ -129,9 +129,10 @@ type Ticket struct {
 	ResponseDueTime        time.Time
 	WarnTime               time.Time
 	FirstResponseTime      time.Time // zero until acknowledged
-	Notes                  []Note
 	// NoteCount and AttachmentCount count the ticket's notes and
-	// attachments, which are stored apart from it.
+	// attachments, which are stored apart from it (a ticket's size does
+	// not grow with its conversation). NoteCount is also the id of the
+	// newest note.
 	NoteCount       int
 	AttachmentCount int
 	CreateTime      time.Time

@@ -59,11 +59,15 @@ type TicketFilter struct {
 }
 
 // EventFilter narrows ListEvents; zero fields do not filter. Only ticket
-// events (with a ticket id) match a filter with PartnerID or TicketID set.
+// events (with a ticket id) match a filter with PartnerID, TicketID or
+// Queue set.
 type EventFilter struct {
 	PartnerID  string
 	CustomerID string
 	TicketID   string
+	// Queue keeps the events whose ticket is in this queue after the
+	// change.
+	Queue domain.Queue
 }
 
 // APIKey is a stored API key: never its secret, only the secret's hash.
@@ -115,8 +119,12 @@ type Reader interface {
 	ListDueTickets(ctx context.Context, now time.Time, limit int) ([]domain.Ticket, error)
 	GetIdempotency(ctx context.Context, partnerID, requestID string) (Idempotency, error)
 
+	// ListNotes lists up to limit notes of a ticket whose id is above
+	// after, oldest first (ascending id). An unknown ticket has no notes.
+	ListNotes(ctx context.Context, ticketID string, after int64, limit int) ([]domain.Note, error)
+
 	// ListEvents lists up to limit events with a sequence above after, in
-	// sequence order.
+	// sequence order, each with the note it carries (see AppendEvent).
 	ListEvents(ctx context.Context, after int64, f EventFilter, limit int) ([]domain.Event, error)
 	// LastSequence is the highest committed event sequence (0 if none).
 	LastSequence(ctx context.Context) (int64, error)
@@ -154,7 +162,17 @@ type Writer interface {
 	// DeleteIdempotencyBefore forgets request ids recorded before t.
 	DeleteIdempotencyBefore(ctx context.Context, t time.Time) (int64, error)
 
+	// AddNote stores a note of ticket n.TicketID under its number n.ID,
+	// which the caller assigns (the ticket's next note number, see
+	// domain.Ticket.NoteCount) in the transaction that updates the
+	// ticket. ErrAlreadyExists if the ticket has a note n.ID; ErrNotFound
+	// if the ticket does not exist.
+	AddNote(ctx context.Context, n domain.Note) error
+
 	// AppendEvent appends e to the event log and returns its sequence.
+	// e.Note, when set, is recorded by reference: it must be a note
+	// already stored (AddNote, ErrNotFound otherwise), and ListEvents
+	// returns the stored note with the event.
 	AppendEvent(ctx context.Context, e domain.Event) (int64, error)
 	// DeleteEventsBefore drops events older than t from the log, never the
 	// newest one, and returns how many it dropped.

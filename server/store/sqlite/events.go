@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -11,15 +12,25 @@ import (
 )
 
 // AppendEvent implements store.Writer. The sequence is the row id: one more
-// than the highest ever kept, so committed sequences have no gaps.
+// than the highest ever kept, so committed sequences have no gaps. A note
+// is recorded by its number (note_id), not copied: ListEvents joins it.
 func (v *txView) AppendEvent(_ context.Context, e domain.Event) (int64, error) {
 	var ticket []byte
+	var queue domain.Queue
 	if e.Ticket != nil {
 		ticket = mustJSON(e.Ticket)
+		queue = e.Ticket.Queue
 	}
-	res, err := v.exec(`INSERT INTO events(time, type, partner_id, customer_id, ticket_id, actor, detail, ticket)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		nanos(e.Time), e.Type, e.PartnerID, e.CustomerID, e.TicketID, e.Actor, e.Detail, ticket)
+	noteID := sql.NullInt64{}
+	if e.Note != nil {
+		if err := v.requireNote(e.TicketID, e.Note.ID); err != nil {
+			return 0, fmt.Errorf("append event: %w", err)
+		}
+		noteID = sql.NullInt64{Int64: e.Note.ID, Valid: true}
+	}
+	res, err := v.exec(`INSERT INTO events(time, type, partner_id, customer_id, ticket_id, actor, detail, ticket, note_id, queue)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		nanos(e.Time), e.Type, e.PartnerID, e.CustomerID, e.TicketID, e.Actor, e.Detail, ticket, noteID, queue)
 	if err != nil {
 		return 0, fmt.Errorf("append event: %w", err)
 	}
@@ -29,6 +40,15 @@ func (v *txView) AppendEvent(_ context.Context, e domain.Event) (int64, error) {
 	}
 	v.lastSeq = seq
 	return seq, nil
+}
+
+// requireNote checks that note id of the ticket is stored.
+func (v *txView) requireNote(ticketID string, id int64) error {
+	var one int
+	if err := v.row(`SELECT 1 FROM notes WHERE ticket_id = ? AND id = ?`, ticketID, id).Scan(&one); err != nil {
+		return fmt.Errorf("note %d of ticket %q: %w", id, ticketID, mapErr(err))
+	}
+	return nil
 }
 
 // ListEvents implements store.Reader.
@@ -44,9 +64,15 @@ func (v *txView) ListEvents(_ context.Context, after int64, f store.EventFilter,
 	if f.CustomerID != "" {
 		where, args = append(where, "customer_id = ?"), append(args, f.CustomerID)
 	}
+	if f.Queue != "" {
+		where, args = append(where, "queue = ?", "ticket_id <> ''"), append(args, f.Queue)
+	}
 	args = append(args, limitOr(limit, 100))
-	rows, err := v.query(`SELECT seq, time, type, partner_id, customer_id, ticket_id, actor, detail, ticket
-		FROM events WHERE `+strings.Join(where, " AND ")+` ORDER BY seq LIMIT ?`, args...)
+	rows, err := v.query(`SELECT e.seq, e.time, e.type, e.partner_id, e.customer_id, e.ticket_id, e.actor, e.detail, e.ticket,
+		n.id, n.author, n.text, n.create_time
+		FROM (SELECT * FROM events WHERE `+strings.Join(where, " AND ")+` ORDER BY seq LIMIT ?) e
+		LEFT JOIN notes n ON n.ticket_id = e.ticket_id AND n.id = e.note_id
+		ORDER BY e.seq`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -56,10 +82,13 @@ func (v *txView) ListEvents(_ context.Context, after int64, f store.EventFilter,
 		var e domain.Event
 		var at int64
 		var ticket []byte
-		if err := rows.Scan(&e.Sequence, &at, &e.Type, &e.PartnerID, &e.CustomerID, &e.TicketID, &e.Actor, &e.Detail, &ticket); err != nil {
+		var note eventNote
+		if err := rows.Scan(&e.Sequence, &at, &e.Type, &e.PartnerID, &e.CustomerID, &e.TicketID, &e.Actor, &e.Detail, &ticket,
+			&note.id, &note.author, &note.text, &note.created); err != nil {
 			return nil, mapErr(err)
 		}
 		e.Time = fromNanos(at)
+		e.Note = note.toDomain(e.TicketID)
 		if ticket != nil {
 			t, err := decodeTicket(ticket)
 			if err != nil {
@@ -93,4 +122,21 @@ func (v *txView) DeleteEventsBefore(_ context.Context, t time.Time) (int64, erro
 		return 0, err
 	}
 	return res.RowsAffected()
+}
+
+// eventNote is the joined note columns of an event row (NULL when the
+// event carries no note).
+type eventNote struct {
+	id      sql.NullInt64
+	author  sql.NullString
+	text    sql.NullString
+	created sql.NullInt64
+}
+
+func (n eventNote) toDomain(ticketID string) *domain.Note {
+	if !n.id.Valid {
+		return nil
+	}
+	return &domain.Note{ID: n.id.Int64, TicketID: ticketID, Author: n.author.String, Text: n.text.String,
+		CreateTime: fromNanos(n.created.Int64)}
 }

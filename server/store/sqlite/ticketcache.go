@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"slices"
 	"sync"
 
 	"github.com/supportd/supportd/server/domain"
@@ -25,7 +24,8 @@ func newTicketCache() *ticketCache {
 	return &ticketCache{m: make(map[string]domain.Ticket, ticketCacheSize)}
 }
 
-// get returns a copy of the cached ticket id at version.
+// get returns the cached ticket id at version (a copy: a ticket holds no
+// slices or maps a caller could share).
 func (c *ticketCache) get(id string, version int64) (domain.Ticket, bool) {
 	c.mu.Lock()
 	t, ok := c.m[id]
@@ -33,13 +33,11 @@ func (c *ticketCache) get(id string, version int64) (domain.Ticket, bool) {
 	if !ok || t.Version != version {
 		return domain.Ticket{}, false
 	}
-	t.Notes = slices.Clone(t.Notes) // callers may append to their copy
 	return t, true
 }
 
 // put caches t, evicting an arbitrary entry when full.
 func (c *ticketCache) put(t domain.Ticket) {
-	t.Notes = slices.Clone(t.Notes)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.m[t.ID]; !ok && len(c.m) >= ticketCacheSize {

@@ -216,6 +216,7 @@ func testEventFilters(t *testing.T, f Factory) {
 	seed(t, s) // directory events of partner1, partner2 and customers 1-3
 	t1 := newTicket("tk-1", partner1, customer1)
 	t2 := newTicket("tk-2", partner1, customer2)
+	t2.Queue = domain.QueueBilling
 	t3 := newTicket("tk-3", partner2, customer3)
 	createTickets(t, s, t1, t2, t3)
 	write(t, s, func(tx store.ReadWriter) error {
@@ -225,6 +226,7 @@ func testEventFilters(t *testing.T, f Factory) {
 			{Type: domain.EventAPIKeyCreated, PartnerID: partner1, Actor: "admin", Time: at(0)},
 			ticketEvent(domain.EventStatusChanged, t2),
 			ticketEvent(domain.EventAcknowledged, t1),
+			ticketEvent(domain.EventReassigned, reassigned(t1, domain.QueueFraud)),
 			{Type: domain.EventSubscriptionCreated, PartnerID: partner1, CustomerID: customer1, Actor: "admin", Time: at(0)},
 		} {
 			if _, err := tx.AppendEvent(ctx, e); err != nil {
@@ -239,7 +241,8 @@ func testEventFilters(t *testing.T, f Factory) {
 		for _, e := range all {
 			if (fl.TicketID == "" || e.TicketID == fl.TicketID) &&
 				(fl.PartnerID == "" || e.PartnerID == fl.PartnerID && e.TicketID != "") &&
-				(fl.CustomerID == "" || e.CustomerID == fl.CustomerID) {
+				(fl.CustomerID == "" || e.CustomerID == fl.CustomerID) &&
+				(fl.Queue == "" || e.Ticket != nil && e.Ticket.Queue == fl.Queue) {
 				out = append(out, e.Sequence)
 			}
 		}
@@ -249,10 +252,16 @@ func testEventFilters(t *testing.T, f Factory) {
 		fl   store.EventFilter
 		want int
 	}{
-		"ticket":            {store.EventFilter{TicketID: "tk-1"}, 3},
-		"partner":           {store.EventFilter{PartnerID: partner1}, 5}, // only ticket events
-		"partner2":          {store.EventFilter{PartnerID: partner2}, 2},
-		"customer":          {store.EventFilter{CustomerID: customer1}, 5},
+		"ticket":   {store.EventFilter{TicketID: "tk-1"}, 4},
+		"partner":  {store.EventFilter{PartnerID: partner1}, 6}, // only ticket events
+		"partner2": {store.EventFilter{PartnerID: partner2}, 2},
+		"customer": {store.EventFilter{CustomerID: customer1}, 6},
+		// The queue of the ticket after the change: tk-1's events are in
+		// AZURE until it moves to FRAUD.
+		"queue":             {store.EventFilter{Queue: domain.QueueAzure}, 5},
+		"queue (moved)":     {store.EventFilter{Queue: domain.QueueFraud}, 1},
+		"queue+partner":     {store.EventFilter{Queue: domain.QueueBilling, PartnerID: partner1}, 2},
+		"queue (empty)":     {store.EventFilter{Queue: domain.QueueOffice365}, 0},
 		"partner+customer":  {store.EventFilter{PartnerID: partner1, CustomerID: customer2}, 2},
 		"partner+ticket":    {store.EventFilter{PartnerID: partner2, TicketID: "tk-1"}, 0},
 		"unknown ticket":    {store.EventFilter{TicketID: "no-such-ticket"}, 0},
@@ -410,4 +419,11 @@ func testDeleteEventsBefore(t *testing.T, f Factory) {
 	if first, last := sequences(t, s); first != 10 || last != 11 {
 		t.Errorf("final: first %d last %d, want 10 11", first, last)
 	}
+}
+
+// reassigned returns tk moved to queue q, one version later.
+func reassigned(tk domain.Ticket, q domain.Queue) domain.Ticket {
+	tk.Queue = q
+	tk.Version++
+	return tk
 }

@@ -68,7 +68,7 @@ func newTicket(id, partnerID, customerID string) domain.Ticket {
 		BusinessHours:          true,
 		ResponseDueTime:        at(2 * time.Hour),
 		WarnTime:               at(time.Hour),
-		Notes:                  []domain.Note{{Author: "partner", Text: "first note", CreateTime: at(time.Second)}},
+		NoteCount:              1,
 		CreateTime:             at(0),
 		UpdateTime:             at(0),
 		Version:                1,

@@ -49,6 +49,7 @@ func RunFactory(t *testing.T, f Factory) {
 	}{
 		{"Directory", directoryTests},
 		{"Tickets", ticketTests},
+		{"Notes", noteTests},
 		{"Events", eventTests},
 		{"Tx", txTests},
 		{"Lifecycle", lifecycleTests},

@@ -39,7 +39,7 @@ func testTicketCRUD(t *testing.T, f Factory) {
 	v2.Priority, v2.DutyManagerTier, v2.EscalationLevel = true, true, 2
 	v2.SLAState = domain.SLAMet
 	v2.FirstResponseTime = at(30 * time.Minute)
-	v2.Notes = append(slices.Clone(tk.Notes), domain.Note{Author: "agent", Text: "looking", CreateTime: at(31 * time.Minute)})
+	v2.NoteCount, v2.AttachmentCount = tk.NoteCount+1, 3
 	v2.UpdateTime = at(31 * time.Minute)
 	v2.Version = 2
 	write(t, s, func(tx store.ReadWriter) error { return tx.UpdateTicket(ctx, v2) })
