@@ -58,6 +58,12 @@ func SchemaVersion() int {
 // migrate applies the embedded migrations that the database lacks, each in
 // its own transaction, and refuses a database newer than this binary.
 func migrate(ctx context.Context, db *sql.DB) error {
+	return migrateTo(ctx, db, SchemaVersion())
+}
+
+// migrateTo is migrate up to version upTo only (tests build databases of
+// an older schema with it).
+func migrateTo(ctx context.Context, db *sql.DB, upTo int) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_time INTEGER NOT NULL) STRICT`); err != nil {
 		return err
@@ -74,7 +80,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		return fmt.Errorf("database schema version %d is newer than this binary's %d", current, ms[len(ms)-1].version)
 	}
 	for _, m := range ms {
-		if m.version <= current {
+		if m.version <= current || m.version > upTo {
 			continue
 		}
 		if err := applyMigration(ctx, db, m); err != nil {

@@ -130,7 +130,7 @@ func TestMigrationsFresh(t *testing.T) {
 		tables = append(tables, n)
 	}
 	rows.Close()
-	for _, want := range []string{"api_keys", "contracts", "customers", "events", "idempotency", "partners", "schema_migrations", "subscriptions", "tickets", "topics"} {
+	for _, want := range []string{"api_keys", "contracts", "customers", "events", "idempotency", "notes", "partners", "schema_migrations", "subscriptions", "tickets", "topics"} {
 		if !strings.Contains(" "+strings.Join(tables, " ")+" ", " "+want+" ") {
 			t.Errorf("table %s missing; have %v", want, tables)
 		}
