@@ -43,9 +43,9 @@ func TestMigrationNotesOutOfTickets(t *testing.T) {
 	created := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	paris := time.FixedZone("CET", 3600)
 	notes := []domain.Note{
-		{Author: "partner:p1", Text: "first", CreateTime: created.Add(time.Minute + 123456789)},               // 9 fraction digits
+		{Author: "partner:p1", Text: "first", CreateTime: created.Add(time.Minute + 123456789)},              // 9 fraction digits
 		{Author: "agent:k1", Text: "second, é ✓ \"quoted\"\n", CreateTime: created.Add(2*time.Minute + 5e8)}, // ".5"
-		{Author: "partner:p1", Text: "third", CreateTime: created.Add(3 * time.Minute).In(paris)},           // +01:00, no fraction
+		{Author: "partner:p1", Text: "third", CreateTime: created.Add(3 * time.Minute).In(paris)},            // +01:00, no fraction
 	}
 	tk := benchTicket("tk-1")
 	tk.PartnerID, tk.CustomerID, tk.CreateTime = "p1", "c1", created
