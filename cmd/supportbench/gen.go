@@ -98,9 +98,13 @@ func generate(ctx context.Context, path string, n int) (string, error) {
 				t.ResponseDueTime, t.WarnTime = created.Add(4*time.Hour), created.Add(3*time.Hour)
 				t.FirstResponseTime = created.Add(time.Hour)
 				t.Status, t.SLAState = domain.StatusClosed, domain.SLAMet
-				t.Notes = []domain.Note{{Author: "agent:bench", Text: "Fixed the route table; closing.", CreateTime: created.Add(2 * time.Hour)}}
+				t.NoteCount = 1
 				t.Version = 1
 				if err := tx.CreateTicket(ctx, t); err != nil {
+					return err
+				}
+				if err := tx.AddNote(ctx, domain.Note{ID: 1, TicketID: t.ID, Author: "agent:bench",
+					Text: "Fixed the route table; closing.", CreateTime: created.Add(2 * time.Hour)}); err != nil {
 					return err
 				}
 			}

@@ -14,13 +14,14 @@ import (
 type Agent struct {
 	supportv1.UnimplementedAgentServiceServer
 	tickets *ticket.Service
+	watcher *Watcher
 	tokens  *Signer
 	log     *slog.Logger
 }
 
 // NewAgent returns the AgentService handlers.
-func NewAgent(tickets *ticket.Service, tokens *Signer, log *slog.Logger) *Agent {
-	return &Agent{tickets: tickets, tokens: tokens, log: log}
+func NewAgent(tickets *ticket.Service, watcher *Watcher, tokens *Signer, log *slog.Logger) *Agent {
+	return &Agent{tickets: tickets, watcher: watcher, tokens: tokens, log: log}
 }
 
 // ListQueueTickets implements AgentService.ListQueueTickets.
@@ -35,13 +36,25 @@ func (a *Agent) ListQueueTickets(ctx context.Context, req *supportv1.ListQueueTi
 	if err != nil {
 		return nil, toStatus(ctx, a.log, err)
 	}
-	tickets, next, err := a.tickets.ListQueue(ctx, q, store.Page{After: after, Limit: limit})
-	if err != nil {
-		return nil, toStatus(ctx, a.log, err)
-	}
 	resp := &supportv1.ListQueueTicketsResponse{}
-	for _, t := range tickets {
-		resp.Tickets = append(resp.Tickets, ticketToProto(t))
+	var next string
+	// A page cut short by MaxPageBytes is read again with the smaller
+	// limit, for the store's cursor after its last ticket.
+	for {
+		tickets, cursor, err := a.tickets.ListQueue(ctx, q, store.Page{After: after, Limit: limit})
+		if err != nil {
+			return nil, toStatus(ctx, a.log, err)
+		}
+		resp.Tickets = resp.Tickets[:0]
+		for _, t := range tickets {
+			resp.Tickets = append(resp.Tickets, ticketToProto(t))
+		}
+		if n := fitPage(resp.Tickets); n < len(tickets) {
+			limit = n
+			continue
+		}
+		next = cursor
+		break
 	}
 	if next != "" {
 		resp.NextPageToken = a.tokens.Sign(scope, []byte(next))

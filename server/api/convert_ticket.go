@@ -51,7 +51,8 @@ func ticketToProto(t domain.Ticket) *supportv1.Ticket {
 		SlaWarningTime:         timestamp(t.WarnTime),
 		DutyManagerTier:        t.DutyManagerTier,
 		ResponseTarget:         durationpb.New(t.ResponseTarget),
-		NoteCount:              int32(len(t.Notes)),
+		NoteCount:              int32(t.NoteCount),
+		AttachmentCount:        int32(t.AttachmentCount),
 	}
 	return out
 }
@@ -69,4 +70,9 @@ func proofOf(p *supportv1.EntitlementProof) *domain.Proof {
 
 func contactOf(c *supportv1.Contact) domain.Contact {
 	return domain.Contact{Name: c.GetName(), Email: c.GetEmail(), Phone: c.GetPhone()}
+}
+
+// noteToProto converts a note; its id is its number within the ticket.
+func noteToProto(n domain.Note) *supportv1.Note {
+	return &supportv1.Note{Id: strconv.FormatInt(n.ID, 10), Author: n.Author, Text: n.Text, CreateTime: timestamp(n.CreateTime)}
 }

@@ -38,6 +38,7 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 		conflict    *domain.ConflictError
 		outOfRange  *domain.OutOfRangeError
 		limit       *domain.LimitError
+		quota       *domain.QuotaError
 	)
 	switch {
 	case errors.As(err, &invalid):
@@ -59,6 +60,8 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 		return withInfo(codes.OutOfRange, outOfRange.Message, "RESUME_TOKEN_EXPIRED", nil)
 	case errors.As(err, &limit):
 		return withInfo(codes.ResourceExhausted, limit.Message, limit.Limit, nil)
+	case errors.As(err, &quota):
+		return quotaStatus(quota)
 	case errors.Is(err, context.Canceled):
 		return status.Error(codes.Canceled, "the call was cancelled")
 	case errors.Is(err, context.DeadlineExceeded):
@@ -113,6 +116,22 @@ func preconditionStatus(e *domain.PreconditionError) error {
 	st, err := status.New(codes.FailedPrecondition, e.Message).WithDetails(info, pf)
 	if err != nil {
 		return status.Error(codes.FailedPrecondition, e.Message)
+	}
+	return st.Err()
+}
+
+// quotaStatus is RESOURCE_EXHAUSTED with an ErrorInfo (the quota's reason
+// and subject) and a QuotaFailure naming the subject whose quota is used up.
+func quotaStatus(e *domain.QuotaError) error {
+	reason := e.Reason
+	if reason == "" {
+		reason = "QUOTA_EXCEEDED"
+	}
+	info := &errdetails.ErrorInfo{Reason: reason, Domain: ErrorDomain, Metadata: map[string]string{"subject": e.Subject}}
+	qf := &errdetails.QuotaFailure{Violations: []*errdetails.QuotaFailure_Violation{{Subject: e.Subject, Description: e.Description}}}
+	st, err := status.New(codes.ResourceExhausted, e.Description).WithDetails(info, qf)
+	if err != nil {
+		return status.Error(codes.ResourceExhausted, e.Description)
 	}
 	return st.Err()
 }

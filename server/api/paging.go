@@ -1,6 +1,8 @@
 package api
 
 import (
+	"google.golang.org/protobuf/proto"
+
 	"github.com/supportd/supportd/server/domain"
 )
 
@@ -9,6 +11,28 @@ const (
 	DefaultPageSize = 50
 	MaxPageSize     = 500
 )
+
+// MaxPageBytes bounds the encoded items of one page. A page holds fewer
+// than page_size items when more would exceed it (its next_page_token
+// continues after the last item sent), so that no listing outgrows the
+// 4 MiB a gRPC client receives by default, nor the server's send limit,
+// whatever the items hold: one item alone (a ticket of at most ~45 KB, a
+// note of at most limits.note_bytes and below the 1 MiB request limit)
+// always fits.
+const MaxPageBytes = 3 << 20
+
+// fitPage returns how many of items, from the first, fit in MaxPageBytes
+// once encoded; at least one.
+func fitPage[T proto.Message](items []T) int {
+	total := 0
+	for i, it := range items {
+		total += proto.Size(it) + 6 // the field's tag and length prefix
+		if total > MaxPageBytes && i > 0 {
+			return i
+		}
+	}
+	return len(items)
+}
 
 // pageSize validates a requested page size: 0 means the default, sizes
 // above the maximum are lowered to it, negative ones are invalid.

@@ -141,7 +141,12 @@ func (s *Support) ListTickets(ctx context.Context, req *supportv1.ListTicketsReq
 	for _, t := range tickets {
 		resp.Tickets = append(resp.Tickets, ticketToProto(t))
 	}
-	if n := len(tickets); n > 0 {
+	n := fitPage(resp.Tickets)
+	switch {
+	case n < len(tickets): // cut short by MaxPageBytes
+		resp.Tickets = resp.Tickets[:n]
+		resp.NextPageToken = s.tokens.Sign(scope, []byte(tickets[n-1].ID))
+	case n > 0:
 		resp.NextPageToken = s.tokens.nextToken(scope, n, limit, tickets[n-1].ID)
 	}
 	return resp, nil

@@ -61,6 +61,9 @@ func EventEncoder(s *Signer) func(domain.Event) any {
 		if e.Ticket != nil {
 			out.Ticket = ticketToProto(*e.Ticket)
 		}
+		if e.Note != nil {
+			out.Note = noteToProto(*e.Note)
+		}
 		return encodeEvent(out)
 	}
 }
@@ -76,6 +79,7 @@ func EventEncoder(s *Signer) func(domain.Event) any {
 type encodedEvent struct {
 	ticket  *supportv1.WatchTicketResponse
 	tickets *supportv1.WatchTicketsResponse
+	queue   *supportv1.WatchQueueTicketsResponse
 }
 
 func encodeEvent(e *supportv1.TicketEvent) *encodedEvent {
@@ -84,19 +88,23 @@ func encodeEvent(e *supportv1.TicketEvent) *encodedEvent {
 		return &encodedEvent{
 			ticket:  &supportv1.WatchTicketResponse{Update: &supportv1.WatchTicketResponse_Event{Event: e}},
 			tickets: &supportv1.WatchTicketsResponse{Update: &supportv1.WatchTicketsResponse_Event{Event: e}},
+			queue:   &supportv1.WatchQueueTicketsResponse{Update: &supportv1.WatchQueueTicketsResponse_Event{Event: e}},
 		}
 	}
 	wire := protowire.AppendTag(make([]byte, 0, len(b)+binary.MaxVarintLen64+1), eventField, protowire.BytesType)
 	wire = protowire.AppendBytes(wire, b)
-	en := &encodedEvent{ticket: &supportv1.WatchTicketResponse{}, tickets: &supportv1.WatchTicketsResponse{}}
+	en := &encodedEvent{ticket: &supportv1.WatchTicketResponse{}, tickets: &supportv1.WatchTicketsResponse{},
+		queue: &supportv1.WatchQueueTicketsResponse{}}
 	en.ticket.ProtoReflect().SetUnknown(wire)
 	en.tickets.ProtoReflect().SetUnknown(wire)
+	en.queue.ProtoReflect().SetUnknown(wire)
 	return en
 }
 
-// eventField is the number of the event field of WatchTicketResponse and
-// WatchTicketsResponse (TestWatchEncodedEvent checks that both decode the
-// pre-built messages as their event).
+// eventField is the number of the event field of WatchTicketResponse,
+// WatchTicketsResponse and WatchQueueTicketsResponse
+// (TestWatchEncodedEvent checks that all decode the pre-built messages as
+// their event).
 const eventField = 1
 
 // Watcher runs watch streams for SupportService.
@@ -238,4 +246,27 @@ func (s *Support) WatchTickets(req *supportv1.WatchTicketsRequest, stream suppor
 		},
 	})
 	return toStatus(ctx, s.log, err)
+}
+
+// WatchQueueTickets implements AgentService.WatchQueueTickets: every
+// partner's ticket events, or those of one queue (the ticket's queue after
+// the change), from now or after a resume token. Its streams count
+// against the calling key (owner "agent:<key id>"), not a partner.
+func (a *Agent) WatchQueueTickets(req *supportv1.WatchQueueTicketsRequest, stream supportv1.AgentService_WatchQueueTicketsServer) error {
+	ctx := stream.Context()
+	q := queueOf(req.GetQueue())
+	if q == "" && req.GetQueue() != supportv1.Queue_QUEUE_UNSPECIFIED {
+		return toStatus(ctx, a.log, domain.Invalid(domain.FieldViolation{Field: "queue", Description: fmt.Sprintf("unknown queue %d", req.GetQueue())}))
+	}
+	after, err := a.watcher.start(ctx, req.GetResumeToken(), func(last int64) int64 { return last })
+	if err != nil {
+		return toStatus(ctx, a.log, err)
+	}
+	err = a.watcher.run(ctx, callerOf(ctx).Actor, store.EventFilter{Queue: q}, after, sender{
+		event: func(e *encodedEvent) error { return stream.Send(e.queue) },
+		checkpoint: func(c *supportv1.Checkpoint) error {
+			return stream.Send(&supportv1.WatchQueueTicketsResponse{Update: &supportv1.WatchQueueTicketsResponse_Checkpoint{Checkpoint: c}})
+		},
+	})
+	return toStatus(ctx, a.log, err)
 }

@@ -25,6 +25,7 @@ func TestWatchEncodedEvent(t *testing.T) {
 	}{
 		{en.ticket, &supportv1.WatchTicketResponse{}, &supportv1.WatchTicketResponse{Update: &supportv1.WatchTicketResponse_Event{Event: ev}}},
 		{en.tickets, &supportv1.WatchTicketsResponse{}, &supportv1.WatchTicketsResponse{Update: &supportv1.WatchTicketsResponse_Event{Event: ev}}},
+		{en.queue, &supportv1.WatchQueueTicketsResponse{}, &supportv1.WatchQueueTicketsResponse{Update: &supportv1.WatchQueueTicketsResponse_Event{Event: ev}}},
 	} {
 		b, err := proto.Marshal(c.sent)
 		if err != nil {

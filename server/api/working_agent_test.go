@@ -217,6 +217,9 @@ func TestWorkingAcknowledgeTicket(t *testing.T) {
 	if evs[0].Ticket.FirstResponseTime.IsZero() || evs[0].Ticket.SLAState != domain.SLAMet {
 		t.Fatalf("ACKNOWLEDGED snapshot: %+v", evs[0].Ticket)
 	}
+	message := wkNote{1, w.agentActor, "Looking into it.", now}
+	wantEventNote(t, evs[0], message)
+	w.wantNotes(t, tk.GetId(), message)
 
 	// A second acknowledgement is refused, naming the state; the first
 	// response time does not move.
@@ -325,7 +328,9 @@ func TestWorkingSetTicketStatus(t *testing.T) {
 		got.GetNoteCount() != 1 {
 		t.Fatalf("NEW -> IN_PROGRESS: %v", got)
 	}
-	log.next(t, w.agentActor, got, domain.EventAcknowledged)
+	message := wkNote{1, w.agentActor, "on it", w.s.Clock.Now()}
+	wantEventNote(t, log.next(t, w.agentActor, got, domain.EventAcknowledged)[0], message)
+	w.wantNotes(t, tk.GetId(), message)
 	first := got.GetFirstResponseTime().AsTime()
 
 	// The legal agent moves, one STATUS_CHANGED event each; the first
@@ -399,8 +404,10 @@ func TestWorkingAddAgentNote(t *testing.T) {
 	if got.GetStatus() != wkNew || got.GetFirstResponseTime() != nil || got.GetSlaState() != wkSLARun {
 		t.Fatalf("a note changed the SLA: %v", got)
 	}
-	log.next(t, w.agentActor, got, domain.EventNoteAdded)
+	note := wkNote{1, w.agentActor, "internal: checked the NSG", w.s.Clock.Now()}
+	wantEventNote(t, log.next(t, w.agentActor, got, domain.EventNoteAdded)[0], note)
 	w.sameAsStored(t, got)
+	w.wantNotes(t, tk.GetId(), note) // the partner sees support's notes
 
 	// Notes may be added to resolved tickets, not to closed ones.
 	res := w.ticketIn(t, wkResolved)

@@ -218,7 +218,7 @@ func wkSnapshot(t *testing.T, e domain.Event, p *supportv1.Ticket) {
 	check("first_response_time", (s.FirstResponseTime.IsZero() && p.GetFirstResponseTime() == nil) ||
 		(p.GetFirstResponseTime() != nil && s.FirstResponseTime.Equal(p.GetFirstResponseTime().AsTime())))
 	check("update_time", s.UpdateTime.Equal(p.GetUpdateTime().AsTime()))
-	check("note_count", int32(len(s.Notes)) == p.GetNoteCount())
+	check("note_count", int32(s.NoteCount) == p.GetNoteCount())
 	if len(bad) > 0 {
 		t.Fatalf("event %s snapshot differs from the ticket in %v:\nsnapshot %+v\nticket   %v", e.Type, bad, *s, p)
 	}
@@ -275,3 +275,57 @@ func (w *wk) sweep(t *testing.T, want int) {
 }
 
 var wkSystem = ticket.SystemActor
+
+// notes lists every note of a ticket through ListTicketNotes (the
+// partner's view), page by page.
+func (w *wk) notes(t *testing.T, id string) []*supportv1.Note {
+	t.Helper()
+	var out []*supportv1.Note
+	req := &supportv1.ListTicketNotesRequest{TicketId: id}
+	for {
+		resp, err := w.s.Support().ListTicketNotes(w.partner(t), req)
+		if err != nil {
+			t.Fatalf("ListTicketNotes %s: %v", id, err)
+		}
+		out = append(out, resp.GetNotes()...)
+		if resp.GetNextPageToken() == "" {
+			return out
+		}
+		req.PageToken = resp.GetNextPageToken()
+	}
+}
+
+// wkNote is what a note must hold: its number, author and text; its time
+// is the clock's when it was added.
+type wkNote struct {
+	id     int64
+	author string
+	text   string
+	at     time.Time
+}
+
+// wantNotes asserts the ticket's notes, oldest first.
+func (w *wk) wantNotes(t *testing.T, ticketID string, want ...wkNote) {
+	t.Helper()
+	got := w.notes(t, ticketID)
+	if len(got) != len(want) {
+		t.Fatalf("ticket %s has %d notes, want %d: %v", ticketID, len(got), len(want), got)
+	}
+	for i, n := range got {
+		wn := want[i]
+		if n.GetId() != strconv.FormatInt(wn.id, 10) || n.GetAuthor() != wn.author || n.GetText() != wn.text ||
+			!n.GetCreateTime().AsTime().Equal(wn.at) {
+			t.Errorf("note %d = {id %s, author %s, text %.40q, time %v}, want {%d, %s, %.40q, %v}", i,
+				n.GetId(), n.GetAuthor(), n.GetText(), n.GetCreateTime().AsTime(), wn.id, wn.author, wn.text, wn.at)
+		}
+	}
+}
+
+// wantEventNote asserts that an event carries the note want.
+func wantEventNote(t *testing.T, e domain.Event, want wkNote) {
+	t.Helper()
+	n := e.Note
+	if n == nil || n.ID != want.id || n.TicketID != e.TicketID || n.Author != want.author || n.Text != want.text || !n.CreateTime.Equal(want.at) {
+		t.Fatalf("event %d (%s) carries note %+v, want %+v", e.Sequence, e.Type, n, want)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
+	"github.com/supportd/supportd/server/config"
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/internal/testserver"
 )
@@ -29,24 +30,34 @@ func TestWorkingAddTicketNote(t *testing.T) {
 	if got.GetStatus() != wkNew || got.GetSlaState() != wkSLARun || got.GetFirstResponseTime() != nil {
 		t.Fatalf("a partner note changed status or SLA: %v", got)
 	}
-	log.next(t, w.partnerActor, got, domain.EventNoteAdded)
+	first := wkNote{1, w.partnerActor, "Logs attached.", w.s.Clock.Now()}
+	wantEventNote(t, log.next(t, w.partnerActor, got, domain.EventNoteAdded)[0], first)
 	w.sameAsStored(t, got)
+	w.wantNotes(t, tk.GetId(), first)
 
-	// A second note appends.
-	resp, err = w.s.Support().AddTicketNote(w.partner(t), &supportv1.AddTicketNoteRequest{TicketId: tk.GetId(), Text: "More logs."})
+	// A second note appends; a note of exactly limits.note_bytes bytes of
+	// UTF-8 (half as many characters) is accepted.
+	w.s.Clock.Advance(time.Minute)
+	second := wkNote{2, w.partnerActor, strings.Repeat("é", config.DefaultNoteBytes/2), w.s.Clock.Now()}
+	resp, err = w.s.Support().AddTicketNote(w.partner(t), &supportv1.AddTicketNoteRequest{TicketId: tk.GetId(), Text: second.text})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if n := resp.GetTicket().GetNoteCount(); n != 2 {
 		t.Fatalf("note_count = %d, want 2", n)
 	}
-	log.next(t, w.partnerActor, resp.GetTicket(), domain.EventNoteAdded)
+	wantEventNote(t, log.next(t, w.partnerActor, resp.GetTicket(), domain.EventNoteAdded)[0], second)
+	w.wantNotes(t, tk.GetId(), first, second)
 
 	_, err = w.s.Support().AddTicketNote(w.partner(t), &supportv1.AddTicketNoteRequest{TicketId: tk.GetId()})
 	wantFields(t, err, "text")
-	_, err = w.s.Support().AddTicketNote(w.partner(t), &supportv1.AddTicketNoteRequest{TicketId: tk.GetId(), Text: strings.Repeat("x", 10001)})
-	wantFields(t, err, "text")
+	// One byte over the limit, in ASCII or in fewer (two-byte) characters.
+	for _, text := range []string{strings.Repeat("x", config.DefaultNoteBytes+1), strings.Repeat("é", config.DefaultNoteBytes/2) + "x"} {
+		_, err = w.s.Support().AddTicketNote(w.partner(t), &supportv1.AddTicketNoteRequest{TicketId: tk.GetId(), Text: text})
+		wantFields(t, err, "text")
+	}
 	log.none(t)
+	w.wantNotes(t, tk.GetId(), first, second)
 
 	closed := w.ticketIn(t, wkClosed)
 	_, err = w.s.Support().AddTicketNote(w.partner(t), &supportv1.AddTicketNoteRequest{TicketId: closed.GetId(), Text: "hello?"})

@@ -36,7 +36,7 @@ import (
 // Message size limits of the server.
 const (
 	MaxRecvMsgSize = 1 << 20 // requests: a ticket is at most ~12 KB of text
-	MaxSendMsgSize = 8 << 20 // responses: a page of 500 tickets with notes
+	MaxSendMsgSize = 8 << 20 // responses: pages stop at api.MaxPageBytes (3 MiB)
 )
 
 // StreamWorkers is the number of goroutines that handle calls; calls
@@ -121,7 +121,8 @@ func New(ctx context.Context, opts Options) (*App, error) {
 
 	dir := directory.New(opts.Store, opts.Now, authn)
 	supportv1.RegisterDirectoryServiceServer(srv, api.NewDirectory(dir, tokens, opts.Logger))
-	tickets := ticket.New(opts.Store, policy, opts.Now)
+	tickets := ticket.New(opts.Store, policy, opts.Now,
+		ticket.WithNoteLimits(opts.Config.Limits.NoteBytes, opts.Config.Limits.NotesPerTicket))
 	hub, err := watch.NewHub(ctx, opts.Store, watch.Options{
 		CheckpointInterval:   opts.Config.Watch.CheckpointInterval,
 		MaxStreamsPerPartner: opts.Config.Limits.WatchStreamsPerPartner,
@@ -135,7 +136,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	a.hub, a.tickets = hub, tickets
 	watcher := api.NewWatcher(hub, opts.Store, tokens, opts.Logger, opts.Now)
 	supportv1.RegisterSupportServiceServer(srv, api.NewSupport(tickets, watcher, tokens, opts.Logger))
-	supportv1.RegisterAgentServiceServer(srv, api.NewAgent(tickets, tokens, opts.Logger))
+	supportv1.RegisterAgentServiceServer(srv, api.NewAgent(tickets, watcher, tokens, opts.Logger))
 	healthpb.RegisterHealthServer(srv, drainingHealth{Server: a.health, done: streams.Done()})
 	reflection.Register(srv) // v1 and v1alpha
 	metrics.InitializeMetrics(srv)

@@ -12,9 +12,9 @@ import (
 	"github.com/supportd/supportd/server/routing"
 )
 
-// Text limits of notes and justifications, in characters.
+// Text limits of justifications and reasons, in characters (a note's
+// limit is limits.note_bytes, see WithNoteLimits).
 const (
-	MaxNoteLength          = 10000
 	MaxJustificationLength = 2000
 	MaxReasonLength        = 2000
 )
@@ -31,15 +31,18 @@ func requireText(field, text string, max int) error {
 
 // AddNote adds a note to a ticket that is not closed.
 func (s *Service) AddNote(ctx context.Context, c Caller, ticketID, text string, etag int64) (domain.Ticket, error) {
-	if err := requireText("text", text, MaxNoteLength); err != nil {
+	if err := s.requireNoteText("text", text); err != nil {
 		return domain.Ticket{}, err
 	}
 	return s.mutate(ctx, c, ticketID, etag, func(t *domain.Ticket, now time.Time) ([]change, error) {
 		if err := requireNotClosed(t, "add a note"); err != nil {
 			return nil, err
 		}
-		t.Notes = append(t.Notes, domain.Note{Author: c.Actor, Text: text, CreateTime: now})
-		return []change{{domain.EventNoteAdded, "note added"}}, nil
+		n, err := s.newNote(t, c.Actor, text, now)
+		if err != nil {
+			return nil, err
+		}
+		return []change{{typ: domain.EventNoteAdded, detail: "note added", note: n}}, nil
 	})
 }
 
@@ -82,7 +85,7 @@ func (s *Service) ChangeSeverity(ctx context.Context, c Caller, ticketID string,
 		}
 		detail := fmt.Sprintf("severity %s -> %s (%s); response due %s -> %s", old, sev, reason,
 			oldDue.Format(time.RFC3339), t.ResponseDueTime.Format(time.RFC3339))
-		return []change{{domain.EventSeverityChanged, detail}}, nil
+		return []change{{typ: domain.EventSeverityChanged, detail: detail}}, nil
 	})
 }
 
@@ -105,7 +108,7 @@ func (s *Service) Escalate(ctx context.Context, c Caller, ticketID string, reaso
 			return nil, err
 		}
 		t.EscalationLevel++
-		return []change{{domain.EventEscalated, fmt.Sprintf("escalated by the partner to level %d: %s: %s", t.EscalationLevel, reason, justification)}}, nil
+		return []change{{typ: domain.EventEscalated, detail: fmt.Sprintf("escalated by the partner to level %d: %s: %s", t.EscalationLevel, reason, justification)}}, nil
 	})
 }
 
@@ -130,5 +133,5 @@ func setStatus(t *domain.Ticket, move func(domain.TicketStatus) (domain.TicketSt
 		return nil, err
 	}
 	t.Status = to
-	return []change{{domain.EventStatusChanged, fmt.Sprintf("status %s -> %s", from, to)}}, nil
+	return []change{{typ: domain.EventStatusChanged, detail: fmt.Sprintf("status %s -> %s", from, to)}}, nil
 }

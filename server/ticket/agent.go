@@ -39,7 +39,7 @@ func respond(t *domain.Ticket, now time.Time) {
 // Acknowledge records support's first response on a NEW ticket: the
 // message becomes a note, the ticket goes IN_PROGRESS.
 func (s *Service) Acknowledge(ctx context.Context, c Caller, ticketID, message string, etag int64) (domain.Ticket, error) {
-	if err := requireText("message", message, MaxNoteLength); err != nil {
+	if err := s.requireNoteText("message", message); err != nil {
 		return domain.Ticket{}, err
 	}
 	return s.mutate(ctx, c, ticketID, etag, func(t *domain.Ticket, now time.Time) ([]change, error) {
@@ -47,22 +47,27 @@ func (s *Service) Acknowledge(ctx context.Context, c Caller, ticketID, message s
 		if err != nil {
 			return nil, err
 		}
+		n, err := s.newNote(t, c.Actor, message, now)
+		if err != nil {
+			return nil, err
+		}
 		t.Status = to
 		respond(t, now)
-		t.Notes = append(t.Notes, domain.Note{Author: c.Actor, Text: message, CreateTime: now})
-		return []change{{domain.EventAcknowledged, fmt.Sprintf("first response; SLA %s", t.SLAState)}}, nil
+		return []change{{typ: domain.EventAcknowledged, detail: fmt.Sprintf("first response; SLA %s", t.SLAState), note: n}}, nil
 	})
 }
 
 // SetStatus moves a ticket along its lifecycle on support's behalf; an
 // optional message becomes a note. Moving a NEW ticket IN_PROGRESS is the
-// first response, recorded as an acknowledgement.
+// first response, recorded as an acknowledgement (which carries the
+// note); another move is a STATUS_CHANGED event followed, when there is a
+// message, by the NOTE_ADDED event of its note.
 func (s *Service) SetStatus(ctx context.Context, c Caller, ticketID string, status domain.TicketStatus, message string, etag int64) (domain.Ticket, error) {
 	if status == "" {
 		return domain.Ticket{}, domain.Invalid(domain.FieldViolation{Field: "status", Description: "required"})
 	}
 	if message != "" {
-		if err := requireText("message", message, MaxNoteLength); err != nil {
+		if err := s.requireNoteText("message", message); err != nil {
 			return domain.Ticket{}, err
 		}
 	}
@@ -72,15 +77,22 @@ func (s *Service) SetStatus(ctx context.Context, c Caller, ticketID string, stat
 		if err != nil {
 			return nil, err
 		}
-		t.Status = to
+		var n *domain.Note
 		if message != "" {
-			t.Notes = append(t.Notes, domain.Note{Author: c.Actor, Text: message, CreateTime: now})
+			if n, err = s.newNote(t, c.Actor, message, now); err != nil {
+				return nil, err
+			}
 		}
+		t.Status = to
 		if from == domain.StatusNew && t.FirstResponseTime.IsZero() {
 			respond(t, now)
-			return []change{{domain.EventAcknowledged, fmt.Sprintf("first response; SLA %s", t.SLAState)}}, nil
+			return []change{{typ: domain.EventAcknowledged, detail: fmt.Sprintf("first response; SLA %s", t.SLAState), note: n}}, nil
 		}
-		return []change{{domain.EventStatusChanged, fmt.Sprintf("status %s -> %s", from, to)}}, nil
+		changes := []change{{typ: domain.EventStatusChanged, detail: fmt.Sprintf("status %s -> %s", from, to)}}
+		if n != nil {
+			changes = append(changes, change{typ: domain.EventNoteAdded, detail: "note added", note: n})
+		}
+		return changes, nil
 	})
 }
 
@@ -98,6 +110,6 @@ func (s *Service) Reassign(ctx context.Context, c Caller, ticketID string, q dom
 		}
 		from := t.Queue
 		t.Queue = q
-		return []change{{domain.EventReassigned, fmt.Sprintf("queue %s -> %s", from, q)}}, nil
+		return []change{{typ: domain.EventReassigned, detail: fmt.Sprintf("queue %s -> %s", from, q)}}, nil
 	})
 }

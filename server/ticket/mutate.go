@@ -24,6 +24,9 @@ type Caller struct {
 type change struct {
 	typ    domain.EventType
 	detail string
+	// note is the note the change adds (made by Service.newNote): stored
+	// with the event, which carries it.
+	note *domain.Note
 }
 
 // mutation changes t in place (at instant now) and says which events record it.
@@ -31,8 +34,9 @@ type mutation func(t *domain.Ticket, now time.Time) ([]change, error)
 
 // mutate applies m to a ticket inside one write transaction: it reads the
 // ticket, checks the caller's scope and the etag version (0: no check),
-// applies m, bumps the version and appends one event per change with the
-// ticket after the change.
+// applies m, bumps the version, stores the notes the changes add and
+// appends one event per change with the ticket after the change. When m
+// or any write fails, nothing is kept.
 func (s *Service) mutate(ctx context.Context, c Caller, ticketID string, etagVersion int64, m mutation) (domain.Ticket, error) {
 	if ticketID == "" {
 		return domain.Ticket{}, domain.Invalid(domain.FieldViolation{Field: "ticket_id", Description: "required"})
@@ -71,11 +75,18 @@ func (s *Service) mutate(ctx context.Context, c Caller, ticketID string, etagVer
 	return out, err
 }
 
+// appendChanges writes each change's note (before its event: the event
+// refers to the stored note) and its event.
 func appendChanges(ctx context.Context, tx store.ReadWriter, t domain.Ticket, actor string, now time.Time, changes []change) error {
 	for _, ch := range changes {
+		if ch.note != nil {
+			if err := tx.AddNote(ctx, *ch.note); err != nil {
+				return err
+			}
+		}
 		snapshot := t
 		if _, err := tx.AppendEvent(ctx, domain.Event{Type: ch.typ, TicketID: t.ID, PartnerID: t.PartnerID,
-			CustomerID: t.CustomerID, Actor: actor, Time: now, Ticket: &snapshot, Detail: ch.detail}); err != nil {
+			CustomerID: t.CustomerID, Actor: actor, Time: now, Ticket: &snapshot, Detail: ch.detail, Note: ch.note}); err != nil {
 			return err
 		}
 	}

@@ -50,7 +50,7 @@ func (s *Service) sweepBatch(ctx context.Context, now time.Time, batch int) (cha
 			}
 			changes := make([]change, len(stages))
 			for i, st := range stages {
-				changes[i] = change{st, stageDetail(st, t)}
+				changes[i] = change{typ: st, detail: stageDetail(st, t)}
 			}
 			if err := appendChanges(ctx, tx, t, SystemActor, now, changes); err != nil {
 				return err

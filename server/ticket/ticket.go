@@ -10,6 +10,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/supportd/supportd/server/config"
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/sla"
 	"github.com/supportd/supportd/server/store"
@@ -24,11 +25,21 @@ type Service struct {
 	st     store.Store
 	policy *sla.Policy
 	now    func() time.Time
+	notes  noteLimits
 }
 
+// Option configures a Service.
+type Option func(*Service)
+
 // New returns a ticket service over st with the SLA policy and clock.
-func New(st store.Store, policy *sla.Policy, now func() time.Time) *Service {
-	return &Service{st: st, policy: policy, now: now}
+// Limits not set by an option take the defaults of package config.
+func New(st store.Store, policy *sla.Policy, now func() time.Time, opts ...Option) *Service {
+	s := &Service{st: st, policy: policy, now: now,
+		notes: noteLimits{maxBytes: config.DefaultNoteBytes, perTicket: config.DefaultNotesPerTicket}}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Policy returns the SLA policy the service computes deadlines with.
@@ -59,6 +70,18 @@ func (s *Service) Topics(ctx context.Context, service domain.Service) ([]domain.
 // Get returns one of the partner's tickets; another partner's ticket is
 // not found.
 func (s *Service) Get(ctx context.Context, partnerID, ticketID string) (domain.Ticket, error) {
+	t, err := s.GetAny(ctx, ticketID)
+	if err != nil {
+		return t, err
+	}
+	if t.PartnerID != partnerID {
+		return domain.Ticket{}, &domain.NotFoundError{Kind: "ticket", ID: ticketID}
+	}
+	return t, nil
+}
+
+// GetAny returns any partner's ticket: support's view.
+func (s *Service) GetAny(ctx context.Context, ticketID string) (domain.Ticket, error) {
 	if ticketID == "" {
 		return domain.Ticket{}, domain.Invalid(domain.FieldViolation{Field: "ticket_id", Description: "required"})
 	}
@@ -68,13 +91,7 @@ func (s *Service) Get(ctx context.Context, partnerID, ticketID string) (domain.T
 		t, err = tx.GetTicket(ctx, ticketID)
 		return notFound(err, "ticket", ticketID)
 	})
-	if err != nil {
-		return t, err
-	}
-	if t.PartnerID != partnerID {
-		return domain.Ticket{}, &domain.NotFoundError{Kind: "ticket", ID: ticketID}
-	}
-	return t, nil
+	return t, err
 }
 
 // RequireCustomer checks that customerID is one of the partner's

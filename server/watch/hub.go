@@ -268,12 +268,14 @@ func (h *Hub) appendFromRing(cursor int64, f store.EventFilter, max int, out []E
 }
 
 // matches applies a stream's filter to an event: only ticket events of the
-// filter's partner (and customer or ticket, when set).
+// filter's partner (and customer, ticket or queue after the change, when
+// set).
 func matches(e domain.Event, f store.EventFilter) bool {
 	if !e.Type.IsTicketEvent() || e.TicketID == "" {
 		return false
 	}
 	return (f.PartnerID == "" || e.PartnerID == f.PartnerID) &&
 		(f.CustomerID == "" || e.CustomerID == f.CustomerID) &&
-		(f.TicketID == "" || e.TicketID == f.TicketID)
+		(f.TicketID == "" || e.TicketID == f.TicketID) &&
+		(f.Queue == "" || e.Ticket != nil && e.Ticket.Queue == f.Queue)
 }
