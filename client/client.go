@@ -19,6 +19,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net"
 	"time"
 
@@ -45,6 +46,8 @@ type options struct {
 	apiKey        string
 	tlsConfig     *tls.Config
 	insecure      bool
+	certFile      string
+	keyFile       string
 	timeout       time.Duration
 	userAgent     string
 	dialOpts      []grpc.DialOption
@@ -74,6 +77,15 @@ func WithTLS(cfg *tls.Config) Option {
 // WithInsecure connects in plaintext (h2c). Meant for loopback addresses
 // and tests; the API key then travels unencrypted.
 func WithInsecure() Option { return func(o *options) { o.insecure, o.tlsConfig = true, nil } }
+
+// WithClientCertificate presents the certificate of the PEM files certFile
+// (chain, leaf first) and keyFile to the server, for servers that require
+// client certificates (mutual TLS). It adds to the TLS configuration of
+// WithTLS (or the default one); with WithInsecure, New fails. The files
+// are read once, by New.
+func WithClientCertificate(certFile, keyFile string) Option {
+	return func(o *options) { o.certFile, o.keyFile = certFile, keyFile }
+}
 
 // WithTimeout sets the deadline given to each unary call whose context has
 // none (DefaultTimeout; 0 disables). It bounds the call with its retries.
@@ -170,11 +182,14 @@ func dial(addr string, opts []Option) (*conn, error) {
 	o := buildOptions(opts)
 	var dopts []grpc.DialOption
 	if o.insecure {
+		if o.certFile != "" || o.keyFile != "" {
+			return nil, errors.New("client: a client certificate needs TLS, not WithInsecure")
+		}
 		dopts = append(dopts, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	} else {
-		cfg := o.tlsConfig
-		if cfg == nil {
-			cfg = &tls.Config{MinVersion: tls.VersionTLS12}
+		cfg, err := o.clientTLS()
+		if err != nil {
+			return nil, err
 		}
 		dopts = append(dopts, grpc.WithTransportCredentials(credentials.NewTLS(cfg)))
 	}
@@ -203,6 +218,24 @@ func dial(addr string, opts []Option) (*conn, error) {
 		return nil, err
 	}
 	return &conn{cc: cc, opts: o}, nil
+}
+
+// clientTLS is the TLS configuration of WithTLS (or the default), with the
+// certificate of WithClientCertificate.
+func (o options) clientTLS() (*tls.Config, error) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if o.tlsConfig != nil {
+		cfg = o.tlsConfig.Clone() // the caller's config is not changed
+	}
+	if o.certFile == "" && o.keyFile == "" {
+		return cfg, nil
+	}
+	cert, err := tls.LoadX509KeyPair(o.certFile, o.keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("client: certificate %s with key %s: %w", o.certFile, o.keyFile, err)
+	}
+	cfg.Certificates = append(cfg.Certificates, cert)
+	return cfg, nil
 }
 
 // timeoutInterceptor gives a call without a deadline one of d.

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"time"
+
+	"github.com/supportd/supportd/server/app"
 )
 
 // defaultMetricsAddr is where /metrics and /healthz are served by default:
@@ -17,9 +19,10 @@ const defaultMetricsAddr = "127.0.0.1:9464"
 
 // serveMetrics binds addr at once, so that a port in use stops the server
 // at start like the gRPC listener does (not a log line nobody reads), then
-// serves h on it. It returns the bound address and the stop function.
-func serveMetrics(addr string, h http.Handler, log *slog.Logger) (string, func(), error) {
-	lis, err := net.Listen("tcp", addr)
+// serves h on it, over TLS when tlsConfig is set. It returns the bound
+// address and the stop function.
+func serveMetrics(addr string, h http.Handler, tlsConfig *tls.Config, log *slog.Logger) (string, func(), error) {
+	lis, err := app.ListenMetrics(addr, tlsConfig)
 	if err != nil {
 		return "", nil, fmt.Errorf("--metrics-listen %s: %w", addr, err)
 	}

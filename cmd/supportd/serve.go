@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -34,6 +35,9 @@ type serveFlags struct {
 	metricsAddr string
 	pprofAddr   string
 	grace       time.Duration
+
+	tlsCert, tlsKey, tlsClientCA string
+	insecurePlaintext            bool
 }
 
 func serveCommand() *cobra.Command {
@@ -65,6 +69,10 @@ SUPPORTD_METRICS_LISTEN); a flag on the command line wins.`,
 	fl.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
 	fl.StringVar(&f.metricsAddr, "metrics-listen", defaultMetricsAddr, "address of /metrics and /healthz (empty: off)")
 	fl.DurationVar(&f.grace, "grace-period", 10*time.Second, "how long shutdown waits for in-flight calls")
+	fl.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate chain: serve TLS (reloaded when the file changes)")
+	fl.StringVar(&f.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
+	fl.StringVar(&f.tlsClientCA, "tls-client-ca", "", "PEM CA bundle: require client certificates signed by it (mutual TLS)")
+	fl.BoolVar(&f.insecurePlaintext, "insecure-plaintext", false, "allow plaintext on a non-loopback address (API keys cross the network in clear)")
 	fl.StringVar(&f.pprofAddr, "pprof-listen", "", "address of /debug/pprof/ for profiling (empty: off)")
 	_ = fl.MarkHidden("pprof-listen")
 	return cmd
@@ -99,6 +107,10 @@ func serve(ctx context.Context, f serveFlags) error {
 			return err
 		}
 	}
+	tlsConfig, metricsTLS, err := transport(f, log)
+	if err != nil {
+		return err
+	}
 	ctx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stopSignals()
 
@@ -109,7 +121,7 @@ func serve(ctx context.Context, f serveFlags) error {
 	}
 	defer st.Close()
 
-	a, err := app.New(ctx, app.Options{Store: st, Logger: log, Config: cfg, Notifier: notifier, GracePeriod: f.grace})
+	a, err := app.New(ctx, app.Options{Store: st, Logger: log, Config: cfg, Notifier: notifier, GracePeriod: f.grace, TLS: tlsConfig})
 	if err != nil {
 		return err
 	}
@@ -122,7 +134,7 @@ func serve(ctx context.Context, f serveFlags) error {
 	metricsAddr := f.metricsAddr
 	if metricsAddr != "" {
 		var stopMetrics func()
-		metricsAddr, stopMetrics, err = serveMetrics(metricsAddr, a.MetricsHandler(), log)
+		metricsAddr, stopMetrics, err = serveMetrics(metricsAddr, a.MetricsHandler(), metricsTLS, log)
 		if err != nil {
 			lis.Close()
 			return err
@@ -142,7 +154,7 @@ func serve(ctx context.Context, f serveFlags) error {
 		}
 		defer stopPprof()
 	}
-	log.Info("supportd serving", "addr", lis.Addr().String(), "db", f.db, "metrics", metricsAddr)
+	log.Info("supportd serving", "addr", lis.Addr().String(), "db", f.db, "metrics", metricsAddr, "tls", tlsConfig != nil, "mtls", f.tlsClientCA != "")
 	logOut.Flush() // at once: scripts and tests wait for this line
 	served := make(chan error, 1)
 	go func() { served <- a.Serve(lis) }()
@@ -156,6 +168,32 @@ func serve(ctx context.Context, f serveFlags) error {
 	<-served
 	log.Info("stopped")
 	return nil
+}
+
+// transport checks the listen addresses against the TLS flags and loads
+// the certificates: the gRPC and metrics TLS configurations, both nil
+// when serving plaintext (refused on a non-loopback address without
+// --insecure-plaintext).
+func transport(f serveFlags, log *slog.Logger) (grpcTLS, metricsTLS *tls.Config, err error) {
+	if f.tlsCert == "" && f.tlsKey == "" {
+		if f.tlsClientCA != "" {
+			return nil, nil, errors.New("--tls-client-ca needs --tls-cert and --tls-key (client certificates are verified over TLS)")
+		}
+		if err := app.CheckPlaintext("--listen", f.listen, f.insecurePlaintext); err != nil {
+			return nil, nil, err
+		}
+		if f.metricsAddr != "" {
+			if err := app.CheckPlaintext("--metrics-listen", f.metricsAddr, f.insecurePlaintext); err != nil {
+				return nil, nil, err
+			}
+		}
+		return nil, nil, nil
+	}
+	certs, err := app.NewCertReloader(app.TLSFiles{Cert: f.tlsCert, Key: f.tlsKey, ClientCA: f.tlsClientCA}, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	return certs.ServerConfig(), certs.MetricsConfig(), nil
 }
 
 // seedDemo prepares the demo directory (see demo.Ensure) and prints the

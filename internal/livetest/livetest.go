@@ -11,6 +11,7 @@ package livetest
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -43,7 +44,8 @@ type Server struct {
 	Keys demo.Keys
 
 	t      reporter
-	tcp    bool   // listen on loopback TCP instead of bufconn
+	tcp    bool // listen on loopback TCP instead of bufconn
+	tls    *tls.Config
 	addr   string // the TCP address, kept across restarts
 	mu     sync.Mutex
 	lis    net.Listener
@@ -65,6 +67,16 @@ type reporter interface {
 func Start(t testing.TB) *Server {
 	t.Helper()
 	s := start(t, t.TempDir(), false)
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// StartTLS runs a server like Start that speaks TLS with cfg (e.g. an
+// app.CertReloader's ServerConfig).
+func StartTLS(t testing.TB, cfg *tls.Config) *Server {
+	t.Helper()
+	s := &Server{t: t, tls: cfg, DBPath: filepath.Join(t.TempDir(), "supportd.db")}
+	s.seed()
 	t.Cleanup(s.Stop)
 	return s
 }
@@ -98,6 +110,13 @@ func (panicReporter) Output() io.Writer                 { return os.Stderr }
 func start(r reporter, dir string, tcp bool) *Server {
 	r.Helper()
 	s := &Server{t: r, tcp: tcp, DBPath: filepath.Join(dir, "supportd.db")}
+	s.seed()
+	return s
+}
+
+// seed starts the server and seeds the demo directory.
+func (s *Server) seed() {
+	r := s.t
 	s.Restart()
 	keys, err := demo.Seed(context.Background(), directory.New(s.st, func() time.Time { return Now }, nil))
 	if err != nil {
@@ -105,7 +124,6 @@ func start(r reporter, dir string, tcp bool) *Server {
 		r.Fatalf("livetest: demo seed: %v", err)
 	}
 	s.Keys = keys
-	return s
 }
 
 // Addr is the server's TCP address (StartExample); empty on bufconn.
@@ -131,7 +149,7 @@ func (s *Server) Restart() {
 		s.t.Fatalf("livetest: open store: %v", err)
 	}
 	logger := slog.New(slog.NewTextHandler(s.t.Output(), &slog.HandlerOptions{Level: slog.LevelError}))
-	a, err := app.New(ctx, app.Options{Store: st, Logger: logger, Now: func() time.Time { return Now }, Notifier: notifier, GracePeriod: time.Second})
+	a, err := app.New(ctx, app.Options{Store: st, Logger: logger, Now: func() time.Time { return Now }, Notifier: notifier, GracePeriod: time.Second, TLS: s.tls})
 	if err != nil {
 		st.Close()
 		s.t.Fatalf("livetest: app.New: %v", err)

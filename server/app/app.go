@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
@@ -18,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/keepalive"
@@ -58,6 +60,9 @@ type Options struct {
 	// GracePeriod bounds how long Shutdown waits for in-flight calls
 	// (default 10s).
 	GracePeriod time.Duration
+	// TLS, if set, makes the server speak TLS only (see CertReloader's
+	// ServerConfig); nil serves plaintext (see CheckPlaintext).
+	TLS *tls.Config
 }
 
 // App is a supportd server.
@@ -116,6 +121,9 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		// runtime.morestack (interceptors, database/sql and cgo are deep).
 		grpc.NumStreamWorkers(StreamWorkers),
 	)
+	if opts.TLS != nil {
+		serverOpts = append(serverOpts, grpc.Creds(credentials.NewTLS(opts.TLS)))
+	}
 	srv := grpc.NewServer(serverOpts...)
 	a := &App{opts: opts, grpc: srv, health: health.NewServer(), registry: registry, streams: streams, stop: stop}
 

@@ -87,6 +87,7 @@ type app struct {
 	extra          []client.Option
 
 	addr, key, output, ca string
+	cert, certKey         string
 	insecure, useTLS      bool
 	timeout               time.Duration
 
@@ -103,7 +104,8 @@ The server address and the partner API key come from --addr and --key, or
 from the environment variables SUPPORT_ADDR and SUPPORT_KEY (default address
 ` + DefaultAddr + `). Loopback addresses are reached in plaintext, any other
 address over TLS (system roots, or --ca FILE); --tls and --insecure force
-either. -o json prints the API's own JSON (protojson, proto field names).
+either, and --ca or --cert imply TLS. --cert FILE --cert-key FILE present a
+client certificate (servers that require mutual TLS). -o json prints the API's own JSON (protojson, proto field names).
 
 Exit codes: 0 success, 1 the server refused the call or it failed (the
 gRPC code, reason and field violations are printed on one line), 2 bad
@@ -124,8 +126,13 @@ command line.`,
 	pf.BoolVar(&a.insecure, "insecure", false, "plaintext connection (default for loopback addresses)")
 	pf.BoolVar(&a.useTLS, "tls", false, "TLS connection (default for non-loopback addresses)")
 	pf.StringVar(&a.ca, "ca", "", "PEM file of the CA to trust for TLS (default: the system roots)")
+	pf.StringVar(&a.cert, "cert", "", "PEM client certificate to present over TLS (mutual TLS); needs --cert-key")
+	pf.StringVar(&a.certKey, "cert-key", "", "PEM private key of --cert")
 	pf.DurationVar(&a.timeout, "timeout", 30*time.Second, "deadline of each call (retries included)")
 	root.MarkFlagsMutuallyExclusive("insecure", "tls")
+	root.MarkFlagsMutuallyExclusive("insecure", "ca")
+	root.MarkFlagsMutuallyExclusive("insecure", "cert")
+	root.MarkFlagsRequiredTogether("cert", "cert-key")
 	root.AddCommand(a.topicsCommand(), a.entitlementCommand(), a.ticketsCommand())
 	root.AddCommand(versionCommand())
 	return root
@@ -142,7 +149,8 @@ func (a *app) client() (*client.Client, error) {
 		return nil, errors.New("no API key: pass --key or set SUPPORT_KEY")
 	}
 	opts := []client.Option{client.WithAPIKey(key), client.WithTimeout(a.timeout), client.WithUserAgent("supportctl/1")}
-	plaintext := a.insecure || (!a.useTLS && isLoopback(addr))
+	tlsMaterial := a.ca != "" || a.cert != ""
+	plaintext := a.insecure || (!a.useTLS && !tlsMaterial && isLoopback(addr))
 	if plaintext {
 		opts = append(opts, client.WithInsecure())
 	} else {
@@ -159,6 +167,9 @@ func (a *app) client() (*client.Client, error) {
 			cfg.RootCAs = pool
 		}
 		opts = append(opts, client.WithTLS(cfg))
+		if a.cert != "" {
+			opts = append(opts, client.WithClientCertificate(a.cert, a.certKey))
+		}
 	}
 	c, err := client.New(addr, append(opts, a.extra...)...)
 	if err != nil {
