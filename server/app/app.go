@@ -23,7 +23,6 @@ import (
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/keepalive"
-	"google.golang.org/grpc/reflection"
 
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
 	"github.com/supportd/supportd/server/api"
@@ -146,7 +145,9 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	supportv1.RegisterSupportServiceServer(srv, api.NewSupport(tickets, watcher, tokens, opts.Logger))
 	supportv1.RegisterAgentServiceServer(srv, api.NewAgent(tickets, watcher, tokens, opts.Logger))
 	healthpb.RegisterHealthServer(srv, drainingHealth{Server: a.health, done: streams.Done()})
-	reflection.Register(srv) // v1 and v1alpha
+	if err := registerReflection(srv); err != nil {
+		return nil, err
+	}
 	metrics.InitializeMetrics(srv)
 
 	a.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
