@@ -14,8 +14,6 @@ import (
 	"runtime"
 	"sync"
 
-	sqlite3 "github.com/mattn/go-sqlite3"
-
 	"github.com/supportd/supportd/server/store"
 )
 
@@ -48,8 +46,12 @@ type Store struct {
 var _ store.Store = (*Store)(nil)
 
 // Open opens (creating if needed) the database at path, applies pending
-// migrations and starts the writer.
+// migrations and starts the writer. In a binary built without cgo it
+// returns ErrNoCgo.
 func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	if !cgoEnabled {
+		return nil, ErrNoCgo
+	}
 	if opts.Readers <= 0 {
 		opts.Readers = max(4, 2*runtime.GOMAXPROCS(0))
 	}
@@ -163,14 +165,9 @@ func mapErr(err error) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.ErrNotFound
 	}
-	var se sqlite3.Error
-	if errors.As(err, &se) {
-		switch se.ExtendedCode {
-		case sqlite3.ErrConstraintPrimaryKey, sqlite3.ErrConstraintUnique:
-			return fmt.Errorf("%w: %v", store.ErrAlreadyExists, err)
-		case sqlite3.ErrConstraintForeignKey:
-			return fmt.Errorf("%w: parent record: %v", store.ErrNotFound, err)
-		}
-	}
-	return err
+	return mapDriverErr(err)
 }
+
+// ErrNoCgo is returned by Open in a binary built without cgo
+// (CGO_ENABLED=0): the SQLite driver is C code.
+var ErrNoCgo = errors.New("this binary was built without cgo; SQLite needs cgo: rebuild with CGO_ENABLED=1 and a C compiler")
