@@ -171,3 +171,23 @@ func mapErr(err error) error {
 // ErrNoCgo is returned by Open in a binary built without cgo
 // (CGO_ENABLED=0): the SQLite driver is C code.
 var ErrNoCgo = errors.New("this binary was built without cgo; SQLite needs cgo: rebuild with CGO_ENABLED=1 and a C compiler")
+
+// UsedBytes is the size of the database pages in use (page_count minus
+// freelist_count, times page_size) in one committed snapshot, WAL
+// included: what the stored data occupies.
+func (s *Store) UsedBytes(ctx context.Context) (int64, error) {
+	var pages, free, size int64
+	err := s.ReadTx(ctx, func(r store.Reader) error {
+		v := r.(*txView)
+		for _, q := range []struct {
+			pragma string
+			into   *int64
+		}{{"page_count", &pages}, {"freelist_count", &free}, {"page_size", &size}} {
+			if err := v.row("PRAGMA " + q.pragma).Scan(q.into); err != nil {
+				return mapErr(err)
+			}
+		}
+		return nil
+	})
+	return (pages - free) * size, err
+}
