@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -60,7 +61,7 @@ func (p *crashProc) output() string {
 func startCrashProc(t *testing.T, bin, db string, wantKey bool) *crashProc {
 	t.Helper()
 	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--db", db, "--demo",
-		"--metrics-listen", "", "--grace-period", "5s")
+		"--metrics-listen", "", "--grace-period", "5s", "--config", unlimitedConfig(t))
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -119,6 +120,18 @@ func startCrashProc(t *testing.T, bin, db string, wantKey bool) *crashProc {
 		}
 	}
 	return p
+}
+
+// unlimitedConfig writes a configuration whose per-key rate limit the
+// test's creates never reach (they measure durability, not fairness) and
+// returns its path.
+func unlimitedConfig(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "unlimited.yaml")
+	if err := os.WriteFile(path, []byte("limits:\n  requests_per_second: 1000000\n  burst: 1000000\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // crashFiling is the request of one request id: a retry must send the

@@ -12,6 +12,8 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/protoadapt"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/store"
@@ -20,14 +22,30 @@ import (
 // ErrorDomain is the ErrorInfo domain of every supportd error.
 const ErrorDomain = "supportd.support.v1"
 
+// MaxMessageBytes bounds the message of every status toStatus returns;
+// client-provided values inside it are already cut to domain.ClipBytes.
+const MaxMessageBytes = 1024
+
+// ToStatus is toStatus for the interceptors of server/app: they refuse
+// calls with domain errors (domain.LimitError) mapped here, in one place.
+func ToStatus(ctx context.Context, log *slog.Logger, err error) error { return toStatus(ctx, log, err) }
+
+// Refusal is the status of a call refused before its handler ran
+// (UNAUTHENTICATED, PERMISSION_DENIED, ...): code and message with an
+// ErrorInfo of reason in ErrorDomain, so that clients can tell the causes
+// apart without parsing messages.
+func Refusal(code codes.Code, reason, msg string) error { return withInfo(code, msg, reason, nil) }
+
 // toStatus maps an error of the domain or store to a gRPC status error.
-// Unknown errors are logged and become INTERNAL without their text.
+// Unknown errors are logged and become INTERNAL without their text. The
+// message and the detail strings are bounded (MaxMessageBytes,
+// domain.ClipBytes): they may repeat client input.
 func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 	if err == nil {
 		return nil
 	}
-	if _, ok := status.FromError(err); ok {
-		return err
+	if st, ok := status.FromError(err); ok {
+		return clipStatus(st, err)
 	}
 	var (
 		invalid     *domain.ValidationError
@@ -74,6 +92,10 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 }
 
 func withInfo(code codes.Code, msg, reason string, meta map[string]string) error {
+	msg = domain.ClipTo(msg, MaxMessageBytes)
+	for k, v := range meta {
+		meta[k] = domain.Clip(v)
+	}
 	st, err := status.New(code, msg).WithDetails(&errdetails.ErrorInfo{Reason: reason, Domain: ErrorDomain, Metadata: meta})
 	if err != nil {
 		return status.Error(code, msg)
@@ -81,14 +103,28 @@ func withInfo(code codes.Code, msg, reason string, meta map[string]string) error
 	return st.Err()
 }
 
+// clipStatus returns err, or a copy of its status with the message cut to
+// MaxMessageBytes when it is longer (details are kept).
+func clipStatus(st *status.Status, err error) error {
+	if len(st.Message()) <= MaxMessageBytes {
+		return err
+	}
+	p := st.Proto()
+	p.Message = domain.ClipTo(p.Message, MaxMessageBytes)
+	return status.FromProto(p).Err()
+}
+
+
 func badRequest(e *domain.ValidationError) error {
 	br := &errdetails.BadRequest{}
 	for _, v := range e.Violations {
-		br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{Field: v.Field, Description: v.Description})
+		br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{
+			Field: domain.Clip(v.Field), Description: domain.ClipTo(v.Description, MaxMessageBytes)})
 	}
-	st, err := status.New(codes.InvalidArgument, e.Error()).WithDetails(br)
+	msg := domain.ClipTo(e.Error(), MaxMessageBytes)
+	st, err := status.New(codes.InvalidArgument, msg).WithDetails(br)
 	if err != nil {
-		return status.Error(codes.InvalidArgument, e.Error())
+		return status.Error(codes.InvalidArgument, msg)
 	}
 	return st.Err()
 }
@@ -103,35 +139,44 @@ func notEntitledStatus(e *domain.NotEntitledError) error {
 		reason = e.Violations[0].Reason
 	}
 	info := &errdetails.ErrorInfo{Reason: reason, Domain: ErrorDomain}
-	st, err := status.New(codes.FailedPrecondition, e.Error()).WithDetails(info, pf)
+	msg := domain.ClipTo(e.Error(), MaxMessageBytes)
+	st, err := status.New(codes.FailedPrecondition, msg).WithDetails(info, pf)
 	if err != nil {
-		return status.Error(codes.FailedPrecondition, e.Error())
+		return status.Error(codes.FailedPrecondition, msg)
 	}
 	return st.Err()
 }
 
 func preconditionStatus(e *domain.PreconditionError) error {
-	info := &errdetails.ErrorInfo{Reason: e.Reason, Domain: ErrorDomain, Metadata: map[string]string{"subject": e.Subject}}
-	pf := &errdetails.PreconditionFailure{Violations: []*errdetails.PreconditionFailure_Violation{{Type: e.Reason, Subject: e.Subject, Description: e.Message}}}
-	st, err := status.New(codes.FailedPrecondition, e.Message).WithDetails(info, pf)
+	subject, msg := domain.Clip(e.Subject), domain.ClipTo(e.Message, MaxMessageBytes)
+	info := &errdetails.ErrorInfo{Reason: e.Reason, Domain: ErrorDomain, Metadata: map[string]string{"subject": subject}}
+	pf := &errdetails.PreconditionFailure{Violations: []*errdetails.PreconditionFailure_Violation{{Type: e.Reason, Subject: subject, Description: msg}}}
+	st, err := status.New(codes.FailedPrecondition, msg).WithDetails(info, pf)
 	if err != nil {
-		return status.Error(codes.FailedPrecondition, e.Message)
+		return status.Error(codes.FailedPrecondition, msg)
 	}
 	return st.Err()
 }
 
 // quotaStatus is RESOURCE_EXHAUSTED with an ErrorInfo (the quota's reason
-// and subject) and a QuotaFailure naming the subject whose quota is used up.
+// and subject), a QuotaFailure naming the subject whose quota is used up,
+// and a RetryInfo when waiting is enough for the call to pass (a rate).
 func quotaStatus(e *domain.QuotaError) error {
 	reason := e.Reason
 	if reason == "" {
 		reason = "QUOTA_EXCEEDED"
 	}
-	info := &errdetails.ErrorInfo{Reason: reason, Domain: ErrorDomain, Metadata: map[string]string{"subject": e.Subject}}
-	qf := &errdetails.QuotaFailure{Violations: []*errdetails.QuotaFailure_Violation{{Subject: e.Subject, Description: e.Description}}}
-	st, err := status.New(codes.ResourceExhausted, e.Description).WithDetails(info, qf)
+	subject, msg := domain.Clip(e.Subject), domain.ClipTo(e.Description, MaxMessageBytes)
+	details := []protoadapt.MessageV1{
+		&errdetails.ErrorInfo{Reason: reason, Domain: ErrorDomain, Metadata: map[string]string{"subject": subject}},
+		&errdetails.QuotaFailure{Violations: []*errdetails.QuotaFailure_Violation{{Subject: subject, Description: msg}}},
+	}
+	if e.RetryAfter > 0 {
+		details = append(details, &errdetails.RetryInfo{RetryDelay: durationpb.New(e.RetryAfter)})
+	}
+	st, err := status.New(codes.ResourceExhausted, msg).WithDetails(details...)
 	if err != nil {
-		return status.Error(codes.ResourceExhausted, e.Description)
+		return status.Error(codes.ResourceExhausted, msg)
 	}
 	return st.Err()
 }

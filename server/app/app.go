@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/net/netutil"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
@@ -109,8 +110,11 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	metrics := grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram())
 	registry.MustRegister(metrics)
 
+	opts.Logger = slog.New(clippingHandler{opts.Logger.Handler()})
+	limits := opts.Config.Limits
 	streams, stop := context.WithCancel(context.Background())
-	serverOpts := append(chain(metrics, authn, opts.Logger, streams),
+	serverOpts := append(chain(metrics, authn, newKeyRate(limits, opts.Now, opts.Logger), opts.Logger, opts.Config, opts.Now, streams),
+		grpc.MaxConcurrentStreams(uint32(limits.StreamsPerConnection)),
 		grpc.MaxRecvMsgSize(MaxRecvMsgSize),
 		grpc.MaxSendMsgSize(MaxSendMsgSize),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
@@ -144,7 +148,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	watcher := api.NewWatcher(hub, opts.Store, tokens, opts.Logger, opts.Now)
 	supportv1.RegisterSupportServiceServer(srv, api.NewSupport(tickets, watcher, tokens, opts.Logger))
 	supportv1.RegisterAgentServiceServer(srv, api.NewAgent(tickets, watcher, tokens, opts.Logger))
-	healthpb.RegisterHealthServer(srv, drainingHealth{Server: a.health, done: streams.Done()})
+	healthpb.RegisterHealthServer(srv, drainingHealth{Server: a.health, done: streams.Done(), watches: newHealthWatchSlots(limits.HealthWatches, opts.Logger)})
 	if err := registerReflection(srv); err != nil {
 		return nil, err
 	}
@@ -165,8 +169,14 @@ func New(ctx context.Context, opts Options) (*App, error) {
 // GRPCServer exposes the underlying server (for tests over bufconn).
 func (a *App) GRPCServer() *grpc.Server { return a.grpc }
 
-// Serve accepts connections on lis until Shutdown.
-func (a *App) Serve(lis net.Listener) error { return a.grpc.Serve(lis) }
+// Serve accepts connections on lis until Shutdown, at most
+// limits.max_connections at a time: beyond that, Accept waits until a
+// connection closes (netutil.LimitListener), so new clients queue in the
+// kernel's accept backlog (and time out there if none closes) while the
+// connections already served are unaffected.
+func (a *App) Serve(lis net.Listener) error {
+	return a.grpc.Serve(netutil.LimitListener(lis, a.opts.Config.Limits.MaxConnections))
+}
 
 // MetricsHandler serves /metrics (Prometheus) and /healthz (200 while
 // serving, 503 once draining).

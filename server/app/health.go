@@ -11,13 +11,19 @@ import (
 // shutdown (after telling the watcher NOT_SERVING), like every other
 // stream: otherwise one client watching health (client-side health
 // checking) holds the graceful stop for the whole grace period.
+// At most limits.health_watches Watch streams are open at once.
 type drainingHealth struct {
 	*health.Server
-	done <-chan struct{} // closed at shutdown
+	done    <-chan struct{} // closed at shutdown
+	watches *healthWatchSlots
 }
 
 // Watch implements grpc.health.v1.Health.Watch.
 func (h drainingHealth) Watch(in *healthpb.HealthCheckRequest, stream healthpb.Health_WatchServer) error {
+	if err := h.watches.acquire(stream.Context()); err != nil {
+		return err
+	}
+	defer h.watches.release()
 	ctx, cancel := context.WithCancel(stream.Context())
 	defer cancel()
 	ws := &watchStream{Health_WatchServer: stream, ctx: ctx, last: -1}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors"
@@ -18,7 +19,9 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/supportd/supportd/server/api"
 	"github.com/supportd/supportd/server/auth"
+	"github.com/supportd/supportd/server/config"
 	"github.com/supportd/supportd/server/domain"
 )
 
@@ -41,23 +44,23 @@ func authFunc(a *auth.Authenticator, log *slog.Logger) grpcauth.AuthFunc {
 	return func(ctx context.Context) (context.Context, error) {
 		token, err := grpcauth.AuthFromMD(ctx, "bearer")
 		if err != nil {
-			return nil, status.Error(codes.Unauthenticated, `missing API key: send the metadata "authorization: Bearer <key>"`)
+			return nil, api.Refusal(codes.Unauthenticated, "MISSING_API_KEY", `missing API key: send the metadata "authorization: Bearer <key>"`)
 		}
 		p, err := a.Authenticate(ctx, token)
 		switch {
 		case errors.Is(err, auth.ErrRevokedKey):
-			return nil, status.Error(codes.Unauthenticated, "API key revoked")
+			return nil, api.Refusal(codes.Unauthenticated, "API_KEY_REVOKED", "API key revoked")
 		case errors.Is(err, auth.ErrUnknownKey), errors.Is(err, auth.ErrMalformedKey):
-			return nil, status.Error(codes.Unauthenticated, "unknown API key")
+			return nil, api.Refusal(codes.Unauthenticated, "INVALID_API_KEY", "unknown API key")
 		case err != nil:
 			log.ErrorContext(ctx, "authentication failed", "error", err)
-			return nil, status.Error(codes.Unavailable, "cannot check the API key now; retry")
+			return nil, api.Refusal(codes.Unavailable, "AUTH_UNAVAILABLE", "cannot check the API key now; retry")
 		}
 		method, _ := grpc.Method(ctx)
 		service := serviceOf(method)
 		want, ok := auth.RoleForService(service)
 		if !ok || want != p.Role {
-			return nil, status.Errorf(codes.PermissionDenied, "%s key may not call %s", keyKind(p.Role), service)
+			return nil, api.Refusal(codes.PermissionDenied, "WRONG_ROLE", fmt.Sprintf("%s key may not call %s", keyKind(p.Role), service))
 		}
 		return auth.WithPrincipal(ctx, p), nil
 	}
@@ -80,13 +83,6 @@ func serviceOf(fullMethod string) string {
 	return s
 }
 
-// slogLogger adapts slog to the logging interceptor.
-func slogLogger(l *slog.Logger) logging.Logger {
-	return logging.LoggerFunc(func(ctx context.Context, lvl logging.Level, msg string, fields ...any) {
-		l.Log(ctx, slog.Level(lvl), msg, fields...)
-	})
-}
-
 // principalFields adds the caller (never its secret) to the log line of a
 // call, read from the slot the auth interceptor fills.
 func principalFields(ctx context.Context, _ interceptors.CallMeta) logging.Fields {
@@ -100,8 +96,11 @@ func principalFields(ctx context.Context, _ interceptors.CallMeta) logging.Field
 	return nil
 }
 
+// slotUnary puts in the context the slots that interceptors after the
+// logging one fill for it: the principal and the call's duration.
 func slotUnary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
 	ctx, _ = auth.WithSlot(ctx)
+	ctx = context.WithValue(ctx, callTimeKey{}, &callTime{})
 	return h(ctx, req)
 }
 
@@ -145,31 +144,38 @@ func recoverFunc(log *slog.Logger) recovery.RecoveryHandlerFuncContext {
 }
 
 // chain builds the interceptors in their deliberate order: metrics (every
-// call counted), principal slot, logging (method, code, duration,
-// principal), authentication and role authorisation (skipping health and
-// reflection), then panic recovery innermost so that a recovered panic is
-// logged and counted as INTERNAL.
-func chain(metrics *grpcprom.ServerMetrics, a *auth.Authenticator, log *slog.Logger, shutdown context.Context) []grpc.ServerOption {
+// call counted), the slots logging reads (principal, duration), logging
+// (method, code, duration, principal; level by code), the call's timing,
+// authentication and role authorisation (skipping health and
+// reflection), the per-key rate limit (after authentication: it counts
+// per key, and refuses before any handler runs), then panic recovery
+// innermost so that a recovered panic is logged and counted as INTERNAL.
+func chain(metrics *grpcprom.ServerMetrics, a *auth.Authenticator, limiter Limiter, log *slog.Logger, cfg *config.Config, now func() time.Time, shutdown context.Context) []grpc.ServerOption {
 	logOpts := []logging.Option{
 		logging.WithLogOnEvents(logging.FinishCall),
 		logging.WithFieldsFromContextAndCallMeta(principalFields),
+		logging.WithLevels(callLevel),
 	}
+	callLog := newCallLogger(log, cfg.Log.SlowCallThreshold, now)
 	recOpts := []recovery.Option{recovery.WithRecoveryHandlerContext(recoverFunc(log))}
 	af := authFunc(a, log)
 	return []grpc.ServerOption{
 		grpc.ChainUnaryInterceptor(
 			metrics.UnaryServerInterceptor(),
 			slotUnary,
-			logging.UnaryServerInterceptor(slogLogger(log), logOpts...),
+			logging.UnaryServerInterceptor(callLog, logOpts...),
+			timeUnary(now),
 			selector.UnaryServerInterceptor(grpcauth.UnaryServerInterceptor(af), selector.MatchFunc(needsAuth)),
+			limitUnary(limiter),
 			recovery.UnaryServerInterceptor(recOpts...),
 		),
 		grpc.ChainStreamInterceptor(
 			endOnShutdown(shutdown),
 			metrics.StreamServerInterceptor(),
 			slotStream,
-			logging.StreamServerInterceptor(slogLogger(log), logOpts...),
+			logging.StreamServerInterceptor(callLog, logOpts...),
 			selector.StreamServerInterceptor(grpcauth.StreamServerInterceptor(af), selector.MatchFunc(needsAuth)),
+			limitStream(limiter),
 			recovery.StreamServerInterceptor(recOpts...),
 		),
 	}

@@ -3,7 +3,30 @@ package domain
 import (
 	"fmt"
 	"strings"
+	"time"
+	"unicode/utf8"
 )
+
+// ClipBytes is the most bytes of a client-provided value (an id, a name,
+// a message) that errors and logs repeat: a 1 MB id must not make a 1 MB
+// error or log line.
+const ClipBytes = 256
+
+// Clip returns s cut to at most ClipBytes bytes (see ClipTo).
+func Clip(s string) string { return ClipTo(s, ClipBytes) }
+
+// ClipTo returns s cut to at most n bytes, on a rune boundary, followed by
+// "...(N bytes)" naming its full length when it was cut.
+func ClipTo(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s...(%d bytes)", s[:cut], len(s))
+}
 
 // FieldViolation names one bad request field by its API path
 // ("contact.email") and says why it is bad.
@@ -40,7 +63,7 @@ type NotFoundError struct {
 	ID   string
 }
 
-func (e *NotFoundError) Error() string { return fmt.Sprintf("%s %q not found", e.Kind, e.ID) }
+func (e *NotFoundError) Error() string { return fmt.Sprintf("%s %q not found", e.Kind, Clip(e.ID)) }
 
 // AlreadyExistsError says a record with that id exists (ALREADY_EXISTS).
 type AlreadyExistsError struct {
@@ -48,7 +71,9 @@ type AlreadyExistsError struct {
 	ID   string
 }
 
-func (e *AlreadyExistsError) Error() string { return fmt.Sprintf("%s %q already exists", e.Kind, e.ID) }
+func (e *AlreadyExistsError) Error() string {
+	return fmt.Sprintf("%s %q already exists", e.Kind, Clip(e.ID))
+}
 
 // EntitlementViolation is one failed entitlement rule.
 type EntitlementViolation struct {
@@ -89,7 +114,7 @@ type ConflictError struct {
 }
 
 func (e *ConflictError) Error() string {
-	return fmt.Sprintf("%s %q was changed by another request: read it again and retry", e.Kind, e.ID)
+	return fmt.Sprintf("%s %q was changed by another request: read it again and retry", e.Kind, Clip(e.ID))
 }
 
 // OutOfRangeError says a position is outside what is retained (OUT_OF_RANGE).
@@ -108,13 +133,17 @@ type LimitError struct {
 func (e *LimitError) Error() string { return e.Message }
 
 // QuotaError says a per-record quota is used up (RESOURCE_EXHAUSTED with
-// a QuotaFailure), for example the notes one ticket may hold. Nothing was
-// changed. Reason is a machine-readable code (NOTES_PER_TICKET); Subject
-// names what the quota is counted on ("tickets/<id>").
+// a QuotaFailure), for example the notes one ticket may hold, or the calls
+// an API key may make per second. Nothing was changed. Reason is a
+// machine-readable code (NOTES_PER_TICKET, RATE_LIMITED); Subject names
+// what the quota is counted on ("tickets/<id>", "api_keys/<id>").
 type QuotaError struct {
 	Reason      string
 	Subject     string
 	Description string
+	// RetryAfter is how long until the same call would be accepted (a
+	// rate); zero when waiting alone does not help (a full ticket).
+	RetryAfter time.Duration
 }
 
 func (e *QuotaError) Error() string { return e.Description }

@@ -28,6 +28,7 @@ import (
 
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
 	"github.com/supportd/supportd/server/app"
+	supportconfig "github.com/supportd/supportd/server/config"
 	"github.com/supportd/supportd/server/directory"
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/store"
@@ -89,10 +90,19 @@ type Server struct {
 type Option func(*config)
 
 type config struct {
-	appOpts   []func(*app.Options)
-	storeOpts sqlite.Options
-	start     time.Time
-	logger    *slog.Logger
+	appOpts        []func(*app.Options)
+	storeOpts      sqlite.Options
+	start          time.Time
+	logger         *slog.Logger
+	keepRateLimits bool
+}
+
+// KeepRateLimits keeps the configured per-key rate limit. By default Start
+// lifts limits.requests_per_second and limits.burst: the limiter reads the
+// fake clock, which stands still, and tests of other subjects make
+// hundreds of calls with one key at one instant.
+func KeepRateLimits() Option {
+	return func(c *config) { c.keepRateLimits = true }
 }
 
 // WithOptions tweaks the app.Options before app.New (Store, Logger, Now
@@ -152,6 +162,9 @@ func Start(t testing.TB, opts ...Option) *Server {
 	for _, f := range cfg.appOpts {
 		f(&appOpts)
 	}
+	if !cfg.keepRateLimits {
+		appOpts.Config = liftRateLimits(appOpts.Config)
+	}
 	a, err := app.New(ctx, appOpts)
 	if err != nil {
 		t.Fatalf("testserver: app.New: %v", err)
@@ -179,6 +192,17 @@ func Start(t testing.TB, opts ...Option) *Server {
 	s.Conn = s.Dial(t)
 	s.AdminKey = s.NewKey(t, domain.RoleAdmin, "")
 	return s
+}
+
+// liftRateLimits returns a copy of c (config.Default() when nil) whose
+// per-key rate limit no test reaches.
+func liftRateLimits(c *supportconfig.Config) *supportconfig.Config {
+	if c == nil {
+		c = supportconfig.Default()
+	}
+	lifted := *c
+	lifted.Limits.RequestsPerSecond, lifted.Limits.Burst = 1e9, 1e9
+	return &lifted
 }
 
 // Dial opens another client connection to the server; the caller closes

@@ -1,0 +1,112 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"google.golang.org/grpc"
+
+	"github.com/supportd/supportd/server/api"
+	"github.com/supportd/supportd/server/auth"
+	"github.com/supportd/supportd/server/config"
+	"github.com/supportd/supportd/server/domain"
+	"github.com/supportd/supportd/server/ratelimit"
+)
+
+// Limiter decides whether a call may run; a non-nil error is the status
+// the call is refused with. It has the shape of go-grpc-middleware's
+// ratelimit.Limiter, but that package's interceptors rewrap the error
+// into a new status and so drop its details (RetryInfo, QuotaFailure):
+// the interceptors below return it as it is.
+type Limiter interface {
+	Limit(ctx context.Context) error
+}
+
+// keyRate limits the calls of each API key with a token bucket
+// (limits.requests_per_second, limits.burst). Calls without a principal
+// (health, reflection) are not counted here: they are bounded by the
+// connection, stream and health watch limits.
+type keyRate struct {
+	buckets *ratelimit.Keyed
+	limits  config.Limits
+	log     *slog.Logger
+}
+
+func newKeyRate(l config.Limits, now func() time.Time, log *slog.Logger) *keyRate {
+	return &keyRate{buckets: ratelimit.New(l.RequestsPerSecond, l.Burst, now), limits: l, log: log}
+}
+
+// Limit takes a token of the caller's key, or refuses the call with
+// RESOURCE_EXHAUSTED, RATE_LIMITED, a QuotaFailure on the key and a
+// RetryInfo telling when a token is back. A refused call never reached
+// its handler, so retrying it is safe even when it changes state.
+func (k *keyRate) Limit(ctx context.Context) error {
+	p, ok := auth.FromContext(ctx)
+	if !ok {
+		return nil
+	}
+	ok, wait := k.buckets.Take(p.KeyID)
+	if ok {
+		return nil
+	}
+	return api.ToStatus(ctx, k.log, &domain.QuotaError{
+		Reason:  "RATE_LIMITED",
+		Subject: "api_keys/" + p.KeyID,
+		Description: fmt.Sprintf("API key %s exceeded %g calls per second with bursts of %d (limits.requests_per_second, limits.burst): retry in %v",
+			p.KeyID, k.limits.RequestsPerSecond, k.limits.Burst, wait),
+		RetryAfter: wait,
+	})
+}
+
+// limitUnary refuses unary calls that l refuses; it runs after
+// authentication, so the caller's key is known.
+func limitUnary(l Limiter) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+		if err := l.Limit(ctx); err != nil {
+			return nil, err
+		}
+		return h(ctx, req)
+	}
+}
+
+// limitStream refuses stream opens that l refuses (a stream counts as one
+// call, however long it lasts).
+func limitStream(l Limiter) grpc.StreamServerInterceptor {
+	return func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+		if err := l.Limit(ss.Context()); err != nil {
+			return err
+		}
+		return h(srv, ss)
+	}
+}
+
+// healthWatchSlots bounds the concurrent health Watch streams
+// (limits.health_watches): they need no key, so nothing else bounds them
+// per caller.
+type healthWatchSlots struct {
+	slots chan struct{}
+	log   *slog.Logger
+}
+
+func newHealthWatchSlots(n int, log *slog.Logger) *healthWatchSlots {
+	return &healthWatchSlots{slots: make(chan struct{}, n), log: log}
+}
+
+// acquire takes a slot, or returns the RESOURCE_EXHAUSTED status of a
+// refused watch; release gives the slot back.
+func (h *healthWatchSlots) acquire(ctx context.Context) error {
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	return api.ToStatus(ctx, h.log, &domain.QuotaError{
+		Reason:      "HEALTH_WATCHES",
+		Subject:     "grpc.health.v1.Health/Watch",
+		Description: fmt.Sprintf("too many health watches open (limits.health_watches = %d): use Check, or watch again later", cap(h.slots)),
+	})
+}
+
+func (h *healthWatchSlots) release() { <-h.slots }

@@ -1,0 +1,122 @@
+package app_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
+
+	supportv1 "github.com/supportd/supportd/gen/support/v1"
+	"github.com/supportd/supportd/server/api"
+	"github.com/supportd/supportd/server/app"
+	"github.com/supportd/supportd/server/config"
+	"github.com/supportd/supportd/server/domain"
+	"github.com/supportd/supportd/server/internal/testserver"
+)
+
+// withLimits starts a server whose limits are changed by set (on the
+// defaults), keeping the per-key rate limit.
+func withLimits(t *testing.T, set func(*config.Limits), opts ...testserver.Option) *testserver.Server {
+	t.Helper()
+	cfg := config.Default()
+	set(&cfg.Limits)
+	opts = append(opts, testserver.KeepRateLimits(), testserver.WithOptions(func(o *app.Options) { o.Config = cfg }))
+	return testserver.Start(t, opts...)
+}
+
+// getMissing is a GetTicket of a ticket that does not exist: NOT_FOUND
+// when the handler runs, so a RESOURCE_EXHAUSTED shows the handler did not.
+func getMissing(ctx context.Context, s *testserver.Server) error {
+	_, err := s.Support().GetTicket(ctx, &supportv1.GetTicketRequest{TicketId: "T-nope"})
+	return err
+}
+
+// details returns the error details of st by type.
+func details(st *status.Status) (info *errdetails.ErrorInfo, quota *errdetails.QuotaFailure, retry *errdetails.RetryInfo) {
+	for _, d := range st.Details() {
+		switch d := d.(type) {
+		case *errdetails.ErrorInfo:
+			info = d
+		case *errdetails.QuotaFailure:
+			quota = d
+		case *errdetails.RetryInfo:
+			retry = d
+		}
+	}
+	return info, quota, retry
+}
+
+// TestRateLimitPerKey: a key that spends its burst is refused before any
+// handler runs, with RESOURCE_EXHAUSTED, RATE_LIMITED, a QuotaFailure on
+// the key naming the config keys, and a RetryInfo; another key of the same
+// partner is unaffected, unauthenticated health checks are not counted,
+// and once the told delay has passed (on the server's clock) the key
+// passes again.
+func TestRateLimitPerKey(t *testing.T) {
+	s := withLimits(t, func(l *config.Limits) { l.RequestsPerSecond, l.Burst = 10, 5 })
+	s.SeedPartner(t, "adatum") // one call of the admin key's burst
+	key := s.NewKey(t, domain.RolePartner, "adatum")
+	flooder := testserver.Auth(t.Context(), key)
+	other := testserver.Auth(t.Context(), s.NewKey(t, domain.RolePartner, "adatum"))
+	keyID := strings.Split(key, "_")[1]
+
+	for range 5 {
+		wantCode(t, getMissing(flooder, s), codes.NotFound) // handled: passed the limiter
+	}
+	st := wantCode(t, getMissing(flooder, s), codes.ResourceExhausted)
+	info, quota, retry := details(st)
+	if info == nil || info.GetReason() != "RATE_LIMITED" || info.GetDomain() != api.ErrorDomain {
+		t.Fatalf("ErrorInfo %v, want reason RATE_LIMITED in %s", info, api.ErrorDomain)
+	}
+	if quota == nil || len(quota.GetViolations()) != 1 || quota.GetViolations()[0].GetSubject() != "api_keys/"+keyID {
+		t.Fatalf("QuotaFailure %v, want one violation on api_keys/%s", quota, keyID)
+	}
+	for _, want := range []string{"limits.requests_per_second", "limits.burst"} {
+		if !strings.Contains(quota.GetViolations()[0].GetDescription(), want) {
+			t.Errorf("QuotaFailure description %q does not name %s", quota.GetViolations()[0].GetDescription(), want)
+		}
+	}
+	if retry == nil || retry.GetRetryDelay().AsDuration() != 100*time.Millisecond {
+		t.Fatalf("RetryInfo %v, want a delay of 100ms (one token at 10/s)", retry)
+	}
+
+	// Other callers are unaffected.
+	wantCode(t, getMissing(other, s), codes.NotFound)
+	if _, err := s.Health().Check(t.Context(), &healthpb.HealthCheckRequest{}); err != nil {
+		t.Fatalf("health Check while a key is limited: %v", err)
+	}
+
+	// A stream open counts as a call.
+	stream, err := s.Support().WatchTickets(flooder, &supportv1.WatchTicketsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = stream.Recv()
+	wantCode(t, err, codes.ResourceExhausted)
+
+	// Just before the told delay: still refused; at it: passes.
+	s.Clock.Advance(retry.GetRetryDelay().AsDuration() - time.Millisecond)
+	wantCode(t, getMissing(flooder, s), codes.ResourceExhausted)
+	s.Clock.Advance(time.Millisecond)
+	wantCode(t, getMissing(flooder, s), codes.NotFound)
+}
+
+// TestRateLimitCountsRefusedCallsAsNothing: refusals take no token, so a
+// key that keeps calling while limited gets its next call through as soon
+// as the bucket refills.
+func TestRateLimitCountsRefusedCallsAsNothing(t *testing.T) {
+	s := withLimits(t, func(l *config.Limits) { l.RequestsPerSecond, l.Burst = 1, 1 })
+	s.SeedPartner(t, "adatum")
+	ctx := testserver.Auth(t.Context(), s.NewKey(t, domain.RolePartner, "adatum"))
+	wantCode(t, getMissing(ctx, s), codes.NotFound)
+	for range 20 {
+		wantCode(t, getMissing(ctx, s), codes.ResourceExhausted)
+	}
+	s.Clock.Advance(time.Second)
+	wantCode(t, getMissing(ctx, s), codes.NotFound)
+}
