@@ -86,7 +86,7 @@ func bench(ctx context.Context, o options) error {
 	benchkit.PrintMachine()
 	fmt.Printf("load: %d calls in flight over %d connections, %v warm-up + %v measured per load, loopback TCP\n",
 		o.concurrency, o.conns, o.warmup, o.duration)
-	fmt.Printf("supportd: --log-level %s --log-format %s (log to a file), --metrics-listen off\n\n", o.logLevel, o.logFormat)
+	fmt.Printf("supportd: --log-level %s --log-format %s (log to a file), --metrics-listen off, no rate limit\n\n", o.logLevel, o.logFormat)
 
 	// Start every server first (idle ones cost nothing), then run the
 	// loads in rounds, so that each round measures bare and supportd within
@@ -255,8 +255,16 @@ func profiled(ctx context.Context, o options, srv *benchkit.Server, name string,
 	return r
 }
 
+// unlimitedYAML lifts the per-key rate limit: these loads measure the
+// server's throughput with one key, not its fairness (see cmd/fairbench).
+const unlimitedYAML = "limits:\n  requests_per_second: 1000000\n  burst: 1000000\n"
+
 func startSupportd(ctx context.Context, o options, work, name, db string, demo bool) (*benchkit.Server, error) {
-	args := []string{"--db", db, "--metrics-listen", "",
+	cfg := filepath.Join(work, "unlimited.yaml")
+	if err := os.WriteFile(cfg, []byte(unlimitedYAML), 0o644); err != nil {
+		return nil, err
+	}
+	args := []string{"--db", db, "--metrics-listen", "", "--config", cfg,
 		"--log-level", o.logLevel, "--log-format", o.logFormat}
 	if demo {
 		args = append(args, "--demo")
