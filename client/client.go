@@ -111,6 +111,12 @@ func WithContextDialer(f func(ctx context.Context, addr string) (net.Conn, error
 // waiting an exponentially growing, jittered delay starting at base and
 // capped at max. Calls that change state are only retried when they carry
 // a request id (CreateTicket).
+//
+// Any call the server refuses with RESOURCE_EXHAUSTED and a RetryInfo (its
+// per-key rate limit) is retried after the delay the server told, at most
+// maxAttempts attempts in all and never past the call's deadline: such a
+// call was refused before it ran, so even a call that changes state is
+// safe to send again.
 func WithRetry(maxAttempts uint, base, max time.Duration) Option {
 	return func(o *options) {
 		o.maxAttempts, o.retryBackoff, o.maxBackoff = maxAttempts, base, max
@@ -206,6 +212,7 @@ func dial(addr string, opts []Option) (*conn, error) {
 	}
 	dopts = append(dopts, grpc.WithChainUnaryInterceptor(
 		timeoutInterceptor(o.timeout),
+		waitAsTold(o.maxAttempts),
 		retry.UnaryClientInterceptor(
 			retry.WithMax(o.maxAttempts),
 			retry.WithCodes(codes.Unavailable),

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
@@ -34,6 +35,10 @@ type Error struct {
 	// PreconditionViolations are the PreconditionFailure details
 	// (FAILED_PRECONDITION: every entitlement violation).
 	PreconditionViolations []PreconditionViolation
+	// RetryDelay is the RetryInfo delay: how long to wait before the same
+	// call would be accepted (RESOURCE_EXHAUSTED of the rate limit); zero
+	// without a RetryInfo.
+	RetryDelay time.Duration
 
 	status *status.Status
 }
@@ -169,6 +174,8 @@ func FromError(err error) error {
 			for _, v := range d.GetFieldViolations() {
 				e.FieldViolations = append(e.FieldViolations, FieldViolation{Field: v.GetField(), Description: v.GetDescription()})
 			}
+		case *errdetails.RetryInfo:
+			e.RetryDelay = d.GetRetryDelay().AsDuration()
 		case *errdetails.PreconditionFailure:
 			for _, v := range d.GetViolations() {
 				e.PreconditionViolations = append(e.PreconditionViolations, PreconditionViolation{Type: v.GetType(), Subject: v.GetSubject(), Description: v.GetDescription()})

@@ -118,7 +118,9 @@ func (w *Watch) LastSequence() int64 {
 
 // Events yields the events in order. It reconnects by itself, with
 // exponential backoff and jitter, when the stream ends with UNAVAILABLE or
-// the connection is lost, and resumes after the last token it saw. It ends
+// the connection is lost (after the delay the server told when it refused
+// the stream with RESOURCE_EXHAUSTED and a RetryInfo: its rate limit), and
+// resumes after the last token it saw. It ends
 // by yielding a non-nil error: the context's error when ctx is done, or an
 // *Error the server answered that a retry cannot fix (INVALID_ARGUMENT for
 // a malformed token, OUT_OF_RANGE for an expired one, NOT_FOUND,
@@ -137,12 +139,16 @@ func (w *Watch) Events() iter.Seq2[*supportv1.TicketEvent, error] {
 				yield(nil, ctx.Err())
 				return
 			}
-			if !retryableWatchError(err) {
+			told, rateLimited := toldDelay(err)
+			if !rateLimited && !retryableWatchError(err) {
 				yield(nil, FromError(err))
 				return
 			}
 			attempt++
 			delay := backoff(w.c.opts.watchBackoff, w.c.opts.watchMaxDelay, attempt)
+			if rateLimited {
+				delay = told // the server said when it will accept the stream
+			}
 			if w.hooks.onReconnect != nil {
 				w.hooks.onReconnect(attempt, delay, FromError(err))
 			}
