@@ -40,6 +40,30 @@ func (a *Agent) AllQueueTickets(ctx context.Context, queue supportv1.Queue) iter
 	}, "")
 }
 
+// GetAgentTicket returns any partner's ticket.
+func (a *Agent) GetAgentTicket(ctx context.Context, ticketID string) (*supportv1.Ticket, error) {
+	resp, err := a.svc.GetAgentTicket(ctx, &supportv1.GetAgentTicketRequest{TicketId: ticketID})
+	if err != nil {
+		return nil, FromError(err)
+	}
+	return resp.GetTicket(), nil
+}
+
+// ListAgentTicketNotes returns one page of any ticket's notes, oldest first.
+func (a *Agent) ListAgentTicketNotes(ctx context.Context, req *supportv1.ListAgentTicketNotesRequest) (*supportv1.ListAgentTicketNotesResponse, error) {
+	resp, err := a.svc.ListAgentTicketNotes(ctx, req)
+	return resp, FromError(err)
+}
+
+// AllAgentTicketNotes iterates over any ticket's notes, oldest first, page
+// after page. It stops after the first error, which it yields.
+func (a *Agent) AllAgentTicketNotes(ctx context.Context, ticketID string) iter.Seq2[*supportv1.Note, error] {
+	return pages(func(token string) ([]*supportv1.Note, string, error) {
+		resp, err := a.ListAgentTicketNotes(ctx, &supportv1.ListAgentTicketNotesRequest{TicketId: ticketID, PageSize: 500, PageToken: token})
+		return resp.GetNotes(), resp.GetNextPageToken(), err
+	}, "")
+}
+
 // AcknowledgeTicket records the first response, with a message to the partner.
 func (a *Agent) AcknowledgeTicket(ctx context.Context, ticketID, message string, opts ...UpdateOption) (*supportv1.Ticket, error) {
 	o := update(opts)

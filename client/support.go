@@ -111,6 +111,23 @@ func (c *Client) AllTickets(ctx context.Context, req *supportv1.ListTicketsReque
 	}, req.GetPageToken())
 }
 
+// ListTicketNotes returns one page of a ticket's notes, oldest first.
+func (c *Client) ListTicketNotes(ctx context.Context, req *supportv1.ListTicketNotesRequest) (*supportv1.ListTicketNotesResponse, error) {
+	resp, err := c.svc.ListTicketNotes(ctx, req)
+	return resp, FromError(err)
+}
+
+// AllTicketNotes iterates over a ticket's notes, oldest first, page after
+// page; notes added meanwhile come last. It stops after the first error,
+// which it yields.
+func (c *Client) AllTicketNotes(ctx context.Context, ticketID string) iter.Seq2[*supportv1.Note, error] {
+	return pages(func(token string) ([]*supportv1.Note, string, error) {
+		resp, err := c.ListTicketNotes(ctx, &supportv1.ListTicketNotesRequest{TicketId: ticketID, PageSize: 500, PageToken: token})
+		return resp.GetNotes(), resp.GetNextPageToken(), err
+	}, "")
+}
+
+// pages iterates over the items of a paged listing from token on.
 func pages[T any](fetch func(token string) ([]T, string, error), token string) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		for {

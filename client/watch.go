@@ -20,7 +20,7 @@ import (
 // sequence it yields has no gap and no duplicate. ResumeToken may be read at
 // any time (also from another goroutine) and saved to resume later.
 type Watch struct {
-	c     *Client
+	c     *conn
 	ctx   context.Context
 	open  func(ctx context.Context, token string) (recv func() (*supportv1.TicketEvent, *supportv1.Checkpoint, error), err error)
 	hooks watchHooks
@@ -71,7 +71,18 @@ func (c *Client) WatchTickets(ctx context.Context, customerID, resumeToken strin
 	return w
 }
 
-// watchResponse is what WatchTicketResponse and WatchTicketsResponse share.
+// WatchQueueTickets watches every partner's tickets, or one queue's when
+// queue is set (an event belongs to the queue its ticket is in after the
+// change). Without a resume token it starts at the present.
+func (a *Agent) WatchQueueTickets(ctx context.Context, queue supportv1.Queue, resumeToken string, opts ...WatchOption) *Watch {
+	w := a.newWatch(ctx, resumeToken, opts)
+	w.open = func(ctx context.Context, token string) (func() (*supportv1.TicketEvent, *supportv1.Checkpoint, error), error) {
+		return receiver(a.svc.WatchQueueTickets(ctx, &supportv1.WatchQueueTicketsRequest{Queue: queue, ResumeToken: token}))
+	}
+	return w
+}
+
+// watchResponse is what the responses of the watch streams share.
 type watchResponse interface {
 	GetEvent() *supportv1.TicketEvent
 	GetCheckpoint() *supportv1.Checkpoint
@@ -93,7 +104,7 @@ func receiver[M any, PM interface {
 	}, nil
 }
 
-func (c *Client) newWatch(ctx context.Context, token string, opts []WatchOption) *Watch {
+func (c *conn) newWatch(ctx context.Context, token string, opts []WatchOption) *Watch {
 	w := &Watch{c: c, ctx: ctx, token: token}
 	for _, f := range opts {
 		f(&w.hooks)
