@@ -55,7 +55,7 @@ func RunContext(ctx context.Context, args []string, stdout, stderr io.Writer, en
 	if err == nil {
 		return ExitOK
 	}
-	fmt.Fprintln(stderr, "supportctl:", err)
+	fmt.Fprintln(stderr, "supportctl:", printable(err.Error()))
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.code

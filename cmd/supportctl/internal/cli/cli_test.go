@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"runtime"
 	"strings"
 	"sync"
@@ -46,7 +47,7 @@ func newCtl(t *testing.T) *ctl {
 	return &ctl{t: t, s: s, env: map[string]string{"SUPPORT_KEY": s.Keys.Partner}}
 }
 
-func (c *ctl) runContext(ctx context.Context, stdout, stderr *syncBuffer, args ...string) int {
+func (c *ctl) runContext(ctx context.Context, stdout, stderr io.Writer, args ...string) int {
 	return cli.RunContext(ctx, args, stdout, stderr, func(k string) string { return c.env[k] },
 		client.WithContextDialer(c.s.Dial), client.WithWatchBackoff(5*time.Millisecond, 50*time.Millisecond))
 }

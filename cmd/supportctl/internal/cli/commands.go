@@ -230,8 +230,33 @@ func (a *app) ticketsCommand() *cobra.Command {
 		return c.ReopenTicket(ctx, args[0], upd()...)
 	}))
 
-	cmd.AddCommand(a.createCommand(), a.listCommand(), get, note, severity, escalate, closeCmd, reopen, a.watchCommand())
+	cmd.AddCommand(a.createCommand(), a.listCommand(), get, note, a.notesCommand(), severity, escalate, closeCmd, reopen, a.watchCommand())
 	return cmd
+}
+
+func (a *app) notesCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "notes ID",
+		Short: "List a ticket's notes, oldest first (every page)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			resp := &supportv1.ListTicketNotesResponse{}
+			for n, err := range c.AllTicketNotes(cmd.Context(), args[0]) {
+				if err != nil {
+					return failed(err)
+				}
+				resp.Notes = append(resp.Notes, n)
+			}
+			if a.json() {
+				return printJSON(a.stdout, resp)
+			}
+			return printNotes(a.stdout, resp.GetNotes())
+		},
+	}
 }
 
 func (a *app) createCommand() *cobra.Command {

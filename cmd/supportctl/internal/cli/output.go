@@ -20,13 +20,13 @@ var (
 	jsonLine     = protojson.MarshalOptions{UseProtoNames: true}
 )
 
-// printJSON prints m as indented protojson.
+// printJSON prints m as indented protojson (terminal-safe: jsonSafe).
 func printJSON(w io.Writer, m proto.Message) error {
 	b, err := jsonIndented.Marshal(m)
 	if err != nil {
 		return failed(err)
 	}
-	_, err = fmt.Fprintf(w, "%s\n", b)
+	_, err = fmt.Fprintf(w, "%s\n", jsonSafe(b))
 	return err
 }
 
@@ -63,14 +63,11 @@ func orDash(s string) string {
 	return s
 }
 
-// oneLine flattens whitespace so a value stays on its table row.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
 func printTopics(w io.Writer, topics []*supportv1.SupportTopic) error {
 	tw := table(w)
 	fmt.Fprintln(tw, "ID\tNAME\tCATEGORY\tFEATURED")
 	for _, t := range topics {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.GetId(), t.GetName(), enumName(t.GetCategory()), yesNo(t.GetFeatured()))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", printable(t.GetId()), printable(t.GetName()), enumName(t.GetCategory()), yesNo(t.GetFeatured()))
 	}
 	return tw.Flush()
 }
@@ -79,7 +76,7 @@ func printEntitlement(w io.Writer, r *supportv1.CheckEntitlementResponse) error 
 	tw := table(w)
 	fmt.Fprintf(tw, "ENTITLED\t%s\n", yesNo(r.GetEntitled()))
 	for _, v := range r.GetViolations() {
-		fmt.Fprintf(tw, "VIOLATION\t%s: %s\n", v.GetReason(), oneLine(v.GetMessage()))
+		fmt.Fprintf(tw, "VIOLATION\t%s: %s\n", printable(v.GetReason()), printable(v.GetMessage()))
 	}
 	fmt.Fprintf(tw, "SUPPORT PLAN\t%s\n", enumName(r.GetSupportPlan()))
 	fmt.Fprintf(tw, "FEE\t%s\n", enumName(r.GetFee()))
@@ -94,9 +91,9 @@ func printEntitlement(w io.Writer, r *supportv1.CheckEntitlementResponse) error 
 
 func printTicket(w io.Writer, t *supportv1.Ticket) error {
 	tw := table(w)
-	row := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, v) }
+	row := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, printable(v)) } // every value
 	row("ID", t.GetId())
-	row("TITLE", oneLine(t.GetTitle()))
+	row("TITLE", printable(t.GetTitle()))
 	row("CUSTOMER", t.GetCustomerId())
 	row("SERVICE", enumName(t.GetService()))
 	row("TOPIC", t.GetSupportTopicId())
@@ -116,7 +113,7 @@ func printTicket(w io.Writer, t *supportv1.Ticket) error {
 	row("CREATED", ts(t.GetCreateTime()))
 	row("UPDATED", ts(t.GetUpdateTime()))
 	row("ETAG", t.GetEtag())
-	row("DESCRIPTION", oneLine(t.GetDescription()))
+	row("DESCRIPTION", printable(t.GetDescription()))
 	row("NOTES", fmt.Sprint(t.GetNoteCount()))
 	row("ATTACHMENTS", fmt.Sprint(t.GetAttachmentCount()))
 	return tw.Flush()
@@ -126,25 +123,43 @@ func printTickets(w io.Writer, tickets []*supportv1.Ticket) error {
 	tw := table(w)
 	fmt.Fprintln(tw, "ID\tCUSTOMER\tSERVICE\tSEV\tSTATUS\tSLA\tQUEUE\tCREATED\tTITLE")
 	for _, t := range tickets {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.GetId(), t.GetCustomerId(), enumName(t.GetService()),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", printable(t.GetId()), printable(t.GetCustomerId()), enumName(t.GetService()),
 			sev(t.GetSeverity()), enumName(t.GetStatus()), enumName(t.GetSlaState()), enumName(t.GetQueue()),
-			ts(t.GetCreateTime()), oneLine(t.GetTitle()))
+			ts(t.GetCreateTime()), printable(t.GetTitle()))
 	}
 	return tw.Flush()
 }
 
-// printEvent prints one watch event on one line, as it arrives.
+// printEvent prints one watch event on one line, as it arrives: the
+// detail column shows the note's text on an event that added a note.
 func printEvent(w io.Writer, json bool, ev *supportv1.TicketEvent) error {
 	if json {
 		b, err := jsonLine.Marshal(ev)
 		if err != nil {
 			return failed(err)
 		}
-		_, err = fmt.Fprintf(w, "%s\n", b)
+		_, err = fmt.Fprintf(w, "%s\n", jsonSafe(b))
 		return err
 	}
 	detail := ev.GetMessage()
-	_, err := fmt.Fprintf(w, "%s  %-8d  %-36s  %-18s  %-16s  %-20s  %s\n", ts(ev.GetEventTime()), ev.GetSequence(), ev.GetTicketId(),
-		enumName(ev.GetType()), enumName(ev.GetTicket().GetStatus()), ev.GetActor(), oneLine(detail))
+	if n := ev.GetNote(); n != nil {
+		if ev.GetType() == supportv1.TicketEventType_TICKET_EVENT_TYPE_NOTE_ADDED {
+			detail = n.GetText()
+		} else {
+			detail += ": " + n.GetText()
+		}
+	}
+	_, err := fmt.Fprintf(w, "%s  %-8d  %-36s  %-18s  %-16s  %-20s  %s\n", ts(ev.GetEventTime()), ev.GetSequence(), printable(ev.GetTicketId()),
+		enumName(ev.GetType()), enumName(ev.GetTicket().GetStatus()), printable(ev.GetActor()), printable(detail))
 	return err
+}
+
+// printNotes prints a ticket's notes, oldest first, one per row.
+func printNotes(w io.Writer, notes []*supportv1.Note) error {
+	tw := table(w)
+	fmt.Fprintln(tw, "ID\tTIME\tAUTHOR\tTEXT")
+	for _, n := range notes {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", printable(n.GetId()), ts(n.GetCreateTime()), printable(n.GetAuthor()), printable(n.GetText()))
+	}
+	return tw.Flush()
 }
