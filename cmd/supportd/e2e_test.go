@@ -416,11 +416,15 @@ func TestEndToEnd(t *testing.T) {
 	if status.Code(err) != codes.PermissionDenied {
 		t.Fatalf("partner key on DirectoryService: %v, want PERMISSION_DENIED", err)
 	}
-	// A key bootstrapped while the server runs works at once.
-	agent2 := createKey(t, bin, db, "--role", "agent")
-	_, err = supportv1.NewAgentServiceClient(conn).ListQueueTickets(bearer(t.Context(), agent2), &supportv1.ListQueueTicketsRequest{Queue: supportv1.Queue_QUEUE_AZURE})
-	if c := status.Code(err); c == codes.Unauthenticated || c == codes.PermissionDenied {
-		t.Fatalf("key created by the CLI beside a running server: %v", err)
+	// The database is the server's: keys create refuses it and points to
+	// the API, and a second server refuses to start on it.
+	out, err := exec.Command(bin, "keys", "create", "--db", db, "--role", "agent").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "database in use") || !strings.Contains(string(out), "DirectoryService.CreateApiKey") {
+		t.Fatalf("keys create beside a running server: %v\n%s", err, out)
+	}
+	out, err = exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--db", db, "--metrics-listen", "").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "database in use") || !strings.Contains(string(out), "pid ") {
+		t.Fatalf("second server on the same database: %v\n%s", err, out)
 	}
 	conn.Close()
 	srv.stop(t)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/supportd/supportd/server/directory"
 	"github.com/supportd/supportd/server/domain"
+	"github.com/supportd/supportd/server/store"
 	"github.com/supportd/supportd/server/store/sqlite"
 )
 
@@ -22,6 +24,10 @@ func keysCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			r := domain.Role(strings.ToUpper(role))
 			st, err := sqlite.Open(cmd.Context(), db, sqlite.Options{})
+			if errors.Is(err, store.ErrInUse) {
+				return fmt.Errorf("%w: a running server holds it; create the key through its API "+
+					"(DirectoryService.CreateApiKey with an admin key), or stop the server first", err)
+			}
 			if err != nil {
 				return err
 			}

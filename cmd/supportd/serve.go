@@ -116,6 +116,9 @@ func serve(ctx context.Context, f serveFlags) error {
 
 	notifier := &watch.Notifier{}
 	st, err := sqlite.Open(ctx, f.db, sqlite.Options{OnCommit: notifier.Notify})
+	if errors.Is(err, store.ErrInUse) {
+		return fmt.Errorf("%w: one server per database file; stop the other one or pass another --db", err)
+	}
 	if err != nil {
 		return err
 	}

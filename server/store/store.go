@@ -26,6 +26,13 @@ var (
 	ErrConflict = errors.New("version conflict")
 	// ErrClosed: the store is closed.
 	ErrClosed = errors.New("store closed")
+	// ErrInUse: the database is open in another process (Open refuses a
+	// database another store holds; see the backend for the lock).
+	ErrInUse = errors.New("database in use")
+	// ErrStorageFull: the disk (or quota) holding the database is full;
+	// nothing of the write was kept. Reads still work, and writes work
+	// again once space is freed.
+	ErrStorageFull = errors.New("storage full")
 )
 
 // Store is a transactional store. Write transactions are serialised (one

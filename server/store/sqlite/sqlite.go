@@ -38,6 +38,7 @@ type Store struct {
 	reqs    chan *writeRequest
 	stop    chan struct{}
 	stopped chan struct{}
+	lock    *fileLock
 
 	closeOnce sync.Once
 	closeErr  error
@@ -46,9 +47,11 @@ type Store struct {
 var _ store.Store = (*Store)(nil)
 
 // Open opens (creating if needed) the database at path, applies pending
-// migrations and starts the writer. In a binary built without cgo it
-// returns ErrNoCgo.
-func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+// migrations and starts the writer. The database stays locked to this
+// Store until Close: another Open of the same file, in this process or
+// another, fails with store.ErrInUse (Backup still reads it). In a binary
+// built without cgo it returns ErrNoCgo.
+func Open(ctx context.Context, path string, opts Options) (s *Store, err error) {
 	if !cgoEnabled {
 		return nil, ErrNoCgo
 	}
@@ -58,6 +61,15 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 128
 	}
+	lock, err := acquireLock(path)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			lock.release()
+		}
+	}()
 	writer, err := sql.Open("sqlite3", dsn(path, false))
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -76,7 +88,8 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	readers.SetMaxOpenConns(opts.Readers)
 	readers.SetMaxIdleConns(opts.Readers)
-	s := &Store{
+	s = &Store{
+		lock:    lock,
 		writer:  writer,
 		readers: readers,
 		opts:    opts,
@@ -148,7 +161,8 @@ func (s *Store) Close() error {
 		first = true
 		close(s.stop)
 		<-s.stopped
-		s.closeErr = errors.Join(s.readers.Close(), s.writer.Close())
+		// The lock goes last: the next owner must find the files closed.
+		s.closeErr = errors.Join(s.readers.Close(), s.writer.Close(), s.lock.release())
 	})
 	if !first {
 		return nil // closing twice is harmless
