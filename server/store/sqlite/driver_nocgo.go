@@ -7,3 +7,5 @@ package sqlite
 const cgoEnabled = false
 
 func mapDriverErr(err error) error { return err }
+
+func abortsTx(error) bool { return false }

@@ -100,13 +100,17 @@ func (s *Store) drainClosed(batch []*writeRequest) {
 }
 
 // commitBatch runs the batch in one transaction and reports each outcome.
+// A request whose error may have ended the transaction (see abortsTx: a
+// full disk above all) aborts the batch: the requests that ran before it
+// are rolled back and answered with that failure (nothing of theirs was
+// kept), and the requests after it run in a new batch.
 func (s *Store) commitBatch(batch []*writeRequest) {
 	results := make([]error, len(batch))
 	ctx := context.Background()
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		for _, req := range batch {
-			req.done <- fmt.Errorf("begin: %w", err)
+			req.done <- fmt.Errorf("begin: %w", mapErr(err))
 		}
 		return
 	}
@@ -114,6 +118,14 @@ func (s *Store) commitBatch(batch []*writeRequest) {
 	anyOK := false
 	for i, req := range batch {
 		results[i] = s.runInSavepoint(tx, view, req)
+		if abortsTx(results[i]) {
+			_ = tx.Rollback()
+			abortBatch(batch[:i+1], results[:i+1])
+			if rest := batch[i+1:]; len(rest) > 0 {
+				s.commitBatch(rest)
+			}
+			return
+		}
 		anyOK = anyOK || results[i] == nil
 	}
 	if !anyOK {
@@ -124,7 +136,7 @@ func (s *Store) commitBatch(batch []*writeRequest) {
 		return
 	}
 	if err := tx.Commit(); err != nil {
-		err = fmt.Errorf("commit: %w", err)
+		err = fmt.Errorf("commit: %w", mapErr(err))
 		for i := range batch {
 			if results[i] == nil {
 				results[i] = err
@@ -141,6 +153,20 @@ func (s *Store) commitBatch(batch []*writeRequest) {
 		s.opts.OnCommit(lastSeq)
 	}
 	for i, req := range batch {
+		req.done <- results[i]
+	}
+}
+
+// abortBatch answers the requests of a rolled-back batch whose last
+// request failed with the error that aborted it: the ones that had
+// succeeded learn that their writes were rolled back with it (wrapping
+// that error: a full disk stays a full disk), the others keep their own.
+func abortBatch(ran []*writeRequest, results []error) {
+	cause := results[len(results)-1]
+	for i, req := range ran {
+		if results[i] == nil {
+			results[i] = fmt.Errorf("write batch rolled back: %w", cause)
+		}
 		req.done <- results[i]
 	}
 }
