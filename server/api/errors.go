@@ -84,6 +84,11 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 		return status.Error(codes.Canceled, "the call was cancelled")
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.Error(codes.DeadlineExceeded, "the deadline passed before the call completed")
+	case errors.Is(err, store.ErrStorageFull):
+		// RESOURCE_EXHAUSTED, not UNAVAILABLE: clients retry UNAVAILABLE
+		// at once, and a full disk stays full until an operator acts.
+		// Not logged here: the store's watch logs the change of state once.
+		return withInfo(codes.ResourceExhausted, "storage is full: the server cannot save changes until disk space is freed; reads still work", "STORAGE_FULL", nil)
 	case errors.Is(err, store.ErrClosed):
 		return status.Error(codes.Unavailable, "the server is shutting down; retry")
 	}

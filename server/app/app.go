@@ -78,6 +78,7 @@ type App struct {
 	hub      *watch.Hub
 	tickets  *ticket.Service
 	workers  sync.WaitGroup
+	storage  *storageWatch
 }
 
 // New builds the server; it does not listen yet.
@@ -98,6 +99,9 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Every service writes through the watch, which sees a full disk.
+	storage := newStorageWatch(opts.Store, opts.Logger)
+	opts.Store = storage
 	key, err := api.LoadTokenKey(ctx, opts.Store)
 	if err != nil {
 		return nil, err
@@ -108,7 +112,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram())
-	registry.MustRegister(metrics)
+	registry.MustRegister(metrics, storage.gauge())
 
 	opts.Logger = slog.New(clippingHandler{opts.Logger.Handler()})
 	limits := opts.Config.Limits
@@ -128,7 +132,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		serverOpts = append(serverOpts, grpc.Creds(credentials.NewTLS(opts.TLS)))
 	}
 	srv := grpc.NewServer(serverOpts...)
-	a := &App{opts: opts, grpc: srv, health: health.NewServer(), registry: registry, streams: streams, stop: stop}
+	a := &App{opts: opts, grpc: srv, health: health.NewServer(), registry: registry, streams: streams, stop: stop, storage: storage}
 
 	dir := directory.New(opts.Store, opts.Now, authn)
 	supportv1.RegisterDirectoryServiceServer(srv, api.NewDirectory(dir, tokens, opts.Logger))
@@ -162,6 +166,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	} {
 		a.health.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
 	}
+	storage.attach(a.health)
 	a.startWorkers()
 	return a, nil
 }
@@ -179,13 +184,19 @@ func (a *App) Serve(lis net.Listener) error {
 }
 
 // MetricsHandler serves /metrics (Prometheus) and /healthz (200 while
-// serving, 503 once draining).
+// serving, 503 once draining). While the disk is full /healthz still
+// answers 200 (reads are served) and says "storage full" on its second
+// line; see StorageHealthService.
 func (a *App) MetricsHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		if a.draining.Load() {
 			http.Error(w, "draining", http.StatusServiceUnavailable)
+			return
+		}
+		if a.storage.Full() {
+			_, _ = w.Write([]byte("ok\nstorage full: writes fail until disk space is freed\n"))
 			return
 		}
 		_, _ = w.Write([]byte("ok\n"))

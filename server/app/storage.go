@@ -1,0 +1,100 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	"github.com/supportd/supportd/server/store"
+)
+
+// StorageHealthService is the grpc.health.v1 service name that reports
+// whether writes can be stored: NOT_SERVING while the disk is full (the
+// last write failed with store.ErrStorageFull), SERVING again after the
+// next write that succeeds. The overall status ("") stays SERVING while
+// the disk is full: reads go on, and restarting the server frees nothing.
+const StorageHealthService = "supportd.storage"
+
+// storageWatch is the store of the services: it watches write outcomes
+// for a full disk and reports it in health, the metrics and the log.
+type storageWatch struct {
+	store.Store
+	log *slog.Logger
+
+	mu     sync.Mutex
+	full   bool
+	health *health.Server // set by attach
+}
+
+func newStorageWatch(st store.Store, log *slog.Logger) *storageWatch {
+	return &storageWatch{Store: st, log: log}
+}
+
+// ReadWriteTx implements store.Store.
+func (w *storageWatch) ReadWriteTx(ctx context.Context, fn func(tx store.ReadWriter) error) error {
+	err := w.Store.ReadWriteTx(ctx, fn)
+	switch {
+	case errors.Is(err, store.ErrStorageFull):
+		w.set(true, err)
+	case err == nil:
+		w.set(false, nil)
+	}
+	return err
+}
+
+func (w *storageWatch) set(full bool, cause error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.full == full {
+		return
+	}
+	w.full = full
+	if full {
+		w.log.Error("storage full: writes fail until disk space is freed; reads go on", "error", cause)
+	} else {
+		w.log.Info("storage writable again")
+	}
+	if w.health != nil {
+		w.health.SetServingStatus(StorageHealthService, storageStatus(full))
+	}
+}
+
+// Full reports whether the last write found the disk full.
+func (w *storageWatch) Full() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.full
+}
+
+// attach reports the storage status in h from now on.
+func (w *storageWatch) attach(h *health.Server) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.health = h
+	h.SetServingStatus(StorageHealthService, storageStatus(w.full))
+}
+
+// gauge is the metric supportd_storage_full (1 while the disk is full).
+func (w *storageWatch) gauge() prometheus.Collector {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "supportd_storage_full",
+		Help: "1 while writes fail because the database's disk is full, else 0.",
+	}, func() float64 {
+		if w.Full() {
+			return 1
+		}
+		return 0
+	})
+}
+
+func storageStatus(full bool) healthpb.HealthCheckResponse_ServingStatus {
+	if full {
+		return healthpb.HealthCheckResponse_NOT_SERVING
+	}
+	return healthpb.HealthCheckResponse_SERVING
+}
