@@ -2,6 +2,7 @@
 //
 //	supportd serve --listen ADDR --db PATH [--config FILE] [--demo]
 //	supportd keys create --db PATH --role admin|agent|partner [--partner ID]
+//	supportd backup --db PATH --out FILE
 //	supportd version
 package main
 
@@ -19,7 +20,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCommand(), keysCommand())
+	root.AddCommand(serveCommand(), keysCommand(), backupCommand())
 	root.AddCommand(versionCommand())
 	if err := root.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "supportd:", err)
