@@ -145,7 +145,9 @@ type AcknowledgeTicketRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The ticket's id.
 	TicketId string `protobuf:"bytes,1,opt,name=ticket_id,json=ticketId,proto3" json:"ticket_id,omitempty"`
-	// The first response, added as a note; required.
+	// The first response, added as a note (carried by the ACKNOWLEDGED
+	// event); required, at most limits.note_bytes bytes of UTF-8. A ticket
+	// holding limits.notes_per_ticket notes refuses it (RESOURCE_EXHAUSTED).
 	Message string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
 	// When set, the update fails with ABORTED unless it is the ticket's etag.
 	Etag          string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
@@ -257,7 +259,9 @@ type SetTicketStatusRequest struct {
 	TicketId string `protobuf:"bytes,1,opt,name=ticket_id,json=ticketId,proto3" json:"ticket_id,omitempty"`
 	// The new status.
 	Status TicketStatus `protobuf:"varint,2,opt,name=status,proto3,enum=support.v1.TicketStatus" json:"status,omitempty"`
-	// An optional message, added as a note.
+	// An optional message, added as a note (at most limits.note_bytes bytes
+	// of UTF-8): the first response's ACKNOWLEDGED event carries it, any
+	// other move is a STATUS_CHANGED event followed by the note's NOTE_ADDED.
 	Message string `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
 	// When set, the update fails with ABORTED unless it is the ticket's etag.
 	Etag          string `protobuf:"bytes,4,opt,name=etag,proto3" json:"etag,omitempty"`
@@ -374,7 +378,7 @@ type AddAgentNoteRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The ticket's id.
 	TicketId string `protobuf:"bytes,1,opt,name=ticket_id,json=ticketId,proto3" json:"ticket_id,omitempty"`
-	// The note; 1 to 10000 characters.
+	// The note: not blank, at most limits.note_bytes (32768) bytes of UTF-8.
 	Text string `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
 	// When set, the update fails with ABORTED unless it is the ticket's etag.
 	Etag          string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`

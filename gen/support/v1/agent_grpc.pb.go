@@ -48,7 +48,9 @@ type AgentServiceClient interface {
 	AcknowledgeTicket(ctx context.Context, in *AcknowledgeTicketRequest, opts ...grpc.CallOption) (*AcknowledgeTicketResponse, error)
 	// SetTicketStatus moves a ticket along its lifecycle.
 	SetTicketStatus(ctx context.Context, in *SetTicketStatusRequest, opts ...grpc.CallOption) (*SetTicketStatusResponse, error)
-	// AddAgentNote adds a note from support.
+	// AddAgentNote adds a note from support to a ticket that is not closed;
+	// RESOURCE_EXHAUSTED (QuotaFailure) once the ticket holds
+	// limits.notes_per_ticket notes.
 	AddAgentNote(ctx context.Context, in *AddAgentNoteRequest, opts ...grpc.CallOption) (*AddAgentNoteResponse, error)
 	// ReassignTicket moves a ticket to another queue.
 	ReassignTicket(ctx context.Context, in *ReassignTicketRequest, opts ...grpc.CallOption) (*ReassignTicketResponse, error)
@@ -226,7 +228,9 @@ type AgentServiceServer interface {
 	AcknowledgeTicket(context.Context, *AcknowledgeTicketRequest) (*AcknowledgeTicketResponse, error)
 	// SetTicketStatus moves a ticket along its lifecycle.
 	SetTicketStatus(context.Context, *SetTicketStatusRequest) (*SetTicketStatusResponse, error)
-	// AddAgentNote adds a note from support.
+	// AddAgentNote adds a note from support to a ticket that is not closed;
+	// RESOURCE_EXHAUSTED (QuotaFailure) once the ticket holds
+	// limits.notes_per_ticket notes.
 	AddAgentNote(context.Context, *AddAgentNoteRequest) (*AddAgentNoteResponse, error)
 	// ReassignTicket moves a ticket to another queue.
 	ReassignTicket(context.Context, *ReassignTicketRequest) (*ReassignTicketResponse, error)

@@ -765,7 +765,7 @@ type AddTicketNoteRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The ticket's id.
 	TicketId string `protobuf:"bytes,1,opt,name=ticket_id,json=ticketId,proto3" json:"ticket_id,omitempty"`
-	// The note; 1 to 10000 characters.
+	// The note: not blank, at most limits.note_bytes (32768) bytes of UTF-8.
 	Text string `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
 	// When set, the update fails with ABORTED unless it is the ticket's etag.
 	Etag          string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`

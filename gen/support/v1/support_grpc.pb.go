@@ -64,7 +64,9 @@ type SupportServiceClient interface {
 	// ListTickets lists the partner's tickets, newest first, with optional
 	// filters and keyset pagination.
 	ListTickets(ctx context.Context, in *ListTicketsRequest, opts ...grpc.CallOption) (*ListTicketsResponse, error)
-	// AddTicketNote adds a partner note to an open ticket.
+	// AddTicketNote adds a partner note to a ticket that is not closed;
+	// RESOURCE_EXHAUSTED (QuotaFailure) once the ticket holds
+	// limits.notes_per_ticket notes.
 	AddTicketNote(ctx context.Context, in *AddTicketNoteRequest, opts ...grpc.CallOption) (*AddTicketNoteResponse, error)
 	// ChangeTicketSeverity changes the severity; the response deadline is
 	// recomputed from the creation time with the new severity.
@@ -333,7 +335,9 @@ type SupportServiceServer interface {
 	// ListTickets lists the partner's tickets, newest first, with optional
 	// filters and keyset pagination.
 	ListTickets(context.Context, *ListTicketsRequest) (*ListTicketsResponse, error)
-	// AddTicketNote adds a partner note to an open ticket.
+	// AddTicketNote adds a partner note to a ticket that is not closed;
+	// RESOURCE_EXHAUSTED (QuotaFailure) once the ticket holds
+	// limits.notes_per_ticket notes.
 	AddTicketNote(context.Context, *AddTicketNoteRequest) (*AddTicketNoteResponse, error)
 	// ChangeTicketSeverity changes the severity; the response deadline is
 	// recomputed from the creation time with the new severity.
