@@ -4,6 +4,7 @@
 //	supportd keys create --db PATH --role admin|agent|partner [--partner ID]
 //	supportd backup --db PATH --out FILE
 //	supportd version
+//	supportd health [--addr ADDR]
 package main
 
 import (
@@ -21,7 +22,7 @@ func main() {
 		SilenceErrors: true,
 	}
 	root.AddCommand(serveCommand(), keysCommand(), backupCommand())
-	root.AddCommand(versionCommand())
+	root.AddCommand(versionCommand(), healthCommand())
 	if err := root.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "supportd:", err)
 		os.Exit(1)
