@@ -145,7 +145,7 @@ func serve(ctx context.Context, f serveFlags) error {
 		defer stopMetrics()
 	}
 	if f.demo {
-		if err := seedDemo(ctx, st, lis.Addr().String()); err != nil {
+		if err := seedDemo(ctx, st, lis.Addr().String(), grpcurlTransport(f)); err != nil {
 			lis.Close()
 			return err
 		}
@@ -199,9 +199,21 @@ func transport(f serveFlags, log *slog.Logger) (grpcTLS, metricsTLS *tls.Config,
 	return certs.ServerConfig(), certs.MetricsConfig(), nil
 }
 
+// grpcurlTransport is grpcurl's transport flags for the server of f, for
+// the demo's examples (the CA file is the operator's to fill in).
+func grpcurlTransport(f serveFlags) string {
+	switch {
+	case f.tlsCert == "":
+		return "-plaintext"
+	case f.tlsClientCA != "":
+		return "-cacert CA.pem -cert CLIENT.pem -key CLIENT-KEY.pem"
+	}
+	return "-cacert CA.pem"
+}
+
 // seedDemo prepares the demo directory (see demo.Ensure) and prints the
 // demo keys.
-func seedDemo(ctx context.Context, st store.Store, addr string) error {
+func seedDemo(ctx context.Context, st store.Store, addr, transport string) error {
 	keys, err := demo.Ensure(ctx, directory.New(st, time.Now, nil))
 	if errors.Is(err, demo.ErrNotDemo) {
 		fmt.Fprintln(os.Stdout, "supportd: --demo:", err)
@@ -210,6 +222,6 @@ func seedDemo(ctx context.Context, st store.Store, addr string) error {
 	if err != nil {
 		return err
 	}
-	demo.PrintWelcome(os.Stdout, addr, keys)
+	demo.PrintWelcome(os.Stdout, addr, transport, keys)
 	return nil
 }

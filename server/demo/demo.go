@@ -112,8 +112,10 @@ func subscription(ctx context.Context, id, customerID string, service domain.Ser
 	}
 }
 
-// PrintWelcome writes the demo keys and a grpcurl example for addr.
-func PrintWelcome(w io.Writer, addr string, keys Keys) {
+// PrintWelcome writes the demo keys and grpcurl examples for addr;
+// transport is grpcurl's transport flags ("-plaintext", or "-cacert ..."
+// for a TLS server).
+func PrintWelcome(w io.Writer, addr, transport string, keys Keys) {
 	fmt.Fprintf(w, `supportd demo directory: partner %q (TRIAL, MPN benefit, domain adatum.example)
   customers: litware (end customer, Azure), fabrikam (partner customer, Office 365), adatum-self (own tenant, Azure; contract ASP-7)
 
@@ -123,8 +125,8 @@ demo API keys (shown once):
   partner: %s
 
 try:
-  grpcurl -plaintext %s list
-  grpcurl -plaintext -H "authorization: Bearer %s" -d '{"service":"SERVICE_AZURE"}' %s support.v1.SupportService/ListSupportTopics
-  grpcurl -plaintext -H "authorization: Bearer %s" -d '{"partner_id":"adatum"}' %s support.v1.DirectoryService/GetPartner
-`, PartnerID, keys.Admin, keys.Agent, keys.Partner, addr, keys.Partner, addr, keys.Admin, addr)
+  grpcurl %s %s list
+  grpcurl %s -H "authorization: Bearer %s" -d '{"service":"SERVICE_AZURE"}' %s support.v1.SupportService/ListSupportTopics
+  grpcurl %s -H "authorization: Bearer %s" -d '{"partner_id":"adatum"}' %s support.v1.DirectoryService/GetPartner
+`, PartnerID, keys.Admin, keys.Agent, keys.Partner, transport, addr, transport, keys.Partner, addr, transport, keys.Admin, addr)
 }
