@@ -119,7 +119,6 @@ func clipStatus(st *status.Status, err error) error {
 	return status.FromProto(p).Err()
 }
 
-
 func badRequest(e *domain.ValidationError) error {
 	br := &errdetails.BadRequest{}
 	for _, v := range e.Violations {
