@@ -344,3 +344,64 @@ func TestSetStatusMessageIsANote(t *testing.T) {
 	}
 	w.wantNotes(t, tk.GetId(), wkNote{1, w.agentActor, "ack", tk.GetCreateTime().AsTime()}, note)
 }
+
+// Listings of tickets stop short of MaxPageBytes too: 90 tickets of the
+// largest size (10,000 four-byte characters of description, ~40 KB each)
+// would make a page of 500 about 3.6 MB.
+func TestTicketPagesByteBound(t *testing.T) {
+	w := startWorking(t)
+	big := strings.Repeat("😀", 10000)
+	want := map[string]bool{}
+	for range 90 {
+		tk := w.file(t, wkSevB, func(r *supportv1.CreateTicketRequest) { r.Description = big })
+		want[tk.GetId()] = true
+	}
+	checkPages := func(name string, pages [][]*supportv1.Ticket) {
+		t.Helper()
+		seen := map[string]bool{}
+		for i, p := range pages {
+			size := 0
+			for _, tk := range p {
+				size += len(tk.GetDescription())
+				if seen[tk.GetId()] {
+					t.Fatalf("%s: ticket %s twice", name, tk.GetId())
+				}
+				seen[tk.GetId()] = true
+			}
+			if size > api.MaxPageBytes || len(p) == 0 {
+				t.Fatalf("%s page %d: %d tickets, %d bytes of description", name, i, len(p), size)
+			}
+		}
+		if len(pages) < 2 || len(seen) != len(want) {
+			t.Fatalf("%s: %d tickets in %d pages, want all %d in more than one page", name, len(seen), len(pages), len(want))
+		}
+	}
+
+	var pages [][]*supportv1.Ticket
+	req := &supportv1.ListTicketsRequest{PageSize: 500}
+	for {
+		resp, err := w.s.Support().ListTickets(w.partner(t), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, resp.GetTickets())
+		if req.PageToken = resp.GetNextPageToken(); req.PageToken == "" {
+			break
+		}
+	}
+	checkPages("ListTickets", pages)
+
+	pages = nil
+	qreq := &supportv1.ListQueueTicketsRequest{Queue: supportv1.Queue_QUEUE_AZURE, PageSize: 500}
+	for {
+		resp, err := w.s.Agent().ListQueueTickets(w.agent(t), qreq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, resp.GetTickets())
+		if qreq.PageToken = resp.GetNextPageToken(); qreq.PageToken == "" {
+			break
+		}
+	}
+	checkPages("ListQueueTickets", pages)
+}
