@@ -276,3 +276,37 @@ func exampleTicket(customerID, title string) *supportv1.CreateTicketRequest {
 		Contact:        &supportv1.Contact{Name: "Ann Smith", Email: "ann@adatum.example"},
 	}
 }
+
+// The conversation of a ticket is listed apart from it: the ticket carries
+// only its note count.
+func ExampleClient_AllTicketNotes() {
+	addr, partnerKey, stop := livetest.StartExample()
+	defer stop()
+
+	c, err := client.New(addr, client.WithInsecure(), client.WithAPIKey(partnerKey))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	t, err := c.CreateTicket(ctx, exampleTicket("litware", "VM unreachable"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, text := range []string{"Logs attached.", "It fails from every region."} {
+		if t, err = c.AddTicketNote(ctx, t.GetId(), text); err != nil {
+			log.Fatal(err)
+		}
+	}
+	fmt.Println("notes:", t.GetNoteCount())
+	for n, err := range c.AllTicketNotes(ctx, t.GetId()) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(n.GetId(), n.GetAuthor(), n.GetText())
+	}
+	// Output:
+	// notes: 2
+	// 1 partner:adatum Logs attached.
+	// 2 partner:adatum It fails from every region.
+}
