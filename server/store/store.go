@@ -96,6 +96,16 @@ type Idempotency struct {
 	CreateTime  time.Time
 }
 
+// AttachmentRequest says who uploaded an attachment under which client
+// request id: request ids are unique per owner.
+type AttachmentRequest struct {
+	// Owner is the uploader's scope: "partner:<id>" (every key of a
+	// partner shares it) or "agent:<key id>".
+	Owner       string
+	RequestID   string
+	RequestHash []byte // fingerprint of the request, to detect a reused id
+}
+
 // Reader reads committed state.
 type Reader interface {
 	GetPartner(ctx context.Context, id string) (domain.Partner, error)
@@ -140,6 +150,24 @@ type Reader interface {
 
 	// GetSetting returns a server setting; ErrNotFound if unset.
 	GetSetting(ctx context.Context, name string) ([]byte, error)
+
+	// GetAttachment returns a committed attachment's metadata;
+	// ErrNotFound otherwise (a staged upload is not an attachment).
+	GetAttachment(ctx context.Context, id string) (domain.Attachment, error)
+	// ListAttachments lists a ticket's attachments in the order they were
+	// committed, oldest first. Page.After is the cursor returned with the
+	// previous page; next is empty when no attachment follows.
+	ListAttachments(ctx context.Context, ticketID string, p Page) (atts []domain.Attachment, next string, err error)
+	// GetAttachmentByRequest returns the attachment owner committed with
+	// requestID, and that request's hash; ErrNotFound if none.
+	GetAttachmentByRequest(ctx context.Context, owner, requestID string) (domain.Attachment, []byte, error)
+	// GetAttachmentChunk returns chunk n (from 0) of an attachment's
+	// content; ErrNotFound past the last chunk. A download reads one
+	// chunk per read transaction, never the whole content at once.
+	GetAttachmentChunk(ctx context.Context, attachmentID string, n int) ([]byte, error)
+	// ListStagedUploads lists up to limit staged (uncommitted) uploads
+	// whose last chunk was staged before t, oldest first.
+	ListStagedUploads(ctx context.Context, before time.Time, limit int) ([]string, error)
 }
 
 // Writer changes state. Every method that changes a record must be paired
@@ -179,7 +207,8 @@ type Writer interface {
 	// AppendEvent appends e to the event log and returns its sequence.
 	// e.Note, when set, is recorded by reference: it must be a note
 	// already stored (AddNote, ErrNotFound otherwise), and ListEvents
-	// returns the stored note with the event.
+	// returns the stored note with the event. So is e.Attachment: it must
+	// be created (CreateAttachment) in the same transaction or earlier.
 	AppendEvent(ctx context.Context, e domain.Event) (int64, error)
 	// DeleteEventsBefore drops events older than t from the log, never the
 	// newest one, and returns how many it dropped.
@@ -187,6 +216,26 @@ type Writer interface {
 
 	// PutSetting creates or replaces a server setting.
 	PutSetting(ctx context.Context, name string, value []byte) error
+
+	// StageAttachmentChunk stores chunk n (from 0) of an upload's content,
+	// staged under uploadID until CreateAttachment commits it, and marks
+	// the upload active at instant at. Chunk 0 opens the upload; a later
+	// chunk requires the upload still staged (ErrNotFound once discarded
+	// or swept), so that an attachment never commits with chunks missing.
+	// Callers stage a chunk or a few per write transaction, so that an
+	// upload never holds the writer for its whole length.
+	StageAttachmentChunk(ctx context.Context, uploadID string, n int, data []byte, at time.Time) error
+	// CreateAttachment commits the upload a.ID as attachment a, numbered
+	// after the ticket's other attachments: its content is the chunks
+	// chunks staged under a.ID (none for an empty file), which stop being
+	// staged. ErrNotFound if chunks > 0 and the upload is not staged;
+	// ErrAlreadyExists if r.Owner already used r.RequestID; an error if
+	// the staged chunks are not chunks chunks of a.SizeBytes bytes in all.
+	CreateAttachment(ctx context.Context, a domain.Attachment, chunks int, r AttachmentRequest) error
+	// DiscardStagedUpload deletes a staged upload and its chunks; it does
+	// nothing if uploadID is not staged (a committed attachment's content
+	// is never deleted by it).
+	DiscardStagedUpload(ctx context.Context, uploadID string) error
 }
 
 // ReadWriter is the view of a write transaction.

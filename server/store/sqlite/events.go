@@ -13,7 +13,8 @@ import (
 
 // AppendEvent implements store.Writer. The sequence is the row id: one more
 // than the highest ever kept, so committed sequences have no gaps. A note
-// is recorded by its number (note_id), not copied: ListEvents joins it.
+// is recorded by its number (note_id) and an attachment by its id
+// (attachment_id), not copied: ListEvents joins them.
 func (v *txView) AppendEvent(_ context.Context, e domain.Event) (int64, error) {
 	var ticket []byte
 	var queue domain.Queue
@@ -28,9 +29,17 @@ func (v *txView) AppendEvent(_ context.Context, e domain.Event) (int64, error) {
 		}
 		noteID = sql.NullInt64{Int64: e.Note.ID, Valid: true}
 	}
-	res, err := v.exec(`INSERT INTO events(time, type, partner_id, customer_id, ticket_id, actor, detail, ticket, note_id, queue)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		nanos(e.Time), e.Type, e.PartnerID, e.CustomerID, e.TicketID, e.Actor, e.Detail, ticket, noteID, queue)
+	attachmentID := sql.NullString{}
+	if e.Attachment != nil {
+		var one int
+		if err := v.row(`SELECT 1 FROM attachments WHERE id = ? AND ticket_id = ?`, e.Attachment.ID, e.TicketID).Scan(&one); err != nil {
+			return 0, fmt.Errorf("append event: attachment %q of ticket %q: %w", e.Attachment.ID, e.TicketID, mapErr(err))
+		}
+		attachmentID = sql.NullString{String: e.Attachment.ID, Valid: true}
+	}
+	res, err := v.exec(`INSERT INTO events(time, type, partner_id, customer_id, ticket_id, actor, detail, ticket, note_id, queue, attachment_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		nanos(e.Time), e.Type, e.PartnerID, e.CustomerID, e.TicketID, e.Actor, e.Detail, ticket, noteID, queue, attachmentID)
 	if err != nil {
 		return 0, fmt.Errorf("append event: %w", err)
 	}
@@ -69,9 +78,11 @@ func (v *txView) ListEvents(_ context.Context, after int64, f store.EventFilter,
 	}
 	args = append(args, limitOr(limit, 100))
 	rows, err := v.query(`SELECT e.seq, e.time, e.type, e.partner_id, e.customer_id, e.ticket_id, e.actor, e.detail, e.ticket,
-		n.id, n.author, n.text, n.create_time
+		n.id, n.author, n.text, n.create_time,
+		a.id, a.filename, a.content_type, a.size_bytes, a.sha256, a.author, a.create_time
 		FROM (SELECT * FROM events WHERE `+strings.Join(where, " AND ")+` ORDER BY seq LIMIT ?) e
 		LEFT JOIN notes n ON n.ticket_id = e.ticket_id AND n.id = e.note_id
+		LEFT JOIN attachments a ON a.id = e.attachment_id
 		ORDER BY e.seq`, args...)
 	if err != nil {
 		return nil, err
@@ -83,12 +94,15 @@ func (v *txView) ListEvents(_ context.Context, after int64, f store.EventFilter,
 		var at int64
 		var ticket []byte
 		var note eventNote
+		var att eventAttachment
 		if err := rows.Scan(&e.Sequence, &at, &e.Type, &e.PartnerID, &e.CustomerID, &e.TicketID, &e.Actor, &e.Detail, &ticket,
-			&note.id, &note.author, &note.text, &note.created); err != nil {
+			&note.id, &note.author, &note.text, &note.created,
+			&att.id, &att.filename, &att.contentType, &att.size, &att.sha256, &att.author, &att.created); err != nil {
 			return nil, mapErr(err)
 		}
 		e.Time = fromNanos(at)
 		e.Note = note.toDomain(e.TicketID)
+		e.Attachment = att.toDomain(e.TicketID)
 		if ticket != nil {
 			t, err := decodeTicket(ticket)
 			if err != nil {
@@ -139,4 +153,19 @@ func (n eventNote) toDomain(ticketID string) *domain.Note {
 	}
 	return &domain.Note{ID: n.id.Int64, TicketID: ticketID, Author: n.author.String, Text: n.text.String,
 		CreateTime: fromNanos(n.created.Int64)}
+}
+
+// eventAttachment is the joined attachment columns of an event row (NULL
+// when the event carries no attachment).
+type eventAttachment struct {
+	id, filename, contentType, sha256, author sql.NullString
+	size, created                             sql.NullInt64
+}
+
+func (a eventAttachment) toDomain(ticketID string) *domain.Attachment {
+	if !a.id.Valid {
+		return nil
+	}
+	return &domain.Attachment{ID: a.id.String, TicketID: ticketID, Filename: a.filename.String, ContentType: a.contentType.String,
+		SizeBytes: a.size.Int64, SHA256: a.sha256.String, Author: a.author.String, CreateTime: fromNanos(a.created.Int64)}
 }

@@ -53,6 +53,7 @@ func RunFactory(t *testing.T, f Factory) {
 		{"Events", eventTests},
 		{"Tx", txTests},
 		{"Lifecycle", lifecycleTests},
+		{"Attachments", attachmentTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
