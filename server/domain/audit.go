@@ -20,7 +20,8 @@ const (
 func (t EventType) IsTicketEvent() bool {
 	switch t {
 	case EventCreated, EventAcknowledged, EventStatusChanged, EventNoteAdded,
-		EventSeverityChanged, EventEscalated, EventSLAWarning, EventSLABreached, EventReassigned:
+		EventSeverityChanged, EventEscalated, EventSLAWarning, EventSLABreached, EventReassigned,
+		EventAttachmentAdded:
 		return true
 	}
 	return false

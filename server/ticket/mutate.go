@@ -27,10 +27,17 @@ type change struct {
 	// note is the note the change adds (made by Service.newNote): stored
 	// with the event, which carries it.
 	note *domain.Note
+	// attachment is the file an ATTACHMENT_ADDED event carries.
+	attachment *domain.Attachment
 }
 
 // mutation changes t in place (at instant now) and says which events record it.
 type mutation func(t *domain.Ticket, now time.Time) ([]change, error)
+
+// txMutation is a mutation that also writes records of its own (such as
+// an attachment) in the ticket's transaction, before the ticket and its
+// events are written.
+type txMutation func(tx store.ReadWriter, t *domain.Ticket, now time.Time) ([]change, error)
 
 // mutate applies m to a ticket inside one write transaction: it reads the
 // ticket, checks the caller's scope and the etag version (0: no check),
@@ -38,6 +45,13 @@ type mutation func(t *domain.Ticket, now time.Time) ([]change, error)
 // appends one event per change with the ticket after the change. When m
 // or any write fails, nothing is kept.
 func (s *Service) mutate(ctx context.Context, c Caller, ticketID string, etagVersion int64, m mutation) (domain.Ticket, error) {
+	return s.mutateTx(ctx, c, ticketID, etagVersion, func(_ store.ReadWriter, t *domain.Ticket, now time.Time) ([]change, error) {
+		return m(t, now)
+	})
+}
+
+// mutateTx is mutate for a txMutation: the one path of every ticket change.
+func (s *Service) mutateTx(ctx context.Context, c Caller, ticketID string, etagVersion int64, m txMutation) (domain.Ticket, error) {
 	if ticketID == "" {
 		return domain.Ticket{}, domain.Invalid(domain.FieldViolation{Field: "ticket_id", Description: "required"})
 	}
@@ -54,7 +68,7 @@ func (s *Service) mutate(ctx context.Context, c Caller, ticketID string, etagVer
 			return &domain.ConflictError{Kind: "ticket", ID: ticketID}
 		}
 		now := s.now().UTC()
-		changes, err := m(&t, now)
+		changes, err := m(tx, &t, now)
 		if err != nil {
 			return illegal(err, ticketID)
 		}
@@ -86,7 +100,8 @@ func appendChanges(ctx context.Context, tx store.ReadWriter, t domain.Ticket, ac
 		}
 		snapshot := t
 		if _, err := tx.AppendEvent(ctx, domain.Event{Type: ch.typ, TicketID: t.ID, PartnerID: t.PartnerID,
-			CustomerID: t.CustomerID, Actor: actor, Time: now, Ticket: &snapshot, Detail: ch.detail, Note: ch.note}); err != nil {
+			CustomerID: t.CustomerID, Actor: actor, Time: now, Ticket: &snapshot, Detail: ch.detail, Note: ch.note,
+			Attachment: ch.attachment}); err != nil {
 			return err
 		}
 	}
