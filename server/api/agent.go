@@ -13,15 +13,16 @@ import (
 // Agent implements support.v1.AgentService for agent keys.
 type Agent struct {
 	supportv1.UnimplementedAgentServiceServer
-	tickets *ticket.Service
-	watcher *Watcher
-	tokens  *Signer
-	log     *slog.Logger
+	tickets     *ticket.Service
+	attachments *ticket.Attachments
+	watcher     *Watcher
+	tokens      *Signer
+	log         *slog.Logger
 }
 
 // NewAgent returns the AgentService handlers.
-func NewAgent(tickets *ticket.Service, watcher *Watcher, tokens *Signer, log *slog.Logger) *Agent {
-	return &Agent{tickets: tickets, watcher: watcher, tokens: tokens, log: log}
+func NewAgent(tickets *ticket.Service, attachments *ticket.Attachments, watcher *Watcher, tokens *Signer, log *slog.Logger) *Agent {
+	return &Agent{tickets: tickets, attachments: attachments, watcher: watcher, tokens: tokens, log: log}
 }
 
 // ListQueueTickets implements AgentService.ListQueueTickets.

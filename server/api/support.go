@@ -19,15 +19,16 @@ import (
 // call is scoped to the key's partner.
 type Support struct {
 	supportv1.UnimplementedSupportServiceServer
-	tickets *ticket.Service
-	watcher *Watcher
-	tokens  *Signer
-	log     *slog.Logger
+	tickets     *ticket.Service
+	attachments *ticket.Attachments
+	watcher     *Watcher
+	tokens      *Signer
+	log         *slog.Logger
 }
 
 // NewSupport returns the SupportService handlers.
-func NewSupport(tickets *ticket.Service, watcher *Watcher, tokens *Signer, log *slog.Logger) *Support {
-	return &Support{tickets: tickets, watcher: watcher, tokens: tokens, log: log}
+func NewSupport(tickets *ticket.Service, attachments *ticket.Attachments, watcher *Watcher, tokens *Signer, log *slog.Logger) *Support {
+	return &Support{tickets: tickets, attachments: attachments, watcher: watcher, tokens: tokens, log: log}
 }
 
 // partnerOfCall returns the calling partner's id (the auth interceptor

@@ -64,6 +64,9 @@ func EventEncoder(s *Signer) func(domain.Event) any {
 		if e.Note != nil {
 			out.Note = noteToProto(*e.Note)
 		}
+		if e.Attachment != nil {
+			out.Attachment = attachmentToProto(*e.Attachment)
+		}
 		return encodeEvent(out)
 	}
 }

@@ -79,6 +79,8 @@ type App struct {
 	tickets  *ticket.Service
 	workers  sync.WaitGroup
 	storage  *storageWatch
+	// attachments is the attachment service (its janitor sweeps staged uploads).
+	attachments *ticket.Attachments
 }
 
 // New builds the server; it does not listen yet.
@@ -150,8 +152,11 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	opts.Notifier.Attach(hub)
 	a.hub, a.tickets = hub, tickets
 	watcher := api.NewWatcher(hub, opts.Store, tokens, opts.Logger, opts.Now)
-	supportv1.RegisterSupportServiceServer(srv, api.NewSupport(tickets, watcher, tokens, opts.Logger))
-	supportv1.RegisterAgentServiceServer(srv, api.NewAgent(tickets, watcher, tokens, opts.Logger))
+	attachments := ticket.NewAttachments(tickets, ticket.AttachmentLimits{
+		MaxBytes: opts.Config.Limits.AttachmentBytes, PerTicket: opts.Config.Limits.AttachmentsPerTicket})
+	a.attachments = attachments
+	supportv1.RegisterSupportServiceServer(srv, api.NewSupport(tickets, attachments, watcher, tokens, opts.Logger))
+	supportv1.RegisterAgentServiceServer(srv, api.NewAgent(tickets, attachments, watcher, tokens, opts.Logger))
 	healthpb.RegisterHealthServer(srv, drainingHealth{Server: a.health, done: streams.Done(), watches: newHealthWatchSlots(limits.HealthWatches, opts.Logger)})
 	if err := registerReflection(srv); err != nil {
 		return nil, err

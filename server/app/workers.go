@@ -54,8 +54,12 @@ func (a *App) sweep(ctx context.Context) {
 }
 
 // prune forgets request ids past their retention and events past the
-// watch retention (resuming from older tokens is then OUT_OF_RANGE).
+// watch retention (resuming from older tokens is then OUT_OF_RANGE), and
+// discards the content of uploads abandoned mid-way (a crash).
 func (a *App) prune(ctx context.Context) {
+	if _, err := a.SweepStagedUploads(ctx); err != nil && ctx.Err() == nil {
+		a.opts.Logger.Error("sweeping staged uploads", "error", err)
+	}
 	now := a.opts.Now()
 	err := a.opts.Store.ReadWriteTx(ctx, func(tx store.ReadWriter) error {
 		if _, err := tx.DeleteIdempotencyBefore(ctx, now.Add(-ticket.IdempotencyRetention)); err != nil {
@@ -67,4 +71,11 @@ func (a *App) prune(ctx context.Context) {
 	if err != nil && ctx.Err() == nil {
 		a.opts.Logger.Error("pruning", "error", err)
 	}
+}
+
+// SweepStagedUploads discards staged uploads idle for longer than
+// ticket.StagedUploadRetention now and returns how many (tests drive it
+// with their own clock).
+func (a *App) SweepStagedUploads(ctx context.Context) (int, error) {
+	return a.attachments.SweepStagedUploads(ctx)
 }
