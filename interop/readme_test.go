@@ -148,13 +148,64 @@ func shellCommands(block string) []string {
 // readmeEnv is the live server and what the README's commands produced.
 type readmeEnv struct {
 	addr, partner string
-	dir           string   // working directory of the commands
-	env           []string // the environment the README assumes
-	vars          map[string]string
+	dir           string            // working directory of the commands: the repository root, as the README assumes
+	env           map[string]string // the shell's environment: a clean one, plus what the README sets
+	vars          map[string]string // placeholders the reader fills in from earlier output (ID, TICKET_ID)
 	client        *client.Client
 }
 
-var placeholderRE = regexp.MustCompile(`\b(TICKET_ID|ID|TOKEN)\b`)
+// placeholders are the words the README asks the reader to replace with
+// the id an earlier command printed.
+var placeholderRE = regexp.MustCompile(`\b(TICKET_ID|ID)\b`)
+
+// environ is e.env in the form of exec.Cmd.Env.
+func (e *readmeEnv) environ() []string {
+	out := make([]string, 0, len(e.env))
+	for k, v := range e.env {
+		out = append(out, k+"="+v)
+	}
+	return out
+}
+
+// readmeBasePATH is the PATH of a plain shell on a fresh machine, before
+// the README adds to it: the system directories, and the directory of the
+// go command (the README's prerequisite, wherever it was installed).
+func readmeBasePATH(t *testing.T) string {
+	t.Helper()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go not found")
+	}
+	return strings.Join([]string{"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin", filepath.Dir(goBin)}, string(os.PathListSeparator))
+}
+
+// readmeShellEnv is the environment of a fresh user's shell: this
+// process's settings without PATH (readmeBasePATH instead), without
+// anything the README sets itself, and with a GOPATH of its own, so that
+// `go install` puts programs where only the README's `export PATH` line
+// finds them. The module and build caches stay shared (downloads and
+// compilations are reused, nothing is installed there).
+func readmeShellEnv(t *testing.T) map[string]string {
+	t.Helper()
+	env := map[string]string{}
+	for _, kv := range os.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	for _, k := range []string{"PATH", "GOPATH", "GOBIN", "PARTNER", "ADDR", "SUPPORT_ADDR", "SUPPORT_KEY", "TOKEN", "REQUEST_ID"} {
+		delete(env, k)
+	}
+	for _, k := range []string{"GOMODCACHE", "GOCACHE"} {
+		out, err := exec.Command("go", "env", k).Output()
+		if err != nil {
+			t.Fatalf("go env %s: %v", k, err)
+		}
+		env[k] = strings.TrimSpace(string(out))
+	}
+	env["PATH"] = readmeBasePATH(t)
+	env["GOPATH"] = t.TempDir()
+	return env
+}
 
 // substitute puts the real address, key and earlier results into cmd.
 func (e *readmeEnv) substitute(cmd string) (string, error) {
@@ -178,7 +229,7 @@ func (e *readmeEnv) substitute(cmd string) (string, error) {
 type readmeCheck struct {
 	name   string
 	match  *regexp.Regexp // against the command as written in the README, on one line
-	skip   bool           // not run (building supportctl: the test built it)
+	assign bool           // a variable assignment: its value is kept for the commands that follow
 	stream bool           // a watch: stopped after readmeWatchTimeout, exit 124
 	exit   int            // the expected exit status otherwise
 	// check inspects the output; m is match's submatches. It may record
@@ -210,11 +261,20 @@ func capture(e *readmeEnv, name, out, pattern string) error {
 // readmeChecks are tried in order; the first match applies. A command no
 // check matches must exit 0 and print something.
 var readmeChecks = []readmeCheck{
-	{name: "build supportctl", match: regexp.MustCompile(`^go build -o supportctl `), skip: true},
+	// Programs the README installs (grpcurl, supportctl), as written.
+	{name: "install", match: regexp.MustCompile(`^go install \S+$`),
+		check: func(*readmeEnv, []string, string, string) error { return nil }},
 	{name: "completion", match: regexp.MustCompile(`^source <\((supportctl completion \w+)\)$`),
 		check: func(e *readmeEnv, m []string, stdout, _ string) error { return want(stdout, `__start_supportctl`) }},
-	{name: "assignment", match: regexp.MustCompile(`^(export )?[A-Z_]+=\S+$`),
-		check: func(*readmeEnv, []string, string, string) error { return nil }},
+	// A variable (PATH, the key, a request id, a resume token) is set in
+	// the shell of the commands that follow, as in a terminal.
+	{name: "assignment", match: regexp.MustCompile(`^(?:export )?([A-Za-z_][A-Za-z0-9_]*)=(.+)$`), assign: true,
+		check: func(e *readmeEnv, m []string, value, _ string) error {
+			if value == "" {
+				return fmt.Errorf("%s is empty", m[1])
+			}
+			return nil
+		}},
 
 	// grpcurl
 	{name: "list", match: regexp.MustCompile(`^grpcurl .*\slist$`),
@@ -227,15 +287,16 @@ var readmeChecks = []readmeCheck{
 		}},
 	{name: "describe", match: regexp.MustCompile(`^grpcurl .*\sdescribe \.?support\.v1\.SupportService$`),
 		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
-			return want(stdout, `service SupportService \{`, `rpc CreateTicket \(`)
+			// With the .proto comments: reflection serves source info.
+			return want(stdout, `service SupportService \{`, `rpc CreateTicket \(`, `(?m)^\s*// \S`)
 		}},
 	{name: "describe", match: regexp.MustCompile(`^grpcurl .*\sdescribe \.?support\.v1\.SupportService\.(\w+)$`),
 		check: func(e *readmeEnv, m []string, stdout, _ string) error {
-			return want(stdout, `is a method`, `rpc `+m[1]+` \(`)
+			return want(stdout, `is a method`, `(?m)^// \S`, `rpc `+m[1]+` \(`)
 		}},
 	{name: "describe", match: regexp.MustCompile(`^grpcurl .*\sdescribe \.?support\.v1\.(\w+)$`),
 		check: func(e *readmeEnv, m []string, stdout, _ string) error {
-			return want(stdout, `is a message`, `message `+m[1]+` \{`)
+			return want(stdout, `is a message`, `(?m)^// \S`, `message `+m[1]+` \{`)
 		}},
 	{name: "health", match: regexp.MustCompile(`^grpcurl .*grpc\.health\.v1\.Health/Check$`),
 		check: func(e *readmeEnv, _ []string, stdout, _ string) error { return want(stdout, `"status":\s*"SERVING"`) }},
@@ -298,7 +359,7 @@ var readmeChecks = []readmeCheck{
 		}},
 	{name: "note", match: regexp.MustCompile(`^supportctl tickets note ID `),
 		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
-			return want(stdout, `(?m)^NOTE\s+\S+ partner:adatum: `)
+			return want(stdout, `(?m)^NOTES\s+[1-9]`) // the ticket, its conversation one longer
 		}},
 	{name: "severity", match: regexp.MustCompile(`^supportctl tickets severity ID ([ABC]) `),
 		check: func(e *readmeEnv, m []string, stdout, _ string) error {
@@ -326,8 +387,8 @@ var readmeChecks = []readmeCheck{
 // readmeRequired are the checks each section must exercise, so that the
 // README cannot lose the examples it promises.
 var readmeRequired = map[string][]string{
-	"A short tour with grpcurl":           {"list", "describe", "create", "list tickets"},
-	"Partner quick start with supportctl": {"create", "list tickets", "watch", "completion"},
+	"A short tour with grpcurl":           {"install", "list", "describe", "create", "list tickets"},
+	"Partner quick start with supportctl": {"install", "create", "list tickets", "watch", "completion"},
 	"grpcurl cookbook":                    {"list", "describe", "create", "watch", "watch all", "error details"},
 }
 
@@ -347,10 +408,6 @@ func (e *readmeEnv) runCommand(t *testing.T, written string) (checkName string) 
 			break
 		}
 	}
-	if chk.skip {
-		t.Logf("skipped: %s", written)
-		return chk.name
-	}
 	script := written
 	if chk.name == "completion" {
 		script = m[1] // the script sourced: checked, not sourced
@@ -358,6 +415,10 @@ func (e *readmeEnv) runCommand(t *testing.T, written string) (checkName string) 
 	script, err := e.substitute(script)
 	if err != nil {
 		t.Fatalf("%s\n%v", written, err)
+	}
+	if chk.assign {
+		// Print the value after the assignment ran: the command's output.
+		script += fmt.Sprintf("\nprintf '%%s' \"$%s\"", m[1])
 	}
 	exit := chk.exit
 	if chk.stream || (chk.name == "" && strings.Contains(strings.ToLower(written), "watch")) {
@@ -368,7 +429,7 @@ func (e *readmeEnv) runCommand(t *testing.T, written string) (checkName string) 
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "-c", script)
 	cmd.Dir = e.dir
-	cmd.Env = e.env
+	cmd.Env = e.environ()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err = cmd.Run()
@@ -382,6 +443,9 @@ func (e *readmeEnv) runCommand(t *testing.T, written string) (checkName string) 
 	}
 	if err := chk.check(e, m, stdout.String(), stderr.String()); err != nil {
 		t.Fatalf("%s\n%v\nstdout:\n%s\nstderr:\n%s", script, err, stdout.String(), stderr.String())
+	}
+	if chk.assign {
+		e.env[m[1]] = stdout.String()
 	}
 	return chk.name
 }
@@ -411,19 +475,17 @@ func (e *readmeEnv) resumeToken(t *testing.T) string {
 // snippets against a freshly started `supportd serve --demo`.
 func TestReadmeSnippets(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds supportd and supportctl and runs the README against them: not under -short")
+		t.Skip("installs grpcurl and supportctl as the README says and runs the README against supportd: not under -short")
 	}
-	for _, tool := range []string{"grpcurl", "bash", "timeout"} {
+	for _, tool := range []string{"bash", "timeout"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not found on PATH (go install github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.3, as .ci/run does)", tool)
+			t.Skipf("%s not found on PATH", tool)
 		}
 	}
 	blocks := readmeBlocks(t)
-
-	bin := t.TempDir()
-	build := exec.Command("go", "build", "-o", filepath.Join(bin, "supportctl"), "github.com/supportd/supportd/cmd/supportctl")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build supportctl: %v\n%s", err, out)
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
 	}
 	addr, key := startSupportd(t)
 	c, err := client.New(addr, client.WithInsecure(), client.WithAPIKey(key))
@@ -431,12 +493,11 @@ func TestReadmeSnippets(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	e := &readmeEnv{addr: addr, partner: key, dir: t.TempDir(), client: c, vars: map[string]string{}}
-	e.env = append(os.Environ(),
-		"PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
-		"PARTNER="+key, "ADDR="+addr, "SUPPORT_ADDR="+addr, "SUPPORT_KEY="+key)
-	// Taken before any ticket is filed: a watch from it replays them all.
-	e.vars["TOKEN"] = e.resumeToken(t)
+	// The commands run in a clean shell from the repository root: PATH
+	// holds only the system directories, go, and what the README itself
+	// adds; grpcurl and supportctl are there because the README installs
+	// them (into a GOPATH of the test's own).
+	e := &readmeEnv{addr: addr, partner: key, dir: root, env: readmeShellEnv(t), client: c, vars: map[string]string{}}
 
 	for _, section := range readmeShellSections {
 		ok := t.Run(strings.ReplaceAll(section, " ", "_"), func(t *testing.T) {
@@ -461,7 +522,8 @@ func TestReadmeSnippets(t *testing.T) {
 
 // goSnippetTemplate wraps the README's Go snippet, the body of run, into a
 // program. handle and list stand for the README's placeholders: handle
-// prints each event and ends the watch at the first ticket filed.
+// prints each event and ends the watch at the first ticket filed; list
+// prints each item of a listing (tickets as "ticket ID").
 const goSnippetTemplate = `// Code generated by TestReadmeSnippets from README.md; DO NOT EDIT.
 
 package main
@@ -496,12 +558,16 @@ func handle(ev *supportv1.TicketEvent) {
 	}
 }
 
-func list(t *supportv1.Ticket, err error) {
+func list[T interface{ GetId() string }](x T, err error) {
 	if err != nil {
 		fmt.Printf("list error: %%v\n", err)
 		return
 	}
-	fmt.Printf("ticket %%s\n", t.GetId())
+	if _, ok := any(x).(*supportv1.Ticket); ok {
+		fmt.Printf("ticket %%s\n", x.GetId())
+		return
+	}
+	fmt.Printf("item %%s\n", x.GetId())
 }
 
 func run(ctx context.Context, key, savedToken string) error {
