@@ -348,7 +348,7 @@ func (a *app) listCommand() *cobra.Command {
 				return err
 			}
 			if resp.GetNextPageToken() != "" {
-				fmt.Fprintf(a.stderr, "more: --page-token %s (or --all)\n", resp.GetNextPageToken())
+				fmt.Fprintf(a.stderr, "more: --page-token %s (or --all)\n", printable(resp.GetNextPageToken()))
 			}
 			return nil
 		},
@@ -386,7 +386,7 @@ On interruption the resume token is printed on standard error: pass it to
 			}
 			ctx := cmd.Context()
 			opts := []client.WatchOption{client.OnReconnect(func(attempt int, delay time.Duration, err error) {
-				fmt.Fprintf(a.stderr, "supportctl: watch interrupted (%v); reconnecting in %v (attempt %d)\n", err, delay.Round(time.Millisecond), attempt)
+				fmt.Fprintf(a.stderr, "supportctl: watch interrupted (%s); reconnecting in %v (attempt %d)\n", printable(err.Error()), delay.Round(time.Millisecond), attempt)
 			})}
 			var w *client.Watch
 			if len(args) == 1 {
@@ -409,7 +409,7 @@ On interruption the resume token is printed on standard error: pass it to
 				}
 			}
 			if tok := w.ResumeToken(); tok != "" {
-				fmt.Fprintf(a.stderr, "resume with: --from %s\n", tok)
+				fmt.Fprintf(a.stderr, "resume with: --from %s\n", printable(tok))
 			}
 			return nil
 		},
