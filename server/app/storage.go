@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc/health"
@@ -14,9 +15,9 @@ import (
 )
 
 // StorageHealthService is the grpc.health.v1 service name that reports
-// whether writes can be stored: NOT_SERVING while the disk is full (the
-// last write failed with store.ErrStorageFull), SERVING again after the
-// next write that succeeds. The overall status ("") stays SERVING while
+// whether writes can be stored: NOT_SERVING while the disk is full (a
+// write failed with store.ErrStorageFull), SERVING again once a write
+// commits (see storageWatch.ReadWriteTx). The overall status ("") stays SERVING while
 // the disk is full: reads go on, and restarting the server frees nothing.
 const StorageHealthService = "supportd.storage"
 
@@ -35,16 +36,36 @@ func newStorageWatch(st store.Store, log *slog.Logger) *storageWatch {
 	return &storageWatch{Store: st, log: log}
 }
 
+// storageProbeSetting is the server setting the probe of a full disk
+// writes (the time of the probe).
+const storageProbeSetting = "storage_probe"
+
 // ReadWriteTx implements store.Store.
+//
+// A transaction that succeeds while the disk is marked full may not have
+// written anything (the escalation sweep's, every check interval, mostly
+// does not), so it proves nothing: it is followed by a probe that writes
+// one setting. The status recovers when the probe commits, that is within
+// a check interval after space is freed, without waiting for a client.
 func (w *storageWatch) ReadWriteTx(ctx context.Context, fn func(tx store.ReadWriter) error) error {
 	err := w.Store.ReadWriteTx(ctx, fn)
 	switch {
 	case errors.Is(err, store.ErrStorageFull):
 		w.set(true, err)
-	case err == nil:
-		w.set(false, nil)
+	case err == nil && w.Full():
+		if perr := w.probe(ctx); perr == nil {
+			w.set(false, nil)
+		}
 	}
 	return err
+}
+
+// probe writes storageProbeSetting and returns the outcome.
+func (w *storageWatch) probe(ctx context.Context) error {
+	ctx = context.WithoutCancel(ctx)
+	return w.Store.ReadWriteTx(ctx, func(tx store.ReadWriter) error {
+		return tx.PutSetting(ctx, storageProbeSetting, []byte(time.Now().UTC().Format(time.RFC3339Nano)))
+	})
 }
 
 func (w *storageWatch) set(full bool, cause error) {
