@@ -86,5 +86,16 @@ func TestServeTLSWithClientCertificates(t *testing.T) {
 	if _, err := healthpb.NewHealthClient(dial(t, srv.addr)).Check(ctx, &healthpb.HealthCheckRequest{}); err == nil {
 		t.Fatal("plaintext health check on a TLS server succeeded")
 	}
+	// supportd health over mutual TLS (the probe of a container or unit).
+	probe := func(args ...string) (string, error) {
+		out, err := exec.Command(bin, append([]string{"health", "--addr", srv.addr, "--ca", ca.File}, args...)...).CombinedOutput()
+		return string(out), err
+	}
+	if out, err := probe("--cert", mine.CertFile, "--cert-key", mine.KeyFile, "--service", "supportd.storage"); err != nil || !strings.Contains(out, "SERVING") {
+		t.Fatalf("supportd health with a client certificate: %v\n%s", err, out)
+	}
+	if out, err := probe(); err == nil {
+		t.Fatalf("supportd health without a client certificate succeeded:\n%s", out)
+	}
 	srv.stop(t)
 }
