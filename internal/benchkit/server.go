@@ -160,19 +160,24 @@ func StartSupportd(ctx context.Context, name, dir, bin string, pprof bool, args 
 	return srv, nil
 }
 
-var partnerKeyLine = regexp.MustCompile(`(?m)^\s*partner:\s+(sk_\S+)`)
+var demoKeyLine = regexp.MustCompile(`(?m)^\s*(admin|agent|partner):\s+(sk_\S+)`)
 
 // DemoKey reads the partner key supportd --demo printed.
-func (s *Server) DemoKey() (string, error) {
+func (s *Server) DemoKey() (string, error) { return s.DemoKeyOf("partner") }
+
+// DemoKeyOf reads the key of role ("admin", "agent" or "partner") that
+// supportd --demo printed.
+func (s *Server) DemoKeyOf(role string) (string, error) {
 	b, err := os.ReadFile(s.Out)
 	if err != nil {
 		return "", err
 	}
-	m := partnerKeyLine.FindSubmatch(b)
-	if m == nil {
-		return "", fmt.Errorf("%s printed no partner key:\n%s", s.Name, b)
+	for _, m := range demoKeyLine.FindAllSubmatch(b, -1) {
+		if string(m[1]) == role {
+			return string(m[2]), nil
+		}
 	}
-	return string(m[1]), nil
+	return "", fmt.Errorf("%s printed no %s key:\n%s", s.Name, role, b)
 }
 
 // Fetch saves a pprof endpoint (path with query, e.g. /debug/pprof/heap)
