@@ -130,3 +130,63 @@ func TestRateLimitWaitBounded(t *testing.T) {
 		}
 	})
 }
+
+// refusingWatch is a SupportService whose first WatchTickets open is
+// refused by the rate limit; the next one sends one event and waits.
+type refusingWatch struct {
+	supportv1.UnimplementedSupportServiceServer
+	mu    sync.Mutex
+	opens int
+}
+
+func (r *refusingWatch) WatchTickets(_ *supportv1.WatchTicketsRequest, stream grpc.ServerStreamingServer[supportv1.WatchTicketsResponse]) error {
+	r.mu.Lock()
+	r.opens++
+	n := r.opens
+	r.mu.Unlock()
+	if n == 1 {
+		st, _ := status.New(codes.ResourceExhausted, "rate limited").WithDetails(
+			&errdetails.RetryInfo{RetryDelay: durationpb.New(7 * time.Millisecond)})
+		return st.Err()
+	}
+	ev := &supportv1.TicketEvent{Sequence: 1, ResumeToken: "t1", TicketId: "T-1"}
+	if err := stream.Send(&supportv1.WatchTicketsResponse{Update: &supportv1.WatchTicketsResponse_Event{Event: ev}}); err != nil {
+		return err
+	}
+	<-stream.Context().Done()
+	return nil
+}
+
+// TestWatchReconnectsAfterToldDelay: a watch refused by the rate limit
+// reconnects after the delay the server told, not its own backoff.
+func TestWatchReconnectsAfterToldDelay(t *testing.T) {
+	srv := grpc.NewServer()
+	supportv1.RegisterSupportServiceServer(srv, &refusingWatch{})
+	lis := bufconn.Listen(1 << 20)
+	go srv.Serve(lis)
+	defer srv.Stop()
+	c, err := client.New("refusing", client.WithInsecure(), client.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) {
+		return lis.DialContext(ctx)
+	}), client.WithWatchBackoff(time.Hour, time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var delays []time.Duration
+	var codesSeen []codes.Code
+	onReconnect := client.OnReconnect(func(_ int, d time.Duration, err error) {
+		delays, codesSeen = append(delays, d), append(codesSeen, client.Code(err))
+	})
+	for ev, err := range c.WatchTickets(t.Context(), "", "", onReconnect).Events() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.GetSequence() != 1 {
+			t.Fatalf("event %v", ev)
+		}
+		break
+	}
+	if len(delays) != 1 || delays[0] != 7*time.Millisecond || codesSeen[0] != codes.ResourceExhausted {
+		t.Fatalf("reconnects %v after %v, want one after RESOURCE_EXHAUSTED with the told 7ms (not the 1h backoff)", codesSeen, delays)
+	}
+}
