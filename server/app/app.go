@@ -51,6 +51,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Wait waits d or until ctx is done: how rate-limited calls are held
+	// before they are refused (see MaxRefusalHold). A timer when nil;
+	// tests whose clock stands still pass one that returns at once.
+	Wait func(ctx context.Context, d time.Duration)
 	// Config holds response targets, escalation, calendars and watch
 	// settings; config.Default() when nil.
 	Config *config.Config
@@ -88,6 +92,9 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Wait == nil {
+		opts.Wait = sleep
+	}
 	if opts.GracePeriod <= 0 {
 		opts.GracePeriod = 10 * time.Second
 	}
@@ -119,7 +126,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	opts.Logger = slog.New(clippingHandler{opts.Logger.Handler()})
 	limits := opts.Config.Limits
 	streams, stop := context.WithCancel(context.Background())
-	serverOpts := append(chain(metrics, authn, newKeyRate(limits, opts.Now, opts.Logger), opts.Logger, opts.Config, opts.Now, streams),
+	serverOpts := append(chain(metrics, authn, newKeyRate(limits, opts.Now, opts.Wait, opts.Logger), opts.Logger, opts.Config, opts.Now, streams),
 		grpc.MaxConcurrentStreams(uint32(limits.StreamsPerConnection)),
 		grpc.MaxRecvMsgSize(MaxRecvMsgSize),
 		grpc.MaxSendMsgSize(MaxSendMsgSize),

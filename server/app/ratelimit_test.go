@@ -2,7 +2,9 @@ package app_test
 
 import (
 	"context"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -119,4 +121,40 @@ func TestRateLimitCountsRefusedCallsAsNothing(t *testing.T) {
 	}
 	s.Clock.Advance(time.Second)
 	wantCode(t, getMissing(ctx, s), codes.NotFound)
+}
+
+// TestRateLimitHoldsRefusals: a refused call is answered after the wait it
+// is told (on the server's clock), so a caller that waits as told loses
+// nothing, and one that ignores RetryInfo cannot call faster than its
+// holds allow.
+func TestRateLimitHoldsRefusals(t *testing.T) {
+	var (
+		clock *testserver.Clock
+		mu    sync.Mutex
+		holds []time.Duration
+	)
+	s := withLimits(t, func(l *config.Limits) { l.RequestsPerSecond, l.Burst = 10, 1 },
+		testserver.WithOptions(func(o *app.Options) {
+			o.Wait = func(_ context.Context, d time.Duration) {
+				mu.Lock()
+				holds = append(holds, d)
+				mu.Unlock()
+				clock.Advance(d) // as if the server had waited
+			}
+		}))
+	clock = s.Clock
+	s.SeedPartner(t, "adatum") // the admin key's one call
+	ctx := testserver.Auth(t.Context(), s.NewKey(t, domain.RolePartner, "adatum"))
+	wantCode(t, getMissing(ctx, s), codes.NotFound)
+	_, _, retry := details(wantCode(t, getMissing(ctx, s), codes.ResourceExhausted))
+	mu.Lock()
+	got := slices.Clone(holds)
+	mu.Unlock()
+	if len(got) != 1 || got[0] != 100*time.Millisecond {
+		t.Fatalf("holds %v, want one of 100ms (one token at 10/s)", got)
+	}
+	if retry.GetRetryDelay().AsDuration() != time.Millisecond {
+		t.Fatalf("RetryInfo after the hold %v, want 1ms (the wait is over)", retry.GetRetryDelay().AsDuration())
+	}
+	wantCode(t, getMissing(ctx, s), codes.NotFound) // the token the hold waited for
 }

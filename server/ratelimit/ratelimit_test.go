@@ -73,3 +73,25 @@ func TestIdleBucketsDropped(t *testing.T) {
 		t.Fatalf("%d buckets after the sweep, want 1 (only d)", k.Len())
 	}
 }
+
+// TestHeldRefusalsQueue: each refusal of a key still being held adds one
+// token's time to the wait told to the key's next caller, so concurrent
+// callers are told different, achievable delays.
+func TestHeldRefusalsQueue(t *testing.T) {
+	c := &clock{t: time.Unix(0, 0)}
+	k := ratelimit.New(10, 1, c.now)
+	k.Take("a")
+	_, first := k.Take("a")
+	release := k.Hold("a")
+	_, second := k.Take("a")
+	if first != 100*time.Millisecond || second != 200*time.Millisecond {
+		t.Fatalf("waits %v, %v; want 100ms, then 200ms behind the held one", first, second)
+	}
+	if _, other := k.Take("b"); other != 0 {
+		t.Fatalf("another key waits %v", other)
+	}
+	release()
+	if _, again := k.Take("a"); again != 100*time.Millisecond {
+		t.Fatalf("wait %v after the release, want 100ms", again)
+	}
+}

@@ -105,8 +105,9 @@ func KeepRateLimits() Option {
 	return func(c *config) { c.keepRateLimits = true }
 }
 
-// WithOptions tweaks the app.Options before app.New (Store, Logger, Now
-// and Notifier are already set; a function may wrap or replace them).
+// WithOptions tweaks the app.Options before app.New (Store, Logger, Now,
+// Wait (returns at once) and Notifier are already set; a function may wrap
+// or replace them).
 func WithOptions(f func(*app.Options)) Option {
 	return func(c *config) { c.appOpts = append(c.appOpts, f) }
 }
@@ -158,7 +159,9 @@ func Start(t testing.TB, opts ...Option) *Server {
 		}
 	})
 
-	appOpts := app.Options{Store: st, Logger: cfg.logger, Now: s.Clock.Now, Notifier: notifier, GracePeriod: 2 * time.Second}
+	// Rate-limited calls are refused without the hold: the clock stands still.
+	noWait := func(context.Context, time.Duration) {}
+	appOpts := app.Options{Store: st, Logger: cfg.logger, Now: s.Clock.Now, Wait: noWait, Notifier: notifier, GracePeriod: 2 * time.Second}
 	for _, f := range cfg.appOpts {
 		f(&appOpts)
 	}
