@@ -292,11 +292,13 @@ func measureUnderFlood(ctx context.Context, o options, w *benchkit.Work, t *targ
 		}
 	}
 	time.Sleep(time.Second) // the flood's own ramp-up, not measured
+	cpu0, t0 := t.srv.CPUTime(), time.Now()
 	b := measureB(ctx, o, t)
+	serverCPU := float64(t.srv.CPUTime()-cpu0) / float64(time.Since(t0))
 	if err := cmd.Wait(); err != nil {
 		return latencies{}, "", fmt.Errorf("flood: %v\n%s", err, out.String())
 	}
-	return b, strings.TrimSpace(out.String()), nil
+	return b, fmt.Sprintf("%s; supportd CPU %.0f %% of a core", strings.TrimSpace(out.String()), 100*serverCPU), nil
 }
 
 func median(xs []float64) float64 {
