@@ -31,11 +31,17 @@ func (h drainingHealth) Watch(in *healthpb.HealthCheckRequest, stream healthpb.H
 	go func() { errc <- h.Server.Watch(in, ws) }()
 	select {
 	case err := <-errc:
-		return err
+		select {
+		case <-h.done:
+			// The shutdown also cancelled the stream's context, and the
+			// inner Watch saw that first: still end as a shutdown.
+		default:
+			return err
+		}
 	case <-h.done:
+		cancel()
+		<-errc // no Send runs after this
 	}
-	cancel()
-	<-errc // no Send runs after this
 	if ws.last != healthpb.HealthCheckResponse_NOT_SERVING {
 		_ = stream.Send(&healthpb.HealthCheckResponse{Status: healthpb.HealthCheckResponse_NOT_SERVING})
 	}
