@@ -14,7 +14,8 @@ import (
 // GetTicket and every watch event stay small (the ticket carries a count,
 // an event one note), and the database grows by about the same number of
 // bytes per note at the 1,000th note as at the 100th (linear, not
-// quadratic). Run with -v for the bytes per note (docs/benchmarks.md).
+// quadratic). Events carry their note whether a stream reads them from
+// the hub's ring or from the log. Run with -v for the bytes per note (docs/benchmarks.md).
 func TestConversationStaysBounded(t *testing.T) {
 	const small = 16 << 10
 	w := startWorking(t)
@@ -57,16 +58,29 @@ func TestConversationStaysBounded(t *testing.T) {
 		t.Errorf("GetTicket response of a ticket with 1,000 notes: %d bytes, want under %d", n, small)
 	}
 
-	// The ticket's whole history (CREATED and 1,000 NOTE_ADDED), replayed.
-	s := &watchServer{Server: w.s}
-	stream := s.watchTicket(t, w.dir.PartnerKey, &supportv1.WatchTicketRequest{TicketId: tk.GetId()})
+	// The ticket's whole history (CREATED and 1,000 NOTE_ADDED), replayed
+	// from the hub's ring, then, after a restart (an empty ring), from the
+	// event log: the same events, each with its note.
+	replay := func() []*supportv1.TicketEvent {
+		t.Helper()
+		s := &watchServer{Server: w.s}
+		stream := s.watchTicket(t, w.dir.PartnerKey, &supportv1.WatchTicketRequest{TicketId: tk.GetId()})
+		defer stream.close()
+		return stream.events(t, 1001)
+	}
+	live := replay()
+	w.restart(t)
+	fromLog := replay()
 	largest := 0
-	for i, e := range stream.events(t, 1001) {
+	for i, e := range live {
 		if n := proto.Size(&supportv1.WatchTicketResponse{Update: &supportv1.WatchTicketResponse_Event{Event: e}}); n > largest {
 			largest = n
 		}
-		if i > 0 && e.GetNote().GetText() != text(i) {
-			t.Fatalf("event %d carries note %.20q, want %.20q", i, e.GetNote().GetText(), text(i))
+		if i > 0 && (e.GetNote().GetText() != text(i) || e.GetNote().GetId() != fmt.Sprint(i)) {
+			t.Fatalf("event %d carries note %s %.20q, want %d %.20q", i, e.GetNote().GetId(), e.GetNote().GetText(), i, text(i))
+		}
+		if !proto.Equal(e, fromLog[i]) {
+			t.Fatalf("event %d from the ring\n%v\nfrom the log\n%v", e.GetSequence(), e, fromLog[i])
 		}
 	}
 	t.Logf("GetTicket: %d bytes; largest watch event: %d bytes", proto.Size(resp), largest)
