@@ -2,8 +2,44 @@ package domain
 
 import "time"
 
-// Directory audit event types: written to the event log with every
-// administrative change, never shown on partners' ticket streams.
+// AuditEvent is one entry of the audit trail: an administrative or key
+// change, who made it, and the resource before and after it. The trail is
+// kept apart from the watch event log (partners never see it) and is
+// never pruned by the log's retention.
+type AuditEvent struct {
+	// ID is assigned by the store on append: increasing in commit order.
+	ID       int64
+	Time     time.Time
+	Actor    string // "admin:<key id>", "operator:<name>" or "system"
+	Kind     AuditKind
+	Resource string // e.g. "partners/adatum", "apiKeys/0123456789abcdef"
+	// Before and After are the resource's API JSON form (never a secret or
+	// a key hash); Before is nil on creation.
+	Before, After []byte
+}
+
+// AuditKind says what an audit event records: "<resource>.<verb>".
+type AuditKind string
+
+// The audit kinds.
+const (
+	AuditPartnerCreated      AuditKind = "partner.created"
+	AuditPartnerUpdated      AuditKind = "partner.updated"
+	AuditCustomerCreated     AuditKind = "customer.created"
+	AuditSubscriptionCreated AuditKind = "subscription.created"
+	AuditSubscriptionUpdated AuditKind = "subscription.updated"
+	AuditContractRegistered  AuditKind = "contract.registered"
+	AuditTopicCreated        AuditKind = "topic.created"
+	AuditTopicUpdated        AuditKind = "topic.updated"
+	AuditAPIKeyCreated       AuditKind = "api_key.created"
+	AuditAPIKeyRevoked       AuditKind = "api_key.revoked"
+)
+
+// Directory event types that earlier versions wrote to the watch event log
+// with every administrative change. They are no longer written (the audit
+// trail holds those changes, see AuditEvent); a log written before may
+// still hold them until its retention prunes them, and streams skip them
+// like every event that is not a ticket event.
 const (
 	EventPartnerCreated      EventType = "PARTNER_CREATED"
 	EventPartnerUpdated      EventType = "PARTNER_UPDATED"
@@ -13,6 +49,8 @@ const (
 	EventContractRegistered  EventType = "CONTRACT_REGISTERED"
 	EventAPIKeyCreated       EventType = "API_KEY_CREATED"
 	EventAPIKeyRevoked       EventType = "API_KEY_REVOKED"
+	EventTopicCreated        EventType = "SUPPORT_TOPIC_CREATED"
+	EventTopicUpdated        EventType = "SUPPORT_TOPIC_UPDATED"
 )
 
 // IsTicketEvent reports whether t is one of the ticket event types that
@@ -43,9 +81,3 @@ func (t Ticket) NextEscalation() (at time.Time, ok bool) {
 	}
 	return time.Time{}, false
 }
-
-// Audit event types of the support topic catalogue.
-const (
-	EventTopicCreated EventType = "SUPPORT_TOPIC_CREATED"
-	EventTopicUpdated EventType = "SUPPORT_TOPIC_UPDATED"
-)

@@ -85,6 +85,15 @@ type APIKey struct {
 	PartnerID  string
 	CreateTime time.Time
 	RevokeTime time.Time // zero while valid
+	ExpireTime time.Time // zero: never expires
+}
+
+// AuditFilter narrows ListAuditEvents; zero fields do not filter. Start and
+// End bound the event time to [Start, End).
+type AuditFilter struct {
+	Actor      string
+	Kind       domain.AuditKind
+	Start, End time.Time
 }
 
 // Idempotency records the first result of a create with a client request id.
@@ -168,10 +177,16 @@ type Reader interface {
 	// ListStagedUploads lists up to limit staged (uncommitted) uploads
 	// whose last chunk was staged before t, oldest first.
 	ListStagedUploads(ctx context.Context, before time.Time, limit int) ([]string, error)
+
+	// ListAuditEvents lists up to p.Limit audit events matching f, newest
+	// first (descending id); Page.After is the decimal id of the last event
+	// of the previous page.
+	ListAuditEvents(ctx context.Context, f AuditFilter, p Page) ([]domain.AuditEvent, error)
 }
 
-// Writer changes state. Every method that changes a record must be paired
-// by the caller with AppendEvent in the same transaction.
+// Writer changes state. Every method that changes a ticket must be paired
+// by the caller with AppendEvent in the same transaction, every method that
+// changes the directory or a key with AppendAudit.
 type Writer interface {
 	CreatePartner(ctx context.Context, p domain.Partner) error
 	UpdatePartner(ctx context.Context, p domain.Partner) error
@@ -236,6 +251,10 @@ type Writer interface {
 	// nothing if uploadID is not staged (a committed attachment's content
 	// is never deleted by it).
 	DiscardStagedUpload(ctx context.Context, uploadID string) error
+
+	// AppendAudit appends e (its ID is ignored) to the audit trail and
+	// returns the id it got. Nothing prunes the trail.
+	AppendAudit(ctx context.Context, e domain.AuditEvent) (int64, error)
 }
 
 // ReadWriter is the view of a write transaction.

@@ -216,17 +216,18 @@ func (v *txView) CreateContract(_ context.Context, c domain.Contract) error {
 	return nil
 }
 
-const apiKeyCols = `id, hash, role, partner_id, create_time, revoke_time`
+const apiKeyCols = `id, hash, role, partner_id, create_time, revoke_time, expire_time`
 
 func scanAPIKey(sc interface{ Scan(...any) error }) (store.APIKey, error) {
 	var k store.APIKey
 	var partner sql.NullString
 	var created int64
-	var revoked sql.NullInt64
-	if err := sc.Scan(&k.ID, &k.Hash, &k.Role, &partner, &created, &revoked); err != nil {
+	var revoked, expires sql.NullInt64
+	if err := sc.Scan(&k.ID, &k.Hash, &k.Role, &partner, &created, &revoked, &expires); err != nil {
 		return k, mapErr(err)
 	}
 	k.PartnerID, k.CreateTime, k.RevokeTime = partner.String, fromNanos(created), fromNanos(revoked.Int64)
+	k.ExpireTime = fromNanos(expires.Int64)
 	return k, nil
 }
 
@@ -260,8 +261,8 @@ func (v *txView) ListAPIKeys(_ context.Context, partnerID string) ([]store.APIKe
 // CreateAPIKey implements store.Writer.
 func (v *txView) CreateAPIKey(_ context.Context, k store.APIKey) error {
 	partner := sql.NullString{String: k.PartnerID, Valid: k.PartnerID != ""}
-	_, err := v.exec(`INSERT INTO api_keys(`+apiKeyCols+`) VALUES (?, ?, ?, ?, ?, NULL)`,
-		k.ID, k.Hash, k.Role, partner, nanos(k.CreateTime))
+	_, err := v.exec(`INSERT INTO api_keys(`+apiKeyCols+`) VALUES (?, ?, ?, ?, ?, NULL, ?)`,
+		k.ID, k.Hash, k.Role, partner, nanos(k.CreateTime), nullNanos(k.ExpireTime))
 	if err != nil {
 		return fmt.Errorf("api key %q: %w", k.ID, err)
 	}

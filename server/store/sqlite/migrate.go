@@ -68,8 +68,8 @@ func migrateTo(ctx context.Context, db *sql.DB, upTo int) error {
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_time INTEGER NOT NULL) STRICT`); err != nil {
 		return err
 	}
-	var current int
-	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+	applied, current, err := appliedMigrations(ctx, db)
+	if err != nil {
 		return err
 	}
 	ms, err := migrations()
@@ -79,8 +79,10 @@ func migrateTo(ctx context.Context, db *sql.DB, upTo int) error {
 	if len(ms) > 0 && current > ms[len(ms)-1].version {
 		return fmt.Errorf("database schema version %d is newer than this binary's %d", current, ms[len(ms)-1].version)
 	}
+	// Every missing version is applied, not only those above the highest
+	// applied one: migrations written in parallel may land out of order.
 	for _, m := range ms {
-		if m.version <= current || m.version > upTo {
+		if applied[m.version] || m.version > upTo {
 			continue
 		}
 		if err := applyMigration(ctx, db, m); err != nil {
@@ -88,6 +90,27 @@ func migrateTo(ctx context.Context, db *sql.DB, upTo int) error {
 		}
 	}
 	return nil
+}
+
+// appliedMigrations returns the versions recorded in schema_migrations and
+// the highest of them.
+func appliedMigrations(ctx context.Context, db *sql.DB) (map[int]bool, int, error) {
+	rows, err := db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	applied := map[int]bool{}
+	current := 0
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, 0, err
+		}
+		applied[v] = true
+		current = max(current, v)
+	}
+	return applied, current, rows.Err()
 }
 
 func applyMigration(ctx context.Context, db *sql.DB, m migration) error {

@@ -19,6 +19,8 @@ var directoryTests = []subtest{
 	{name: "Topics", fn: testTopics},
 	{name: "Idempotency", fn: testIdempotency},
 	{name: "Settings", fn: testSettings},
+	{name: "AuditEvents", fn: testAuditEvents},
+	{name: "AuditOutlivesEventRetention", fn: testAuditOutlivesEventRetention},
 }
 
 func testPartners(t *testing.T, f Factory) {
@@ -276,7 +278,7 @@ func testAPIKeys(t *testing.T, f Factory) {
 		{ID: "key-p1a", Hash: []byte("hash-p1a"), Role: domain.RolePartner, PartnerID: partner1, CreateTime: at(time.Second)},
 		{ID: "key-p1b", Hash: []byte("hash-p1b"), Role: domain.RolePartner, PartnerID: partner1, CreateTime: at(2 * time.Second)},
 		{ID: "key-p2", Hash: []byte("hash-p2"), Role: domain.RolePartner, PartnerID: partner2, CreateTime: at(time.Second)},
-		{ID: "key-agent", Hash: []byte("hash-agent"), Role: domain.RoleAgent, CreateTime: at(3 * time.Second)},
+		{ID: "key-agent", Hash: []byte("hash-agent"), Role: domain.RoleAgent, CreateTime: at(3 * time.Second), ExpireTime: at(90 * 24 * time.Hour)},
 	}
 	write(t, s, func(tx store.ReadWriter) error {
 		for _, k := range keys {
