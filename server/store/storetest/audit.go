@@ -100,7 +100,9 @@ func testAuditEvents(t *testing.T, f Factory) {
 	// [Start, End): the event at End is excluded, the one at Start included.
 	window := store.AuditFilter{Start: at(2 * time.Second), End: at(6 * time.Second)}
 	wantEqual(t, "time range", pageAudit(t, s, window, 3),
-		newestFirst(evs, func(e domain.AuditEvent) bool { return e.Time.Compare(at(2*time.Second)) >= 0 && e.Time.Before(at(6*time.Second)) }))
+		newestFirst(evs, func(e domain.AuditEvent) bool {
+			return e.Time.Compare(at(2*time.Second)) >= 0 && e.Time.Before(at(6*time.Second))
+		}))
 	combined := store.AuditFilter{Actor: "admin:k1", Kind: domain.AuditPartnerCreated, Start: at(time.Second)}
 	wantEqual(t, "actor, kind and start", pageAudit(t, s, combined, 50),
 		newestFirst(evs, func(e domain.AuditEvent) bool {
