@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/supportd/supportd/server/api"
 	"github.com/supportd/supportd/server/config"
 	"github.com/supportd/supportd/server/demo"
 	"github.com/supportd/supportd/server/directory"
@@ -66,7 +67,7 @@ func generate(ctx context.Context, path string, n int) (string, error) {
 		return "", err
 	}
 	defer st.Close()
-	keys, err := demo.Seed(ctx, directory.New(st, time.Now, nil))
+	keys, err := demo.Seed(ctx, directory.New(st, time.Now, nil, api.AuditJSON))
 	if err != nil {
 		return "", err
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/supportd/supportd/server/api"
 	"github.com/supportd/supportd/server/app"
 	"github.com/supportd/supportd/server/config"
 	"github.com/supportd/supportd/server/demo"
@@ -214,7 +215,7 @@ func grpcurlTransport(f serveFlags) string {
 // seedDemo prepares the demo directory (see demo.Ensure) and prints the
 // demo keys.
 func seedDemo(ctx context.Context, st store.Store, addr, transport string) error {
-	keys, err := demo.Ensure(ctx, directory.New(st, time.Now, nil))
+	keys, err := demo.Ensure(ctx, directory.New(st, time.Now, nil, api.AuditJSON))
 	if errors.Is(err, demo.ErrNotDemo) {
 		fmt.Fprintln(os.Stdout, "supportd: --demo:", err)
 		return nil

@@ -26,6 +26,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/test/bufconn"
 
+	"github.com/supportd/supportd/server/api"
 	"github.com/supportd/supportd/server/app"
 	"github.com/supportd/supportd/server/config"
 	"github.com/supportd/supportd/server/demo"
@@ -119,7 +120,7 @@ func start(r reporter, dir string, tcp bool) *Server {
 func (s *Server) seed() {
 	r := s.t
 	s.Restart()
-	keys, err := demo.Seed(context.Background(), directory.New(s.st, func() time.Time { return Now }, nil))
+	keys, err := demo.Seed(context.Background(), directory.New(s.st, func() time.Time { return Now }, nil, api.AuditJSON))
 	if err != nil {
 		s.Stop()
 		r.Fatalf("livetest: demo seed: %v", err)

@@ -113,5 +113,6 @@ func apiKeyToProto(k store.APIKey) *supportv1.ApiKey {
 		PartnerId:  k.PartnerID,
 		CreateTime: timestamp(k.CreateTime),
 		RevokeTime: timestamp(k.RevokeTime),
+		ExpireTime: timestamp(k.ExpireTime),
 	}
 }

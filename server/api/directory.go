@@ -226,7 +226,11 @@ func (d *Directory) ListContracts(ctx context.Context, req *supportv1.ListContra
 
 // CreateApiKey implements DirectoryService.CreateApiKey.
 func (d *Directory) CreateApiKey(ctx context.Context, req *supportv1.CreateApiKeyRequest) (*supportv1.CreateApiKeyResponse, error) {
-	k, secret, err := d.dir.CreateAPIKey(ctx, actorOf(ctx), roleOf(req.GetRole()), req.GetPartnerId())
+	expire, ok := optionalInstant(req.GetExpireTime())
+	if !ok {
+		return nil, toStatus(ctx, d.log, domain.Invalid(domain.FieldViolation{Field: "expire_time", Description: "not a valid timestamp"}))
+	}
+	k, secret, err := d.dir.CreateAPIKey(ctx, actorOf(ctx), roleOf(req.GetRole()), req.GetPartnerId(), expire)
 	if err != nil {
 		return nil, toStatus(ctx, d.log, err)
 	}

@@ -90,11 +90,14 @@ func wantInfo(t *testing.T, err error, code codes.Code, reason string, meta map[
 	t.Fatalf("%v %q has no ErrorInfo (details %v)", code, st.Message(), st.Details())
 }
 
-// audit records the event log position and checks what was appended since.
+// audit records the audit trail's position and checks what was appended
+// since, and that the watch event log got nothing (directory changes are
+// audited apart from it).
 type audit struct {
-	s     *testserver.Server
-	after int64
-	actor string
+	s       *testserver.Server
+	after   int64 // last audit id checked
+	lastSeq int64 // event log position
+	actor   string
 }
 
 func newAudit(t *testing.T, s *testserver.Server) *audit {
@@ -102,35 +105,49 @@ func newAudit(t *testing.T, s *testserver.Server) *audit {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &audit{s: s, after: s.LastSequence(t), actor: "admin:" + id}
+	return &audit{s: s, after: s.LastAuditID(t), lastSeq: s.LastSequence(t), actor: "admin:" + id}
 }
 
-// one asserts that exactly one event was appended since the last check: an
-// audit event of type typ for partnerID by the admin key, at the clock's
-// time, mentioning detail.
-func (a *audit) one(t *testing.T, typ domain.EventType, partnerID, detail string) {
+// one asserts that exactly one audit event was appended since the last
+// check: of kind on resource, by the admin key, at the clock's time, with
+// an after value (and a before value for updates and revocations). It
+// returns the event for further checks.
+func (a *audit) one(t *testing.T, kind domain.AuditKind, resource string) domain.AuditEvent {
 	t.Helper()
-	evs := a.s.EventsAfter(t, a.after)
+	evs := a.s.AuditAfter(t, a.after)
 	if len(evs) != 1 {
-		t.Fatalf("%d events appended, want exactly 1 (%s): %+v", len(evs), typ, evs)
+		t.Fatalf("%d audit events appended, want exactly 1 (%s %s): %+v", len(evs), kind, resource, evs)
 	}
 	e := evs[0]
-	a.after = e.Sequence
-	if e.Type != typ || e.PartnerID != partnerID || e.Actor != a.actor || e.TicketID != "" || e.Ticket != nil {
-		t.Fatalf("event = %+v, want type %s partner %q actor %q and no ticket", e, typ, partnerID, a.actor)
+	a.after = e.ID
+	if e.Kind != kind || e.Resource != resource || e.Actor != a.actor {
+		t.Fatalf("audit event = %s %s by %s, want %s %s by %s", e.Kind, e.Resource, e.Actor, kind, resource, a.actor)
 	}
 	if !e.Time.Equal(a.s.Clock.Now()) {
-		t.Fatalf("event time = %v, want the clock's %v", e.Time, a.s.Clock.Now())
+		t.Fatalf("audit event time = %v, want the clock's %v", e.Time, a.s.Clock.Now())
 	}
-	if !strings.Contains(e.Detail, detail) {
-		t.Fatalf("event detail = %q, want it to mention %q", e.Detail, detail)
+	creation := strings.HasSuffix(string(kind), ".created") || kind == domain.AuditContractRegistered
+	if e.After == nil || (e.Before == nil) != creation {
+		t.Fatalf("audit event before = %s, after = %s: want after always, before unless a creation", e.Before, e.After)
 	}
+	if evs := a.s.EventsAfter(t, a.lastSeq); len(evs) != 0 {
+		t.Fatalf("a directory change appended %d events to the watch log: %+v", len(evs), evs)
+	}
+	return e
+}
+
+// skip moves past what was appended so far (seeding).
+func (a *audit) skip(t *testing.T) {
+	a.after, a.lastSeq = a.s.LastAuditID(t), a.s.LastSequence(t)
 }
 
 // none asserts that nothing was appended since the last check.
 func (a *audit) none(t *testing.T) {
 	t.Helper()
-	if evs := a.s.EventsAfter(t, a.after); len(evs) != 0 {
+	if evs := a.s.AuditAfter(t, a.after); len(evs) != 0 {
+		t.Fatalf("a failed call appended audit events: %+v", evs)
+	}
+	if evs := a.s.EventsAfter(t, a.lastSeq); len(evs) != 0 {
 		t.Fatalf("a failed call appended events: %+v", evs)
 	}
 }
@@ -166,7 +183,7 @@ func TestCreatePartner(t *testing.T) {
 	if !got.GetCreateTime().AsTime().Equal(s.Clock.Now()) || !got.GetUpdateTime().AsTime().Equal(s.Clock.Now()) {
 		t.Fatalf("times = %v/%v, want the clock's %v", got.GetCreateTime(), got.GetUpdateTime(), s.Clock.Now())
 	}
-	a.one(t, domain.EventPartnerCreated, "adatum", "adatum")
+	a.one(t, domain.AuditPartnerCreated, "partners/adatum")
 
 	t.Run("duplicate id", func(t *testing.T) {
 		_, err := dir.CreatePartner(ctx, &supportv1.CreatePartnerRequest{Partner: partnerMsg("adatum")})
@@ -199,7 +216,7 @@ func TestCreatePartner(t *testing.T) {
 		if _, err := dir.CreatePartner(ctx, &supportv1.CreatePartnerRequest{Partner: p}); err != nil {
 			t.Fatal(err)
 		}
-		a.one(t, domain.EventPartnerCreated, "longname", "longname")
+		a.one(t, domain.AuditPartnerCreated, "partners/longname")
 	})
 	t.Run("id too long", func(t *testing.T) {
 		p := partnerMsg(strings.Repeat("a", 65))
@@ -367,7 +384,7 @@ func TestUpdatePartner(t *testing.T) {
 	if !got.GetCreateTime().AsTime().Equal(orig.GetCreateTime().AsTime()) || !got.GetUpdateTime().AsTime().Equal(s.Clock.Now()) {
 		t.Fatalf("times = %v/%v, want create %v update %v", got.GetCreateTime(), got.GetUpdateTime(), orig.GetCreateTime(), s.Clock.Now())
 	}
-	a.one(t, domain.EventPartnerUpdated, "adatum", "display_name")
+	a.one(t, domain.AuditPartnerUpdated, "partners/adatum")
 
 	// Several fields at once, clearing lists.
 	resp, err = dir.UpdatePartner(ctx, &supportv1.UpdatePartnerRequest{
@@ -389,7 +406,7 @@ func TestUpdatePartner(t *testing.T) {
 		!slices.Equal(got.GetVerifiedDomains(), []string{"a.example", "b.example"}) || got.GetDisplayName() != "Adatum Renamed" {
 		t.Fatalf("after status/benefits/domains update: %v", got)
 	}
-	a.one(t, domain.EventPartnerUpdated, "adatum", "status")
+	a.one(t, domain.AuditPartnerUpdated, "partners/adatum")
 
 	// The change is stored.
 	stored, err := dir.GetPartner(ctx, &supportv1.GetPartnerRequest{PartnerId: "adatum"})
@@ -451,7 +468,7 @@ func TestCreateCustomer(t *testing.T) {
 	if !proto.Equal(got, want) {
 		t.Fatalf("created %v, want %v", got, want)
 	}
-	a.one(t, domain.EventCustomerCreated, "adatum", "litware")
+	a.one(t, domain.AuditCustomerCreated, "customers/litware")
 
 	// Every kind; a customer without domains.
 	for _, k := range []supportv1.CustomerKind{supportv1.CustomerKind_CUSTOMER_KIND_PARTNER, supportv1.CustomerKind_CUSTOMER_KIND_PARTNER_SELF} {
@@ -463,12 +480,12 @@ func TestCreateCustomer(t *testing.T) {
 		if resp.GetCustomer().GetKind() != k {
 			t.Fatalf("kind = %v, want %v", resp.GetCustomer().GetKind(), k)
 		}
-		a.one(t, domain.EventCustomerCreated, "adatum", c.GetId())
+		a.one(t, domain.AuditCustomerCreated, "customers/"+c.GetId())
 	}
 
 	t.Run("duplicate id", func(t *testing.T) {
 		s.SeedPartner(t, "other")
-		a.after = s.LastSequence(t)
+		a.skip(t)
 		dup := proto.CloneOf(want)
 		dup.PartnerId = "other" // ids are global, not per partner
 		_, err := dir.CreateCustomer(ctx, &supportv1.CreateCustomerRequest{Customer: dup})
@@ -611,14 +628,14 @@ func TestCreateSubscription(t *testing.T) {
 		t.Fatalf("created %v, want %v", got, want)
 	}
 	// The audit event belongs to the customer's partner.
-	a.one(t, domain.EventSubscriptionCreated, "adatum", "sub-1")
+	a.one(t, domain.AuditSubscriptionCreated, "subscriptions/sub-1")
 
 	t.Run("suspended at creation", func(t *testing.T) {
 		sub := &supportv1.Subscription{Id: "sub-2", CustomerId: "litware", Service: supportv1.Service_SERVICE_OFFICE_365, State: supportv1.SubscriptionState_SUBSCRIPTION_STATE_SUSPENDED}
 		if _, err := dir.CreateSubscription(ctx, &supportv1.CreateSubscriptionRequest{Subscription: sub}); err != nil {
 			t.Fatal(err)
 		}
-		a.one(t, domain.EventSubscriptionCreated, "adatum", "sub-2")
+		a.one(t, domain.AuditSubscriptionCreated, "subscriptions/sub-2")
 	})
 	t.Run("duplicate id", func(t *testing.T) {
 		_, err := dir.CreateSubscription(ctx, &supportv1.CreateSubscriptionRequest{Subscription: want})
@@ -672,7 +689,7 @@ func TestUpdateSubscription(t *testing.T) {
 	if !got.GetCreateTime().AsTime().Equal(orig.GetCreateTime().AsTime()) || !got.GetUpdateTime().AsTime().Equal(s.Clock.Now()) {
 		t.Fatalf("times = %v/%v", got.GetCreateTime(), got.GetUpdateTime())
 	}
-	a.one(t, domain.EventSubscriptionUpdated, "adatum", "SUSPENDED")
+	a.one(t, domain.AuditSubscriptionUpdated, "subscriptions/sub-1")
 
 	list, err := dir.ListSubscriptions(ctx, &supportv1.ListSubscriptionsRequest{CustomerId: "litware"})
 	if err != nil {
@@ -771,7 +788,7 @@ func TestRegisterContract(t *testing.T) {
 	if !proto.Equal(got, want) {
 		t.Fatalf("registered %v, want %v", got, want)
 	}
-	a.one(t, domain.EventContractRegistered, "adatum", "asp-7")
+	a.one(t, domain.AuditContractRegistered, "contracts/asp-7")
 
 	t.Run("duplicate id", func(t *testing.T) {
 		_, err := dir.RegisterContract(ctx, &supportv1.RegisterContractRequest{Contract: want})
@@ -804,7 +821,7 @@ func TestRegisterContract(t *testing.T) {
 		if _, err := dir.RegisterContract(ctx, &supportv1.RegisterContractRequest{Contract: c}); err != nil {
 			t.Fatal(err)
 		}
-		a.one(t, domain.EventContractRegistered, "adatum", "c-r")
+		a.one(t, domain.AuditContractRegistered, "contracts/c-r")
 	})
 }
 
@@ -859,18 +876,18 @@ func TestApiKeys(t *testing.T) {
 		k.GetPartnerId() != "adatum" || !k.GetCreateTime().AsTime().Equal(s.Clock.Now()) || k.GetRevokeTime() != nil {
 		t.Fatalf("api_key = %v", k)
 	}
-	a.one(t, domain.EventAPIKeyCreated, "adatum", created.GetKeyId())
+	a.one(t, domain.AuditAPIKeyCreated, "apiKeys/"+created.GetKeyId())
 
 	agent, err := dir.CreateApiKey(ctx, &supportv1.CreateApiKeyRequest{Role: supportv1.Role_ROLE_AGENT})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.one(t, domain.EventAPIKeyCreated, "", agent.GetKeyId())
+	a.one(t, domain.AuditAPIKeyCreated, "apiKeys/"+agent.GetKeyId())
 	otherKey, err := dir.CreateApiKey(ctx, &supportv1.CreateApiKeyRequest{Role: supportv1.Role_ROLE_PARTNER, PartnerId: "other"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.one(t, domain.EventAPIKeyCreated, "other", otherKey.GetKeyId())
+	a.one(t, domain.AuditAPIKeyCreated, "apiKeys/"+otherKey.GetKeyId())
 
 	t.Run("secret is never stored nor listed", func(t *testing.T) {
 		var rec store.APIKey
@@ -940,11 +957,11 @@ func TestApiKeys(t *testing.T) {
 
 	t.Run("revoke", func(t *testing.T) {
 		s.Clock.Advance(time.Minute)
-		a.after = s.LastSequence(t)
+		a.skip(t)
 		if _, err := dir.RevokeApiKey(ctx, &supportv1.RevokeApiKeyRequest{KeyId: created.GetKeyId()}); err != nil {
 			t.Fatal(err)
 		}
-		a.one(t, domain.EventAPIKeyRevoked, "adatum", created.GetKeyId())
+		a.one(t, domain.AuditAPIKeyRevoked, "apiKeys/"+created.GetKeyId())
 		mine, err := dir.ListApiKeys(ctx, &supportv1.ListApiKeysRequest{PartnerId: "adatum"})
 		if err != nil {
 			t.Fatal(err)
@@ -972,14 +989,14 @@ func TestApiKeys(t *testing.T) {
 		{"agent key with partner", &supportv1.CreateApiKeyRequest{Role: supportv1.Role_ROLE_AGENT, PartnerId: "adatum"}, []string{"partner_id"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			a.after = s.LastSequence(t)
+			a.skip(t)
 			_, err := dir.CreateApiKey(ctx, tc.req)
 			wantFields(t, err, tc.fields...)
 			a.none(t)
 		})
 	}
 	t.Run("partner key of unknown partner", func(t *testing.T) {
-		a.after = s.LastSequence(t)
+		a.skip(t)
 		_, err := dir.CreateApiKey(ctx, &supportv1.CreateApiKeyRequest{Role: supportv1.Role_ROLE_PARTNER, PartnerId: "nobody"})
 		wantInfo(t, err, codes.NotFound, "NOT_FOUND", map[string]string{"kind": "partner", "id": "nobody"})
 		a.none(t)
@@ -992,11 +1009,11 @@ func TestAuditActorIsTheCallingKey(t *testing.T) {
 	s := testserver.Start(t)
 	second := s.NewKey(t, domain.RoleAdmin, "")
 	id, _ := auth.ParseKeyID(second)
-	before := s.LastSequence(t)
+	before := s.LastAuditID(t)
 	if _, err := s.Directory().CreatePartner(testserver.Auth(t.Context(), second), &supportv1.CreatePartnerRequest{Partner: partnerMsg("p")}); err != nil {
 		t.Fatal(err)
 	}
-	evs := s.EventsAfter(t, before)
+	evs := s.AuditAfter(t, before)
 	if len(evs) != 1 || evs[0].Actor != "admin:"+id {
 		t.Fatalf("events %+v, want one by admin:%s", evs, id)
 	}

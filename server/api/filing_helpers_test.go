@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
+	"github.com/supportd/supportd/server/api"
 	"github.com/supportd/supportd/server/demo"
 	"github.com/supportd/supportd/server/directory"
 	"github.com/supportd/supportd/server/domain"
@@ -39,7 +40,7 @@ type filingEnv struct {
 func startFiling(t *testing.T, opts ...testserver.Option) *filingEnv {
 	t.Helper()
 	s := testserver.Start(t, opts...)
-	keys, err := demo.Seed(t.Context(), directory.New(s.Store, s.Clock.Now, nil))
+	keys, err := demo.Seed(t.Context(), directory.New(s.Store, s.Clock.Now, nil, api.AuditJSON))
 	if err != nil {
 		t.Fatal(err)
 	}

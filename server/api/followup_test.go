@@ -28,7 +28,7 @@ func TestRevokeIsIdempotent(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	a.one(t, domain.EventAPIKeyRevoked, "adatum", key.GetKeyId())
+	a.one(t, domain.AuditAPIKeyRevoked, "apiKeys/"+key.GetKeyId())
 }
 
 // TestCheckEntitlementSubmitTimeRange: a preview's submit_time must lie

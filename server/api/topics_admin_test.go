@@ -41,7 +41,7 @@ func TestSupportTopicCatalogueAdmin(t *testing.T) {
 	if !proto.Equal(resp.GetTopic(), want) {
 		t.Fatalf("created %v, want %v", resp.GetTopic(), want)
 	}
-	a.one(t, domain.EventTopicCreated, "", "ems-app-protection")
+	a.one(t, domain.AuditTopicCreated, "supportTopics/ems-app-protection")
 	after := listed()
 	if len(after) != len(before)+1 || !proto.Equal(after[len(after)-1], want) {
 		t.Fatalf("a new More... topic is listed last: got %v", after)
@@ -58,7 +58,7 @@ func TestSupportTopicCatalogueAdmin(t *testing.T) {
 		if got.GetName() != "App protection" || !got.GetFeatured() || got.GetCategory() != want.GetCategory() || got.GetService() != ems {
 			t.Fatalf("updated topic = %v: only name and featured may change", got)
 		}
-		a.one(t, domain.EventTopicUpdated, "", "ems-app-protection")
+		a.one(t, domain.AuditTopicUpdated, "supportTopics/ems-app-protection")
 		var featuredSeen, moreSeen bool
 		for _, tp := range listed() {
 			if tp.GetId() == "ems-app-protection" && moreSeen {

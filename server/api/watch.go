@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
+	"github.com/supportd/supportd/server/auth"
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/store"
 	"github.com/supportd/supportd/server/watch"
@@ -165,9 +166,11 @@ type sender struct {
 
 // run streams the subscription until the client leaves or the server stops.
 // A checkpoint is sent when the stream first catches up and then at every
-// periodic tick.
-func (w *Watcher) run(ctx context.Context, owner string, f store.EventFilter, after int64, out sender) error {
-	sub, err := w.hub.Subscribe(owner, f, after)
+// periodic tick. The stream counts against the limits of partnerID (empty
+// for agent streams) and of the calling key.
+func (w *Watcher) run(ctx context.Context, partnerID string, f store.EventFilter, after int64, out sender) error {
+	p, _ := auth.FromContext(ctx)
+	sub, err := w.hub.Subscribe(watch.Owner{PartnerID: partnerID, KeyID: p.KeyID}, f, after)
 	if err != nil {
 		return err
 	}

@@ -81,6 +81,7 @@ type App struct {
 	draining atomic.Bool
 	hub      *watch.Hub
 	tickets  *ticket.Service
+	authn    *auth.Authenticator
 	workers  sync.WaitGroup
 	storage  *storageWatch
 	// attachments is the attachment service (its janitor sweeps staged uploads).
@@ -116,7 +117,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		return nil, err
 	}
 	tokens := api.NewSigner(key)
-	authn := auth.NewAuthenticator(opts.Store)
+	authn := auth.NewAuthenticator(opts.Store, opts.Now)
 
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -141,15 +142,16 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		serverOpts = append(serverOpts, grpc.Creds(credentials.NewTLS(opts.TLS)))
 	}
 	srv := grpc.NewServer(serverOpts...)
-	a := &App{opts: opts, grpc: srv, health: health.NewServer(), registry: registry, streams: streams, stop: stop, storage: storage}
+	a := &App{opts: opts, grpc: srv, health: health.NewServer(), registry: registry, streams: streams, stop: stop, storage: storage, authn: authn}
 
-	dir := directory.New(opts.Store, opts.Now, authn)
+	dir := directory.New(opts.Store, opts.Now, authn, api.AuditJSON)
 	supportv1.RegisterDirectoryServiceServer(srv, api.NewDirectory(dir, tokens, opts.Logger))
 	tickets := ticket.New(opts.Store, policy, opts.Now,
 		ticket.WithNoteLimits(opts.Config.Limits.NoteBytes, opts.Config.Limits.NotesPerTicket))
 	hub, err := watch.NewHub(ctx, opts.Store, watch.Options{
 		CheckpointInterval:   opts.Config.Watch.CheckpointInterval,
 		MaxStreamsPerPartner: opts.Config.Limits.WatchStreamsPerPartner,
+		MaxStreamsPerKey:     opts.Config.Limits.WatchStreamsPerKey,
 		Encode:               api.EventEncoder(tokens),
 		Logger:               opts.Logger,
 	})

@@ -39,7 +39,8 @@ func needsAuth(_ context.Context, c interceptors.CallMeta) bool {
 
 // authFunc authenticates the bearer key and authorises its role for the
 // called service: UNAUTHENTICATED for a missing, malformed, unknown or
-// revoked key; PERMISSION_DENIED for a valid key of the wrong role.
+// revoked or expired key; PERMISSION_DENIED for a valid key of the wrong
+// role.
 func authFunc(a *auth.Authenticator, log *slog.Logger) grpcauth.AuthFunc {
 	return func(ctx context.Context) (context.Context, error) {
 		token, err := grpcauth.AuthFromMD(ctx, "bearer")
@@ -50,6 +51,8 @@ func authFunc(a *auth.Authenticator, log *slog.Logger) grpcauth.AuthFunc {
 		switch {
 		case errors.Is(err, auth.ErrRevokedKey):
 			return nil, api.Refusal(codes.Unauthenticated, "API_KEY_REVOKED", "API key revoked")
+		case errors.Is(err, auth.ErrExpiredKey):
+			return nil, api.Refusal(codes.Unauthenticated, "API_KEY_EXPIRED", "API key expired")
 		case errors.Is(err, auth.ErrUnknownKey), errors.Is(err, auth.ErrMalformedKey):
 			return nil, api.Refusal(codes.Unauthenticated, "INVALID_API_KEY", "unknown API key")
 		case err != nil:
@@ -148,7 +151,8 @@ func recoverFunc(log *slog.Logger) recovery.RecoveryHandlerFuncContext {
 // (method, code, duration, principal; level by code), the call's timing,
 // authentication and role authorisation (skipping health and
 // reflection), the per-key rate limit (after authentication: it counts
-// per key, and refuses before any handler runs), then panic recovery
+// per key, and refuses before any handler runs), for streams the hold
+// that ends them when their key stops being valid, then panic recovery
 // innermost so that a recovered panic is logged and counted as INTERNAL.
 func chain(metrics *grpcprom.ServerMetrics, a *auth.Authenticator, limiter Limiter, log *slog.Logger, cfg *config.Config, now func() time.Time, shutdown context.Context) []grpc.ServerOption {
 	logOpts := []logging.Option{
@@ -176,6 +180,7 @@ func chain(metrics *grpcprom.ServerMetrics, a *auth.Authenticator, limiter Limit
 			logging.StreamServerInterceptor(callLog, logOpts...),
 			selector.StreamServerInterceptor(grpcauth.StreamServerInterceptor(af), selector.MatchFunc(needsAuth)),
 			limitStream(limiter),
+			endWithKey(a),
 			recovery.StreamServerInterceptor(recOpts...),
 		),
 	}

@@ -14,9 +14,18 @@ const sweepBatch = 500
 // janitorInterval is how often expired request ids and events are pruned.
 const janitorInterval = time.Hour
 
-// startWorkers runs the escalation sweep and the janitor until shutdown.
+// startWorkers runs the escalation sweep, the janitor and the key checks
+// of open streams until shutdown.
 func (a *App) startWorkers() {
-	a.workers.Add(2)
+	a.workers.Add(4)
+	go func() {
+		defer a.workers.Done()
+		a.every(keyExpiryInterval, func(context.Context) { a.authn.ExpireStreams() })
+	}()
+	go func() {
+		defer a.workers.Done()
+		a.every(keyRecheckInterval, a.recheckKeys)
+	}()
 	go func() {
 		defer a.workers.Done()
 		a.every(a.opts.Config.Escalation.CheckInterval, a.sweep)
@@ -53,9 +62,18 @@ func (a *App) sweep(ctx context.Context) {
 	}
 }
 
+// recheckKeys reads the keys of open streams again (revocations by another
+// process sharing the database end their streams).
+func (a *App) recheckKeys(ctx context.Context) {
+	if err := a.authn.RecheckStreams(ctx); err != nil && ctx.Err() == nil {
+		a.opts.Logger.Error("rechecking the keys of open streams", "error", err)
+	}
+}
+
 // prune forgets request ids past their retention and events past the
 // watch retention (resuming from older tokens is then OUT_OF_RANGE), and
-// discards the content of uploads abandoned mid-way (a crash).
+// discards the content of uploads abandoned mid-way (a crash). The audit trail
+// is never pruned.
 func (a *App) prune(ctx context.Context) {
 	if _, err := a.SweepStagedUploads(ctx); err != nil && ctx.Err() == nil {
 		a.opts.Logger.Error("sweeping staged uploads", "error", err)

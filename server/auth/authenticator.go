@@ -5,36 +5,57 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/store"
 )
 
-// Errors of Authenticate, mapped to UNAUTHENTICATED by the API layer.
+// Errors of Authenticate, mapped to UNAUTHENTICATED by the API layer. A
+// held stream's context ends with ErrRevokedKey or ErrExpiredKey as its
+// cause (see Hold).
 var (
 	ErrUnknownKey = errors.New("unknown API key")
 	ErrRevokedKey = errors.New("API key revoked")
+	ErrExpiredKey = errors.New("API key expired")
 )
 
-// Authenticator checks bearer secrets against the stored keys. It caches
-// keys by id; Forget must be called after a key is revoked so that the
+// keyCacheTTL is how long a cached key is trusted before it is read again:
+// a revocation made by another process sharing the database reaches this
+// one's unary calls within it (its own revocations at once, see Revoked).
+const keyCacheTTL = 30 * time.Second
+
+// Authenticator checks bearer secrets against the stored keys and ends
+// the streams of keys that stop being valid. It caches keys by id;
+// Revoked must be called after a key's revocation commits so that the
 // revocation takes effect at once.
 type Authenticator struct {
-	st    store.Store
+	st  store.Store
+	now func() time.Time
+
 	mu    sync.RWMutex
-	cache map[string]store.APIKey
+	cache map[string]cachedKey
 	// forgets counts Forget calls: a lookup that raced with one does not
 	// cache what it read, which may predate the revocation.
 	forgets uint64
+
+	streams streamSet
 }
 
-// NewAuthenticator returns an authenticator over st.
-func NewAuthenticator(st store.Store) *Authenticator {
-	return &Authenticator{st: st, cache: make(map[string]store.APIKey)}
+// cachedKey is a key record and when it was read (by the clock).
+type cachedKey struct {
+	key    store.APIKey
+	loaded time.Time
+}
+
+// NewAuthenticator returns an authenticator over st; now is the clock
+// that decides expiry (time.Now in production).
+func NewAuthenticator(st store.Store, now func() time.Time) *Authenticator {
+	return &Authenticator{st: st, now: now, cache: make(map[string]cachedKey), streams: newStreamSet()}
 }
 
 // Authenticate returns the principal a secret stands for, or
-// ErrMalformedKey, ErrUnknownKey or ErrRevokedKey.
+// ErrMalformedKey, ErrUnknownKey, ErrRevokedKey or ErrExpiredKey.
 func (a *Authenticator) Authenticate(ctx context.Context, secret string) (Principal, error) {
 	id, err := ParseKeyID(secret)
 	if err != nil {
@@ -47,20 +68,48 @@ func (a *Authenticator) Authenticate(ctx context.Context, secret string) (Princi
 	if !Matches(k, secret) {
 		return Principal{}, ErrUnknownKey
 	}
-	if !k.RevokeTime.IsZero() {
-		return Principal{}, ErrRevokedKey
+	if err := validity(k, a.now()); err != nil {
+		return Principal{}, err
 	}
-	return Principal{KeyID: k.ID, Role: k.Role, PartnerID: k.PartnerID}, nil
+	return Principal{KeyID: k.ID, Role: k.Role, PartnerID: k.PartnerID, ExpireTime: k.ExpireTime}, nil
+}
+
+// validity is nil for a key valid at now, else ErrRevokedKey or
+// ErrExpiredKey (revocation first: it is the deliberate act).
+func validity(k store.APIKey, now time.Time) error {
+	switch {
+	case !k.RevokeTime.IsZero():
+		return ErrRevokedKey
+	case !k.ExpireTime.IsZero() && !now.Before(k.ExpireTime):
+		return ErrExpiredKey
+	}
+	return nil
 }
 
 func (a *Authenticator) lookup(ctx context.Context, id string) (store.APIKey, error) {
+	now := a.now()
 	a.mu.RLock()
-	k, ok := a.cache[id]
+	c, ok := a.cache[id]
 	gen := a.forgets
 	a.mu.RUnlock()
-	if ok {
-		return k, nil
+	if ok && now.Sub(c.loaded) < keyCacheTTL {
+		return c.key, nil
 	}
+	k, err := a.read(ctx, id)
+	if err != nil {
+		return k, err
+	}
+	a.mu.Lock()
+	if a.forgets == gen {
+		a.cache[id] = cachedKey{key: k, loaded: now}
+	}
+	a.mu.Unlock()
+	return k, nil
+}
+
+// read reads a key from the store, bypassing the cache.
+func (a *Authenticator) read(ctx context.Context, id string) (store.APIKey, error) {
+	var k store.APIKey
 	err := a.st.ReadTx(ctx, func(tx store.Reader) error {
 		var err error
 		k, err = tx.GetAPIKey(ctx, id)
@@ -72,11 +121,6 @@ func (a *Authenticator) lookup(ctx context.Context, id string) (store.APIKey, er
 	if err != nil {
 		return k, fmt.Errorf("look up API key: %w", err)
 	}
-	a.mu.Lock()
-	if a.forgets == gen {
-		a.cache[id] = k
-	}
-	a.mu.Unlock()
 	return k, nil
 }
 
@@ -86,6 +130,16 @@ func (a *Authenticator) Forget(keyID string) {
 	delete(a.cache, keyID)
 	a.forgets++
 	a.mu.Unlock()
+}
+
+// Revoked is the notice that a key's revocation has committed: calls with
+// it are refused from now on and the streams held with it end with
+// ErrRevokedKey. It is the in-process broadcast of revocations; other
+// processes sharing the database learn of them by RecheckStreams and the
+// cache's expiry.
+func (a *Authenticator) Revoked(keyID string) {
+	a.Forget(keyID)
+	a.streams.end(keyID, ErrRevokedKey)
 }
 
 // RoleForService is the role that may call the given fully-qualified gRPC

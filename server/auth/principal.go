@@ -2,15 +2,17 @@ package auth
 
 import (
 	"context"
+	"time"
 
 	"github.com/supportd/supportd/server/domain"
 )
 
 // Principal is the authenticated caller of an RPC.
 type Principal struct {
-	KeyID     string
-	Role      domain.Role
-	PartnerID string // set for partner keys only
+	KeyID      string
+	Role       domain.Role
+	PartnerID  string    // set for partner keys only
+	ExpireTime time.Time // when the key expires; zero: never
 }
 
 // Actor is how the principal appears on events and notes:

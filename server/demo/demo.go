@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/supportd/supportd/server/directory"
 	"github.com/supportd/supportd/server/domain"
@@ -19,13 +20,16 @@ type Keys struct {
 	Admin, Agent, Partner string
 }
 
+// Actor is who the audit trail says made the demo records: the server.
+const Actor = "system"
+
 // PartnerID is the demo partner's id.
 const PartnerID = "adatum"
 
 // Seed creates the demo directory through the directory service (so every
 // record has its audit event) and returns fresh keys.
 func Seed(ctx context.Context, dir *directory.Service) (Keys, error) {
-	const actor = "demo"
+	const actor = Actor
 	steps := []func() error{
 		func() error {
 			_, err := dir.CreatePartner(ctx, actor, domain.Partner{ID: PartnerID, DisplayName: "Adatum Corporation",
@@ -53,14 +57,14 @@ func Seed(ctx context.Context, dir *directory.Service) (Keys, error) {
 
 // NewKeys mints a fresh admin, agent and partner key for the demo.
 func NewKeys(ctx context.Context, dir *directory.Service) (Keys, error) {
-	const actor = "demo"
+	const actor = Actor
 	var keys Keys
 	for _, k := range []struct {
 		role    domain.Role
 		partner string
 		out     *string
 	}{{domain.RoleAdmin, "", &keys.Admin}, {domain.RoleAgent, "", &keys.Agent}, {domain.RolePartner, PartnerID, &keys.Partner}} {
-		_, secret, err := dir.CreateAPIKey(ctx, actor, k.role, k.partner)
+		_, secret, err := dir.CreateAPIKey(ctx, actor, k.role, k.partner, time.Time{})
 		if err != nil {
 			return Keys{}, fmt.Errorf("create demo key: %w", err)
 		}
@@ -100,14 +104,14 @@ func customer(ctx context.Context, id, name string, kind domain.CustomerKind, do
 		if dom != "" {
 			c.Domains = []string{dom}
 		}
-		_, err := dir.CreateCustomer(ctx, "demo", c)
+		_, err := dir.CreateCustomer(ctx, Actor, c)
 		return err
 	}
 }
 
 func subscription(ctx context.Context, id, customerID string, service domain.Service, dir *directory.Service) func() error {
 	return func() error {
-		_, err := dir.CreateSubscription(ctx, "demo", domain.Subscription{ID: id, CustomerID: customerID, Service: service, State: domain.SubscriptionActive})
+		_, err := dir.CreateSubscription(ctx, Actor, domain.Subscription{ID: id, CustomerID: customerID, Service: service, State: domain.SubscriptionActive})
 		return err
 	}
 }

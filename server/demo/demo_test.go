@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/supportd/supportd/server/api"
 	"github.com/supportd/supportd/server/auth"
 	"github.com/supportd/supportd/server/demo"
 	"github.com/supportd/supportd/server/directory"
@@ -22,7 +23,7 @@ func openDirectory(t *testing.T) (*directory.Service, *auth.Authenticator) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return directory.New(st, time.Now, nil), auth.NewAuthenticator(st)
+	return directory.New(st, time.Now, nil, api.AuditJSON), auth.NewAuthenticator(st, time.Now)
 }
 
 // TestEnsure: --demo seeds an empty database, mints fresh working keys

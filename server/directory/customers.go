@@ -21,7 +21,7 @@ func (s *Service) CreateCustomer(ctx context.Context, actor string, c domain.Cus
 		if err := tx.CreateCustomer(ctx, c); err != nil {
 			return mapStoreErr(err, "customer", c.ID)
 		}
-		return audit(ctx, tx, domain.EventCustomerCreated, c.PartnerID, actor, "customer "+c.ID, now)
+		return s.record(ctx, tx, actor, now, change{kind: domain.AuditCustomerCreated, resource: customerResource(c.ID), after: c})
 	})
 	return c, err
 }
@@ -59,14 +59,13 @@ func (s *Service) CreateSubscription(ctx context.Context, actor string, sub doma
 	now := s.now().UTC()
 	sub.CreateTime, sub.UpdateTime = now, now
 	err := s.st.ReadWriteTx(ctx, func(tx store.ReadWriter) error {
-		c, err := tx.GetCustomer(ctx, sub.CustomerID)
-		if err != nil {
+		if _, err := tx.GetCustomer(ctx, sub.CustomerID); err != nil {
 			return requireParent(err, "customer", sub.CustomerID)
 		}
 		if err := tx.CreateSubscription(ctx, sub); err != nil {
 			return mapStoreErr(err, "subscription", sub.ID)
 		}
-		return audit(ctx, tx, domain.EventSubscriptionCreated, c.PartnerID, actor, "subscription "+sub.ID, now)
+		return s.record(ctx, tx, actor, now, change{kind: domain.AuditSubscriptionCreated, resource: subscriptionResource(sub.ID), after: sub})
 	})
 	return sub, err
 }
@@ -85,16 +84,13 @@ func (s *Service) UpdateSubscription(ctx context.Context, actor string, sub doma
 		if err != nil {
 			return mapStoreErr(err, "subscription", sub.ID)
 		}
-		c, err := tx.GetCustomer(ctx, cur.CustomerID)
-		if err != nil {
-			return err
-		}
+		before := cur
 		cur.State, cur.UpdateTime = sub.State, s.now().UTC()
 		if err := tx.UpdateSubscription(ctx, cur); err != nil {
 			return mapStoreErr(err, "subscription", sub.ID)
 		}
 		out = cur
-		return audit(ctx, tx, domain.EventSubscriptionUpdated, c.PartnerID, actor, "subscription "+sub.ID+" "+string(sub.State), cur.UpdateTime)
+		return s.record(ctx, tx, actor, cur.UpdateTime, change{kind: domain.AuditSubscriptionUpdated, resource: subscriptionResource(sub.ID), before: before, after: cur})
 	})
 	return out, err
 }
@@ -127,7 +123,7 @@ func (s *Service) RegisterContract(ctx context.Context, actor string, c domain.C
 		if err := tx.CreateContract(ctx, c); err != nil {
 			return mapStoreErr(err, "contract", c.ID)
 		}
-		return audit(ctx, tx, domain.EventContractRegistered, c.PartnerID, actor, "contract "+c.ID, now)
+		return s.record(ctx, tx, actor, now, change{kind: domain.AuditContractRegistered, resource: contractResource(c.ID), after: c})
 	})
 	return c, err
 }

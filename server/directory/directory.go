@@ -17,15 +17,21 @@ import (
 
 // Service is the directory's domain service.
 type Service struct {
-	st   store.Store
-	now  func() time.Time
-	keys *auth.Authenticator // told about revocations; may be nil
+	st     store.Store
+	now    func() time.Time
+	keys   *auth.Authenticator // told about revocations; may be nil
+	render Renderer
 }
 
 // New returns a directory service over st. now is the clock (time.Now in
-// production); keys, if not nil, forgets revoked keys at once.
-func New(st store.Store, now func() time.Time, keys *auth.Authenticator) *Service {
-	return &Service{st: st, now: now, keys: keys}
+// production); keys, if not nil, is told about revocations at once (its
+// cache forgets the key and the key's open streams end); render gives the
+// audit trail the API form of each changed resource (required).
+func New(st store.Store, now func() time.Time, keys *auth.Authenticator, render Renderer) *Service {
+	if render == nil {
+		panic("directory.New: a Renderer is required (api.AuditJSON)")
+	}
+	return &Service{st: st, now: now, keys: keys, render: render}
 }
 
 // mapStoreErr turns store sentinels into domain errors for kind/id.
@@ -36,12 +42,6 @@ func mapStoreErr(err error, kind, id string) error {
 	case errors.Is(err, store.ErrNotFound):
 		return &domain.NotFoundError{Kind: kind, ID: id}
 	}
-	return err
-}
-
-// audit appends the audit event of a directory change.
-func audit(ctx context.Context, tx store.ReadWriter, t domain.EventType, partnerID, actor, detail string, at time.Time) error {
-	_, err := tx.AppendEvent(ctx, domain.Event{Type: t, PartnerID: partnerID, Actor: actor, Time: at, Detail: detail})
 	return err
 }
 
@@ -64,7 +64,7 @@ func (s *Service) CreatePartner(ctx context.Context, actor string, p domain.Part
 		if err := tx.CreatePartner(ctx, p); err != nil {
 			return mapStoreErr(err, "partner", p.ID)
 		}
-		return audit(ctx, tx, domain.EventPartnerCreated, p.ID, actor, "partner "+p.ID, now)
+		return s.record(ctx, tx, actor, now, change{kind: domain.AuditPartnerCreated, resource: partnerResource(p.ID), after: p})
 	})
 	return p, err
 }
@@ -107,6 +107,7 @@ func (s *Service) UpdatePartner(ctx context.Context, actor string, p domain.Part
 		if err != nil {
 			return mapStoreErr(err, "partner", p.ID)
 		}
+		before := cur
 		for _, f := range mask {
 			switch f {
 			case "display_name":
@@ -124,7 +125,7 @@ func (s *Service) UpdatePartner(ctx context.Context, actor string, p domain.Part
 			return mapStoreErr(err, "partner", p.ID)
 		}
 		out = cur
-		return audit(ctx, tx, domain.EventPartnerUpdated, p.ID, actor, fmt.Sprintf("partner %s: %v", p.ID, mask), cur.UpdateTime)
+		return s.record(ctx, tx, actor, cur.UpdateTime, change{kind: domain.AuditPartnerUpdated, resource: partnerResource(p.ID), before: before, after: cur})
 	})
 	return out, err
 }

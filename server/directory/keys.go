@@ -2,19 +2,31 @@ package directory
 
 import (
 	"context"
+	"time"
 
 	"github.com/supportd/supportd/server/auth"
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/store"
 )
 
-// CreateAPIKey creates a key and returns its record and its secret, which
-// is not stored and cannot be shown again.
-func (s *Service) CreateAPIKey(ctx context.Context, actor string, role domain.Role, partnerID string) (store.APIKey, string, error) {
-	if err := ValidateKeyRequest(role, partnerID); err != nil {
+// MaxKeyLifetime bounds how far ahead a key's expiry may be set: a key
+// meant to live longer is created without an expiry, and a date years away
+// is more likely a typo than a plan.
+const MaxKeyLifetime = 5 * 365 * 24 * time.Hour
+
+// CreateAPIKey creates a key that expires at expire (zero: never) and
+// returns its record and its secret, which is not stored and cannot be
+// shown again.
+func (s *Service) CreateAPIKey(ctx context.Context, actor string, role domain.Role, partnerID string, expire time.Time) (store.APIKey, string, error) {
+	now := s.now().UTC()
+	if err := ValidateKeyRequest(role, partnerID, expire, now); err != nil {
 		return store.APIKey{}, "", err
 	}
-	rec, secret := auth.NewKey(role, partnerID, s.now())
+	rec, secret := auth.NewKey(role, partnerID, now)
+	rec.ExpireTime = expire.UTC()
+	if expire.IsZero() {
+		rec.ExpireTime = time.Time{}
+	}
 	err := s.st.ReadWriteTx(ctx, func(tx store.ReadWriter) error {
 		if partnerID != "" {
 			if _, err := tx.GetPartner(ctx, partnerID); err != nil {
@@ -24,7 +36,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, actor string, role domain.Ro
 		if err := tx.CreateAPIKey(ctx, rec); err != nil {
 			return mapStoreErr(err, "api key", rec.ID)
 		}
-		return audit(ctx, tx, domain.EventAPIKeyCreated, partnerID, actor, "api key "+rec.ID+" "+string(role), rec.CreateTime)
+		return s.record(ctx, tx, actor, rec.CreateTime, change{kind: domain.AuditAPIKeyCreated, resource: apiKeyResource(rec.ID), after: rec})
 	})
 	if err != nil {
 		return store.APIKey{}, "", err
@@ -51,7 +63,9 @@ func (s *Service) ListAPIKeys(ctx context.Context, partnerID string) ([]store.AP
 }
 
 // RevokeAPIKey revokes a key; calls made with it are refused from the
-// moment this returns. Revoking a revoked key changes nothing and succeeds.
+// moment this returns, and the streams open with it end (see
+// auth.Authenticator.Revoked). Revoking a revoked key changes nothing and
+// succeeds.
 func (s *Service) RevokeAPIKey(ctx context.Context, actor, keyID string) error {
 	if keyID == "" {
 		return domain.Invalid(domain.FieldViolation{Field: "key_id", Description: "required"})
@@ -68,10 +82,14 @@ func (s *Service) RevokeAPIKey(ctx context.Context, actor, keyID string) error {
 		if err := tx.RevokeAPIKey(ctx, keyID, now); err != nil {
 			return mapStoreErr(err, "api key", keyID)
 		}
-		return audit(ctx, tx, domain.EventAPIKeyRevoked, k.PartnerID, actor, "api key "+keyID, now)
+		after := k
+		after.RevokeTime = now
+		return s.record(ctx, tx, actor, now, change{kind: domain.AuditAPIKeyRevoked, resource: apiKeyResource(keyID), before: k, after: after})
 	})
+	// After the commit, never before: a stream that re-reads the key on
+	// this notice must find it revoked.
 	if err == nil && s.keys != nil {
-		s.keys.Forget(keyID)
+		s.keys.Revoked(keyID)
 	}
 	return err
 }

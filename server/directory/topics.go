@@ -3,7 +3,6 @@ package directory
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/store"
@@ -54,7 +53,7 @@ func (s *Service) CreateTopic(ctx context.Context, actor string, t domain.Topic)
 		if err := tx.UpsertTopic(ctx, t); err != nil {
 			return err
 		}
-		return audit(ctx, tx, domain.EventTopicCreated, "", actor, "support topic "+t.ID, s.now().UTC())
+		return s.record(ctx, tx, actor, s.now().UTC(), change{kind: domain.AuditTopicCreated, resource: topicResource(t.ID), after: t})
 	})
 	return t, err
 }
@@ -73,6 +72,7 @@ func (s *Service) UpdateTopic(ctx context.Context, actor string, t domain.Topic,
 		if err != nil {
 			return mapStoreErr(err, "support topic", t.ID)
 		}
+		before := cur
 		for _, f := range mask {
 			switch f {
 			case "name":
@@ -87,7 +87,7 @@ func (s *Service) UpdateTopic(ctx context.Context, actor string, t domain.Topic,
 			return err
 		}
 		out = cur
-		return audit(ctx, tx, domain.EventTopicUpdated, "", actor, fmt.Sprintf("support topic %s: %v", t.ID, mask), s.now().UTC())
+		return s.record(ctx, tx, actor, s.now().UTC(), change{kind: domain.AuditTopicUpdated, resource: topicResource(t.ID), before: before, after: cur})
 	})
 	return out, err
 }

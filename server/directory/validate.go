@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/supportd/supportd/server/domain"
@@ -149,8 +150,9 @@ func ValidateContract(c domain.Contract) error {
 	return domain.Invalid(v...)
 }
 
-// ValidateKeyRequest checks the role and partner of a key to create.
-func ValidateKeyRequest(role domain.Role, partnerID string) error {
+// ValidateKeyRequest checks the role, partner and expiry (zero: none) of a
+// key to create at now.
+func ValidateKeyRequest(role domain.Role, partnerID string, expire, now time.Time) error {
 	var v violations
 	switch role {
 	case domain.RolePartner:
@@ -161,6 +163,13 @@ func ValidateKeyRequest(role domain.Role, partnerID string) error {
 		}
 	default:
 		v.add("role", "required: ROLE_ADMIN, ROLE_AGENT or ROLE_PARTNER")
+	}
+	switch {
+	case expire.IsZero():
+	case !expire.After(now):
+		v.add("expire_time", "must be in the future (leave it unset for a key that does not expire)")
+	case expire.Sub(now) > MaxKeyLifetime:
+		v.add("expire_time", "must be at most 5 years ahead (leave it unset for a key that does not expire)")
 	}
 	return domain.Invalid(v...)
 }

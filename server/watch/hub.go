@@ -35,6 +35,9 @@ type Options struct {
 	// MaxStreamsPerPartner bounds concurrent watches of one partner
 	// (default 100).
 	MaxStreamsPerPartner int
+	// MaxStreamsPerKey bounds concurrent watches of one API key (default
+	// 20).
+	MaxStreamsPerKey int
 	// Encode builds an entry's payload from its event (default: nil payload).
 	Encode func(domain.Event) any
 	Logger *slog.Logger
@@ -45,12 +48,13 @@ type Hub struct {
 	st   store.Store
 	opts Options
 
-	mu       sync.RWMutex
-	ring     []Entry // sequence q is at ring[q % len(ring)] for first <= q <= last
-	first    int64   // lowest sequence in the ring (last+1 when empty)
-	last     int64   // highest sequence loaded (the hub's "present")
-	subs     map[*Subscription]struct{}
-	perOwner map[string]int
+	mu         sync.RWMutex
+	ring       []Entry // sequence q is at ring[q % len(ring)] for first <= q <= last
+	first      int64   // lowest sequence in the ring (last+1 when empty)
+	last       int64   // highest sequence loaded (the hub's "present")
+	subs       map[*Subscription]struct{}
+	perPartner map[string]int // open subscriptions by partner
+	perKey     map[string]int // open subscriptions by API key
 
 	// notified is the highest sequence Notify reported: when it is above
 	// last, committed events are not loaded yet.
@@ -78,6 +82,9 @@ func NewHub(ctx context.Context, st store.Store, opts Options) (*Hub, error) {
 	if opts.MaxStreamsPerPartner <= 0 {
 		opts.MaxStreamsPerPartner = 100
 	}
+	if opts.MaxStreamsPerKey <= 0 {
+		opts.MaxStreamsPerKey = 20
+	}
 	if opts.Encode == nil {
 		opts.Encode = func(domain.Event) any { return nil }
 	}
@@ -86,12 +93,13 @@ func NewHub(ctx context.Context, st store.Store, opts Options) (*Hub, error) {
 	}
 	h := &Hub{
 		st: st, opts: opts,
-		ring:     make([]Entry, opts.RingSize),
-		subs:     make(map[*Subscription]struct{}),
-		perOwner: make(map[string]int),
-		notify:   make(chan struct{}, 1),
-		done:     make(chan struct{}),
-		closed:   make(chan struct{}),
+		ring:       make([]Entry, opts.RingSize),
+		subs:       make(map[*Subscription]struct{}),
+		perPartner: make(map[string]int),
+		perKey:     make(map[string]int),
+		notify:     make(chan struct{}, 1),
+		done:       make(chan struct{}),
+		closed:     make(chan struct{}),
 	}
 	err := st.ReadTx(ctx, func(tx store.Reader) error {
 		var err error

@@ -58,7 +58,7 @@ func TestWatchSubscribersWaitForALaggingLoader(t *testing.T) {
 	defer h.Close()
 	f.commit(t, ticketEvent("p1", 1))
 	waitLoaded(t, h, 1)
-	sub, err := h.Subscribe("p1", store.EventFilter{PartnerID: "p1"}, 1)
+	sub, err := h.Subscribe(Owner{PartnerID: "p1"}, store.EventFilter{PartnerID: "p1"}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestWatchSubscriberReadsTheLogWhenTheLoaderIsStuck(t *testing.T) {
 	f.notifier.Attach(h)
 	defer h.Close()
 	defer close(g.release)
-	sub, err := h.Subscribe("p1", store.EventFilter{PartnerID: "p1"}, 0)
+	sub, err := h.Subscribe(Owner{PartnerID: "p1"}, store.EventFilter{PartnerID: "p1"}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -234,7 +234,7 @@ func TestWatchHubLoadsLargeCommits(t *testing.T) {
 func TestWatchHubSkipsAuditEvents(t *testing.T) {
 	f := openStore(t)
 	h := f.hub(t, Options{RingSize: 16})
-	sub, err := h.Subscribe("p1", store.EventFilter{PartnerID: "p1"}, 0)
+	sub, err := h.Subscribe(Owner{PartnerID: "p1"}, store.EventFilter{PartnerID: "p1"}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +260,7 @@ func TestWatchSubscriptionFromLogThenRing(t *testing.T) {
 		f.commit(t, ticketEvent("p1", i))
 	}
 	waitLoaded(t, h, 10)
-	sub, err := h.Subscribe("p1", store.EventFilter{PartnerID: "p1"}, 0)
+	sub, err := h.Subscribe(Owner{PartnerID: "p1"}, store.EventFilter{PartnerID: "p1"}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +298,7 @@ func TestWatchSubscriptionFromLogThenRing(t *testing.T) {
 
 	// A filtered subscription in the log: other partners' events move its
 	// cursor up to the log's end even when nothing matches.
-	other, err := h.Subscribe("p2", store.EventFilter{PartnerID: "p2"}, 0)
+	other, err := h.Subscribe(Owner{PartnerID: "p2"}, store.EventFilter{PartnerID: "p2"}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,12 +320,12 @@ func TestWatchSlowSubscriberCatchesUpFromLog(t *testing.T) {
 	f := openStore(t)
 	h := f.hub(t, Options{RingSize: 8})
 	all := store.EventFilter{PartnerID: "p1"}
-	fast, err := h.Subscribe("p1", all, h.Last())
+	fast, err := h.Subscribe(Owner{PartnerID: "p1"}, all, h.Last())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer fast.Close()
-	slow, err := h.Subscribe("p1", all, h.Last())
+	slow, err := h.Subscribe(Owner{PartnerID: "p1"}, all, h.Last())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -439,7 +439,7 @@ func TestWatchSubscribeCloseCounting(t *testing.T) {
 	f := openStore(t)
 	h := f.hub(t, Options{MaxStreamsPerPartner: 2})
 	sub := func(owner string) (*Subscription, error) {
-		return h.Subscribe(owner, store.EventFilter{PartnerID: owner}, 0)
+		return h.Subscribe(Owner{PartnerID: owner}, store.EventFilter{PartnerID: owner}, 0)
 	}
 	a1, err := sub("a")
 	if err != nil {
@@ -450,9 +450,9 @@ func TestWatchSubscribeCloseCounting(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = sub("a")
-	var limit *domain.LimitError
-	if !errors.As(err, &limit) || limit.Limit != "WATCH_STREAMS_PER_PARTNER" {
-		t.Fatalf("third subscription of a: %v, want a WATCH_STREAMS_PER_PARTNER LimitError", err)
+	var limit *domain.QuotaError
+	if !errors.As(err, &limit) || limit.Reason != "WATCH_STREAMS_PER_PARTNER" {
+		t.Fatalf("third subscription of a: %v, want a WATCH_STREAMS_PER_PARTNER QuotaError", err)
 	}
 	b1, err := sub("b") // another partner's limit is separate
 	if err != nil {
@@ -471,17 +471,61 @@ func TestWatchSubscribeCloseCounting(t *testing.T) {
 		s.Close()
 	}
 	h.mu.RLock()
-	subs, owners := len(h.subs), len(h.perOwner)
+	subs, owners := len(h.subs), len(h.perPartner)
 	h.mu.RUnlock()
 	if subs != 0 || owners != 0 {
 		t.Fatalf("after closing everything: %d subscriptions, %d owners counted", subs, owners)
 	}
 }
 
+func TestWatchSubscribePerKeyLimit(t *testing.T) {
+	f := openStore(t)
+	h := f.hub(t, Options{MaxStreamsPerPartner: 3, MaxStreamsPerKey: 2})
+	sub := func(partner, key string) (*Subscription, error) {
+		return h.Subscribe(Owner{PartnerID: partner, KeyID: key}, store.EventFilter{PartnerID: partner}, 0)
+	}
+	var open []*Subscription
+	must := func(s *Subscription, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		open = append(open, s)
+	}
+	must(sub("p", "k1"))
+	must(sub("p", "k1"))
+	_, err := sub("p", "k1")
+	var limit *domain.QuotaError
+	if !errors.As(err, &limit) || limit.Reason != "WATCH_STREAMS_PER_KEY" {
+		t.Fatalf("third stream of k1: %v, want a WATCH_STREAMS_PER_KEY QuotaError", err)
+	}
+	// The partner's other key still gets the partner's remaining stream,
+	// and then the partner limit applies.
+	must(sub("p", "k2"))
+	if _, err := sub("p", "k2"); !errors.As(err, &limit) || limit.Reason != "WATCH_STREAMS_PER_PARTNER" {
+		t.Fatalf("fourth stream of p: %v, want a WATCH_STREAMS_PER_PARTNER QuotaError", err)
+	}
+	// Agent streams have no partner: only their key is counted.
+	must(sub("", "agent"))
+	must(sub("", "agent"))
+	if _, err := sub("", "agent"); !errors.As(err, &limit) || limit.Reason != "WATCH_STREAMS_PER_KEY" {
+		t.Fatalf("third agent stream: %v, want a WATCH_STREAMS_PER_KEY QuotaError", err)
+	}
+	for _, s := range open {
+		s.Close()
+	}
+	h.mu.RLock()
+	keys, partners := len(h.perKey), len(h.perPartner)
+	h.mu.RUnlock()
+	if keys != 0 || partners != 0 {
+		t.Fatalf("after closing everything: %d keys, %d partners counted", keys, partners)
+	}
+}
+
 func TestWatchWait(t *testing.T) {
 	f := openStore(t)
 	h := f.hub(t, Options{CheckpointInterval: 20 * time.Millisecond})
-	s, err := h.Subscribe("a", store.EventFilter{PartnerID: "a"}, 0)
+	s, err := h.Subscribe(Owner{PartnerID: "a"}, store.EventFilter{PartnerID: "a"}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -532,7 +576,7 @@ func TestWatchCloseEndsWait(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.notifier.Attach(h)
-	s, err := h.Subscribe("a", store.EventFilter{PartnerID: "a"}, 0)
+	s, err := h.Subscribe(Owner{PartnerID: "a"}, store.EventFilter{PartnerID: "a"}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -609,7 +653,7 @@ func TestWatchSubscribersReadTheLogWhenLoadsFail(t *testing.T) {
 	defer h.Close()
 	f.commit(t, ticketEvent("p1", 1))
 	waitLoaded(t, h, 1)
-	sub, err := h.Subscribe("p1", store.EventFilter{PartnerID: "p1"}, 1)
+	sub, err := h.Subscribe(Owner{PartnerID: "p1"}, store.EventFilter{PartnerID: "p1"}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 // did not match its filter) and its wake-ups.
 type Subscription struct {
 	hub    *Hub
-	owner  string
+	owner  Owner
 	filter store.EventFilter
 	cursor int64
 	wake   chan struct{} // cap 1: new events may be there
@@ -26,19 +26,34 @@ type Subscription struct {
 // keptBatch is the largest batch capacity a subscription keeps for reuse.
 const keptBatch = 16
 
-// Subscribe registers a stream of owner (the partner, for the per-partner
-// limit) reading events matching f after sequence after. It fails with a
-// domain.LimitError when the owner has too many streams.
-func (h *Hub) Subscribe(owner string, f store.EventFilter, after int64) (*Subscription, error) {
+// Owner is whom a subscription counts against: its API key, and its
+// partner for partner streams (empty for agent streams, which have no
+// partner).
+type Owner struct {
+	PartnerID string
+	KeyID     string
+}
+
+// Subscribe registers a stream of owner reading events matching f after
+// sequence after. It fails with a domain.QuotaError when the owner's key
+// (Options.MaxStreamsPerKey) or partner (Options.MaxStreamsPerPartner)
+// has too many streams: the per-key limit keeps one leaked or looping key
+// from using up its partner's streams.
+func (h *Hub) Subscribe(owner Owner, f store.EventFilter, after int64) (*Subscription, error) {
 	s := &Subscription{hub: h, owner: owner, filter: f, cursor: after,
 		wake: make(chan struct{}, 1), ticks: make(chan struct{}, 1)}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.perOwner[owner] >= h.opts.MaxStreamsPerPartner {
-		return nil, &domain.LimitError{Limit: "WATCH_STREAMS_PER_PARTNER",
-			Message: fmt.Sprintf("too many concurrent watch streams for partner %s (at most %d): close one first", owner, h.opts.MaxStreamsPerPartner)}
+	if owner.KeyID != "" && h.perKey[owner.KeyID] >= h.opts.MaxStreamsPerKey {
+		return nil, &domain.QuotaError{Reason: "WATCH_STREAMS_PER_KEY", Subject: "api_keys/" + owner.KeyID,
+			Description: fmt.Sprintf("too many concurrent watch streams for API key %s (at most %d, limits.watch_streams_per_key): close one first", owner.KeyID, h.opts.MaxStreamsPerKey)}
 	}
-	h.perOwner[owner]++
+	if owner.PartnerID != "" && h.perPartner[owner.PartnerID] >= h.opts.MaxStreamsPerPartner {
+		return nil, &domain.QuotaError{Reason: "WATCH_STREAMS_PER_PARTNER", Subject: "partners/" + owner.PartnerID,
+			Description: fmt.Sprintf("too many concurrent watch streams for partner %s (at most %d, limits.watch_streams_per_partner): close one first", owner.PartnerID, h.opts.MaxStreamsPerPartner)}
+	}
+	countUp(h.perKey, owner.KeyID)
+	countUp(h.perPartner, owner.PartnerID)
 	h.subs[s] = struct{}{}
 	s.wakeUp()
 	return s, nil
@@ -53,8 +68,24 @@ func (s *Subscription) Close() {
 		return
 	}
 	delete(h.subs, s)
-	if h.perOwner[s.owner]--; h.perOwner[s.owner] <= 0 {
-		delete(h.perOwner, s.owner)
+	countDown(h.perKey, s.owner.KeyID)
+	countDown(h.perPartner, s.owner.PartnerID)
+}
+
+// countUp counts one more stream of a non-empty id.
+func countUp(counts map[string]int, id string) {
+	if id != "" {
+		counts[id]++
+	}
+}
+
+// countDown counts one stream fewer, forgetting ids without streams.
+func countDown(counts map[string]int, id string) {
+	if id == "" {
+		return
+	}
+	if counts[id]--; counts[id] <= 0 {
+		delete(counts, id)
 	}
 }
 

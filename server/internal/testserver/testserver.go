@@ -16,6 +16,8 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -27,6 +29,7 @@ import (
 	"google.golang.org/grpc/test/bufconn"
 
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
+	"github.com/supportd/supportd/server/api"
 	"github.com/supportd/supportd/server/app"
 	supportconfig "github.com/supportd/supportd/server/config"
 	"github.com/supportd/supportd/server/directory"
@@ -225,11 +228,20 @@ func (s *Server) Dial(t testing.TB, opts ...grpc.DialOption) *grpc.ClientConn {
 	return conn
 }
 
+// Actor is the audit trail's actor of the keys NewKey creates.
+const Actor = "operator:testserver"
+
 // NewKey creates an API key directly through the directory service (not
 // over gRPC) and returns its secret. partnerID is for partner keys.
 func (s *Server) NewKey(t testing.TB, role domain.Role, partnerID string) string {
 	t.Helper()
-	_, secret, err := directory.New(s.Store, s.Clock.Now, nil).CreateAPIKey(context.Background(), "testserver", role, partnerID)
+	return s.NewExpiringKey(t, role, partnerID, time.Time{})
+}
+
+// NewExpiringKey is NewKey for a key that expires at expire (zero: never).
+func (s *Server) NewExpiringKey(t testing.TB, role domain.Role, partnerID string, expire time.Time) string {
+	t.Helper()
+	_, secret, err := directory.New(s.Store, s.Clock.Now, nil, api.AuditJSON).CreateAPIKey(context.Background(), Actor, role, partnerID, expire)
 	if err != nil {
 		t.Fatalf("testserver: create %s key: %v", role, err)
 	}
@@ -303,4 +315,52 @@ func (s *Server) EventsAfter(t testing.TB, after int64) []domain.Event {
 		t.Fatalf("testserver: list events: %v", err)
 	}
 	return out
+}
+
+// AuditAfter returns the audit events with an id above after, oldest
+// first.
+func (s *Server) AuditAfter(t testing.TB, after int64) []domain.AuditEvent {
+	t.Helper()
+	var newest []domain.AuditEvent
+	err := s.Store.ReadTx(context.Background(), func(tx store.Reader) error {
+		page := store.Page{Limit: 500}
+		for {
+			evs, err := tx.ListAuditEvents(context.Background(), store.AuditFilter{}, page)
+			if err != nil {
+				return err
+			}
+			for _, e := range evs {
+				if e.ID <= after {
+					return nil
+				}
+				newest = append(newest, e)
+			}
+			if len(evs) < page.Limit {
+				return nil
+			}
+			page.After = strconv.FormatInt(evs[len(evs)-1].ID, 10)
+		}
+	})
+	if err != nil {
+		t.Fatalf("testserver: list audit events: %v", err)
+	}
+	slices.Reverse(newest)
+	return newest
+}
+
+// LastAuditID returns the id of the newest audit event (0 if none).
+func (s *Server) LastAuditID(t testing.TB) int64 {
+	t.Helper()
+	var last int64
+	err := s.Store.ReadTx(context.Background(), func(tx store.Reader) error {
+		evs, err := tx.ListAuditEvents(context.Background(), store.AuditFilter{}, store.Page{Limit: 1})
+		if len(evs) > 0 {
+			last = evs[0].ID
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatalf("testserver: last audit event: %v", err)
+	}
+	return last
 }
