@@ -2,8 +2,12 @@ package client
 
 import (
 	"context"
+	"iter"
+	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
 )
@@ -114,9 +118,22 @@ func (d *Directory) UpdateSupportTopic(ctx context.Context, req *supportv1.Updat
 	return resp.GetTopic(), err
 }
 
+// KeyOption refines a key to create.
+type KeyOption func(*supportv1.CreateApiKeyRequest)
+
+// ExpiresAt makes the key expire at t (in the future, at most five years
+// ahead); by default a key does not expire.
+func ExpiresAt(t time.Time) KeyOption {
+	return func(r *supportv1.CreateApiKeyRequest) { r.ExpireTime = timestamppb.New(t) }
+}
+
 // CreateAPIKey creates an API key; the secret is in the response only.
-func (d *Directory) CreateAPIKey(ctx context.Context, role supportv1.Role, partnerID string) (*supportv1.CreateApiKeyResponse, error) {
-	return call(ctx, d.svc.CreateApiKey, &supportv1.CreateApiKeyRequest{Role: role, PartnerId: partnerID}, noRetry)
+func (d *Directory) CreateAPIKey(ctx context.Context, role supportv1.Role, partnerID string, opts ...KeyOption) (*supportv1.CreateApiKeyResponse, error) {
+	req := &supportv1.CreateApiKeyRequest{Role: role, PartnerId: partnerID}
+	for _, o := range opts {
+		o(req)
+	}
+	return call(ctx, d.svc.CreateApiKey, req, noRetry)
 }
 
 // ListAPIKeys lists API keys (never their secrets).
@@ -128,4 +145,24 @@ func (d *Directory) ListAPIKeys(ctx context.Context, req *supportv1.ListApiKeysR
 func (d *Directory) RevokeAPIKey(ctx context.Context, keyID string) error {
 	_, err := call(ctx, d.svc.RevokeApiKey, &supportv1.RevokeApiKeyRequest{KeyId: keyID}, noRetry)
 	return err
+}
+
+// ListAuditEvents returns one page of the audit trail, newest first.
+func (d *Directory) ListAuditEvents(ctx context.Context, req *supportv1.ListAuditEventsRequest) (*supportv1.ListAuditEventsResponse, error) {
+	return call(ctx, d.svc.ListAuditEvents, req)
+}
+
+// AllAuditEvents iterates over every audit event matching req's filters,
+// newest first, fetching pages as needed (from req's page token, if set).
+// A failed page ends the iteration with its error.
+func (d *Directory) AllAuditEvents(ctx context.Context, req *supportv1.ListAuditEventsRequest) iter.Seq2[*supportv1.AuditEvent, error] {
+	return pages(func(token string) ([]*supportv1.AuditEvent, string, error) {
+		r := proto.CloneOf(req)
+		if r == nil {
+			r = &supportv1.ListAuditEventsRequest{}
+		}
+		r.PageToken = token
+		resp, err := d.ListAuditEvents(ctx, r)
+		return resp.GetAuditEvents(), resp.GetNextPageToken(), err
+	}, req.GetPageToken())
 }

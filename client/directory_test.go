@@ -3,10 +3,13 @@ package client_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
+	"github.com/supportd/supportd/client"
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
+	"github.com/supportd/supportd/internal/livetest"
 )
 
 // TestDirectoryMethods calls every method of the admin side once against
@@ -75,12 +78,31 @@ func TestDirectoryMethods(t *testing.T) {
 	if !tp.GetFeatured() {
 		t.Fatalf("UpdateSupportTopic = %v", tp)
 	}
-	key, err := d.CreateAPIKey(ctx, supportv1.Role_ROLE_PARTNER, "contoso")
+	key, err := d.CreateAPIKey(ctx, supportv1.Role_ROLE_PARTNER, "contoso", client.ExpiresAt(livetest.Now.Add(time.Hour)))
 	must("CreateAPIKey", err)
+	if !key.GetApiKey().GetExpireTime().AsTime().Equal(livetest.Now.Add(time.Hour)) {
+		t.Fatalf("CreateAPIKey expire_time = %v", key.GetApiKey().GetExpireTime())
+	}
 	keys, err := d.ListAPIKeys(ctx, &supportv1.ListApiKeysRequest{PartnerId: "contoso"})
 	must("ListAPIKeys", err)
 	if len(keys.GetApiKeys()) != 1 || keys.GetApiKeys()[0].GetKeyId() != key.GetKeyId() {
 		t.Fatalf("ListAPIKeys = %v", keys)
 	}
 	must("RevokeAPIKey", d.RevokeAPIKey(ctx, key.GetKeyId()))
+
+	page, err := d.ListAuditEvents(ctx, &supportv1.ListAuditEventsRequest{Kind: "api_key.revoked"})
+	must("ListAuditEvents", err)
+	if len(page.GetAuditEvents()) != 1 || page.GetAuditEvents()[0].GetResource() != "apiKeys/"+key.GetKeyId() {
+		t.Fatalf("ListAuditEvents = %v", page)
+	}
+	all, err := d.ListAuditEvents(ctx, &supportv1.ListAuditEventsRequest{PageSize: 500})
+	must("ListAuditEvents", err)
+	var got []string
+	for e, err := range d.AllAuditEvents(ctx, &supportv1.ListAuditEventsRequest{PageSize: 2}) {
+		must("AllAuditEvents", err)
+		got = append(got, e.GetId())
+	}
+	if len(got) != len(all.GetAuditEvents()) || len(got) < 10 || got[0] != all.GetAuditEvents()[0].GetId() {
+		t.Fatalf("AllAuditEvents = %v, want the %d events of one big page", got, len(all.GetAuditEvents()))
+	}
 }

@@ -70,23 +70,27 @@ func (a *App) recheckKeys(ctx context.Context) {
 	}
 }
 
-// prune forgets request ids past their retention and events past the
-// watch retention (resuming from older tokens is then OUT_OF_RANGE), and
-// discards the content of uploads abandoned mid-way (a crash). The audit trail
-// is never pruned.
-func (a *App) prune(ctx context.Context) {
-	if _, err := a.SweepStagedUploads(ctx); err != nil && ctx.Err() == nil {
-		a.opts.Logger.Error("sweeping staged uploads", "error", err)
-	}
+// Prune forgets request ids past their retention and events past the
+// watch retention (resuming from older tokens is then OUT_OF_RANGE), now
+// (tests drive it with their own clock). The audit trail is never pruned.
+func (a *App) Prune(ctx context.Context) error {
 	now := a.opts.Now()
-	err := a.opts.Store.ReadWriteTx(ctx, func(tx store.ReadWriter) error {
+	return a.opts.Store.ReadWriteTx(ctx, func(tx store.ReadWriter) error {
 		if _, err := tx.DeleteIdempotencyBefore(ctx, now.Add(-ticket.IdempotencyRetention)); err != nil {
 			return err
 		}
 		_, err := tx.DeleteEventsBefore(ctx, now.Add(-a.opts.Config.Watch.Retention))
 		return err
 	})
-	if err != nil && ctx.Err() == nil {
+}
+
+// prune discards the content of uploads abandoned mid-way (a crash), then
+// runs Prune.
+func (a *App) prune(ctx context.Context) {
+	if _, err := a.SweepStagedUploads(ctx); err != nil && ctx.Err() == nil {
+		a.opts.Logger.Error("sweeping staged uploads", "error", err)
+	}
+	if err := a.Prune(ctx); err != nil && ctx.Err() == nil {
 		a.opts.Logger.Error("pruning", "error", err)
 	}
 }
