@@ -233,3 +233,31 @@ func TestCreateApiKeyExpiry(t *testing.T) {
 		}
 	}
 }
+
+// TestWatchQueueStreamsPerKey: an agent key's queue watches count against
+// its own limit too (agents have no partner limit).
+func TestWatchQueueStreamsPerKey(t *testing.T) {
+	s := startWatchServer(t, testserver.WithOptions(func(o *app.Options) {
+		c := config.Default()
+		c.Limits.WatchStreamsPerKey = 1
+		o.Config = c
+	}))
+	open := func(key string) error {
+		ctx, cancel := context.WithTimeout(testserver.Auth(context.Background(), key), watchWait)
+		t.Cleanup(cancel)
+		stream, err := s.Agent().WatchQueueTickets(ctx, &supportv1.WatchQueueTicketsRequest{})
+		if err != nil {
+			return err
+		}
+		_, err = stream.Recv()
+		return err
+	}
+	agent := s.NewKey(t, domain.RoleAgent, "")
+	if err := open(agent); err != nil {
+		t.Fatal(err)
+	}
+	wantInfo(t, open(agent), codes.ResourceExhausted, "WATCH_STREAMS_PER_KEY", nil)
+	if err := open(s.NewKey(t, domain.RoleAgent, "")); err != nil {
+		t.Fatalf("another agent key: %v", err)
+	}
+}

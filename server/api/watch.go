@@ -257,7 +257,8 @@ func (s *Support) WatchTickets(req *supportv1.WatchTicketsRequest, stream suppor
 // WatchQueueTickets implements AgentService.WatchQueueTickets: every
 // partner's ticket events, or those of one queue (the ticket's queue after
 // the change), from now or after a resume token. Its streams count
-// against the calling key (owner "agent:<key id>"), not a partner.
+// against the calling key's limit (limits.watch_streams_per_key), not a
+// partner's.
 func (a *Agent) WatchQueueTickets(req *supportv1.WatchQueueTicketsRequest, stream supportv1.AgentService_WatchQueueTicketsServer) error {
 	ctx := stream.Context()
 	q := queueOf(req.GetQueue())
@@ -268,7 +269,7 @@ func (a *Agent) WatchQueueTickets(req *supportv1.WatchQueueTicketsRequest, strea
 	if err != nil {
 		return toStatus(ctx, a.log, err)
 	}
-	err = a.watcher.run(ctx, callerOf(ctx).Actor, store.EventFilter{Queue: q}, after, sender{
+	err = a.watcher.run(ctx, "", store.EventFilter{Queue: q}, after, sender{
 		event: func(e *encodedEvent) error { return stream.Send(e.queue) },
 		checkpoint: func(c *supportv1.Checkpoint) error {
 			return stream.Send(&supportv1.WatchQueueTicketsResponse{Update: &supportv1.WatchQueueTicketsResponse_Checkpoint{Checkpoint: c}})
