@@ -53,7 +53,7 @@ const (
 // Creating an id that exists fails with ALREADY_EXISTS; naming a parent that
 // does not exist fails with NOT_FOUND; bad fields fail with INVALID_ARGUMENT
 // and a google.rpc.BadRequest naming each field. Every change is recorded in
-// the event log as an audit entry in the same transaction.
+// the audit trail (ListAuditEvents) in the same transaction.
 type DirectoryServiceClient interface {
 	// CreatePartner registers a partner organisation (a tenant).
 	CreatePartner(ctx context.Context, in *CreatePartnerRequest, opts ...grpc.CallOption) (*CreatePartnerResponse, error)
@@ -306,7 +306,7 @@ func (c *directoryServiceClient) ListAuditEvents(ctx context.Context, in *ListAu
 // Creating an id that exists fails with ALREADY_EXISTS; naming a parent that
 // does not exist fails with NOT_FOUND; bad fields fail with INVALID_ARGUMENT
 // and a google.rpc.BadRequest naming each field. Every change is recorded in
-// the event log as an audit entry in the same transaction.
+// the audit trail (ListAuditEvents) in the same transaction.
 type DirectoryServiceServer interface {
 	// CreatePartner registers a partner organisation (a tenant).
 	CreatePartner(context.Context, *CreatePartnerRequest) (*CreatePartnerResponse, error)
