@@ -8,6 +8,8 @@ import (
 	"google.golang.org/grpc/codes"
 
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
+	"github.com/supportd/supportd/server/app"
+	"github.com/supportd/supportd/server/config"
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/internal/testserver"
 	"github.com/supportd/supportd/server/store"
@@ -142,7 +144,11 @@ func TestWatchQueueTicketsResume(t *testing.T) {
 
 // Bad requests, too old tokens, the role, and cancellation.
 func TestWatchQueueTicketsRefusals(t *testing.T) {
-	s := startWatchServer(t, watchConfig(0, 2))
+	s := startWatchServer(t, testserver.WithOptions(func(o *app.Options) {
+		c := config.Default()
+		c.Limits.WatchStreamsPerKey = 2 // agent streams count against their key
+		o.Config = c
+	}))
 	a := s.partner(t, "pa")
 	agent := s.NewKey(t, domain.RoleAgent, "")
 	id := s.mustTicket(t, a, "")
