@@ -171,9 +171,10 @@ func TestWatchStreamsPerKey(t *testing.T) {
 			quota = q
 		}
 	}
-	if quota == nil || len(quota.GetViolations()) != 1 || quota.GetViolations()[0].GetSubject() != "WATCH_STREAMS_PER_KEY" {
-		t.Fatalf("details = %v, want a QuotaFailure naming WATCH_STREAMS_PER_KEY", st.Details())
+	if quota == nil || len(quota.GetViolations()) != 1 || quota.GetViolations()[0].GetSubject() != "api_keys/"+keyID(t, p.key) {
+		t.Fatalf("details = %v, want a QuotaFailure on the key", st.Details())
 	}
+	wantInfo(t, err, codes.ResourceExhausted, "WATCH_STREAMS_PER_KEY", nil)
 
 	openKeyStream(t, s, s.NewKey(t, domain.RolePartner, "pa"))
 
