@@ -192,8 +192,7 @@ func TestReviewEveryRPCAnswersBadInputProperly(t *testing.T) {
 // notYetServed lists the RPCs declared in the API whose handlers are being
 // built; each is removed from here by the change that serves it, and the
 // list must be empty when the work lands.
-var notYetServed = map[string]bool{
-}
+var notYetServed = map[string]bool{}
 
 // reviewStream opens a server stream, sends req and receives one message:
 // nil when the stream delivers one (a valid request).
