@@ -175,6 +175,11 @@ func loadIdentity(files TLSFiles) (*tlsIdentity, error) {
 	if err != nil {
 		return nil, fmt.Errorf("TLS certificate %s with key %s: %w", files.Cert, files.Key, err)
 	}
+	if cert.Leaf == nil { // set by LoadX509KeyPair unless GODEBUG x509keypairleaf=0
+		if cert.Leaf, err = x509.ParseCertificate(cert.Certificate[0]); err != nil {
+			return nil, fmt.Errorf("TLS certificate %s: %w", files.Cert, err)
+		}
+	}
 	id := &tlsIdentity{cert: &cert}
 	id.grpc = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2"}}
 	if files.ClientCA != "" {

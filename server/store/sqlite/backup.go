@@ -47,7 +47,13 @@ func Backup(ctx context.Context, path, out string) error {
 		return err
 	}
 	if err := os.Link(tmpName, out); err != nil { // unlike rename, never replaces out
-		return fmt.Errorf("backup: %w", err)
+		if errors.Is(err, os.ErrExist) {
+			return fmt.Errorf("backup %s: the file exists; give a new file name", out)
+		}
+		// A file system without hard links: rename (out was absent above).
+		if err := os.Rename(tmpName, out); err != nil {
+			return fmt.Errorf("backup: %w", err)
+		}
 	}
 	return syncFile(filepath.Dir(out))
 }

@@ -17,6 +17,11 @@ import (
 func acquireLock(path string) (*fileLock, error) {
 	name := lockPath(path)
 	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o600)
+	if errors.Is(err, os.ErrPermission) {
+		// A lock file left by another user (keys create run as root):
+		// flock needs no write access, only the pid note does.
+		f, err = os.Open(name)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", name, err)
 	}
