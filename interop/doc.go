@@ -6,7 +6,8 @@
 //
 // TestReadmeSnippets runs the README's snippets as written (the grpcurl
 // tour, the supportctl quick start, the grpcurl cookbook and the Go client
-// quick start) against `supportd serve --demo`; see readme_test.go. It is
-// skipped under -short and when grpcurl is not on PATH (.ci/run installs
-// it).
+// quick start) against `supportd serve --demo`, in a clean shell whose
+// PATH holds only the system directories, go and what the README adds (it
+// installs grpcurl and supportctl itself); see readme_test.go. It is
+// skipped under -short.
 package interop
