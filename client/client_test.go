@@ -96,6 +96,11 @@ func TestSupportMethods(t *testing.T) {
 	if err != nil || tk.GetNoteCount() != 1 {
 		t.Fatalf("AddTicketNote = %v, %v", tk, err)
 	}
+	notes := notesOf(t, c.AllTicketNotes(ctx, tk.GetId()))
+	if len(notes) != 1 || notes[0].GetText() != "more logs attached" || notes[0].GetAuthor() != "partner:adatum" ||
+		!notes[0].GetCreateTime().AsTime().Equal(tk.GetUpdateTime().AsTime()) {
+		t.Fatalf("notes after AddTicketNote: %v", notes)
+	}
 	_, err = c.AddTicketNote(ctx, tk.GetId(), "stale", client.IfMatch(got.GetEtag()))
 	var ce *client.Error
 	if !errors.As(err, &ce) || ce.Code != codes.Aborted || ce.Reason != "ETAG_MISMATCH" {

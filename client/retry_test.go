@@ -193,6 +193,9 @@ func TestMutationsAreNotRetried(t *testing.T) {
 	if err != nil || got.GetNoteCount() != 1 {
 		t.Fatalf("notes after a lost answer: %d, %v", got.GetNoteCount(), err)
 	}
+	if notes := notesOf(t, e.c.AllTicketNotes(t.Context(), tk.GetId())); len(notes) != 1 || notes[0].GetText() != "only once" {
+		t.Fatalf("notes after a lost answer: %v", notes)
+	}
 }
 
 func TestDefaultTimeout(t *testing.T) {
