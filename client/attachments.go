@@ -309,7 +309,6 @@ func copyChunks(recv downloadStream, w io.Writer) (int64, error) {
 	}
 }
 
-
 // ListAttachments returns one page of a ticket's attachments, oldest first.
 func (c *Client) ListAttachments(ctx context.Context, req *supportv1.ListAttachmentsRequest) (*supportv1.ListAttachmentsResponse, error) {
 	resp, err := c.svc.ListAttachments(ctx, req)
