@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -307,5 +309,94 @@ func TestVersion(t *testing.T) {
 	}
 	if !strings.HasPrefix(out.String(), "supportctl ") || !strings.Contains(out.String(), runtime.Version()) {
 		t.Errorf("version printed %q, want supportctl, the version and %s", out.String(), runtime.Version())
+	}
+}
+
+func TestAttachments(t *testing.T) {
+	c := newCtl(t)
+	tk := c.create()
+	dir := t.TempDir()
+	log := filepath.Join(dir, "app.log")
+	content := strings.Repeat("line of the log\n", 40000) // 640 KB: several chunks
+	if err := os.WriteFile(log, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	shot := filepath.Join(dir, "shot.png")
+	if err := os.WriteFile(shot, []byte("\x89PNG\r\n\x1a\nrest"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := c.ok("tickets", "attach", tk.GetId(), log, shot)
+	if !strings.Contains(out, "app.log") || !strings.Contains(out, "shot.png") || !strings.Contains(out, "image/png") {
+		t.Errorf("attach printed:\n%s", out)
+	}
+
+	var list supportv1.ListAttachmentsResponse
+	if err := protojson.Unmarshal([]byte(c.ok("-o", "json", "tickets", "attachments", tk.GetId())), &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.GetAttachments()) != 2 || list.GetAttachments()[0].GetFilename() != "app.log" {
+		t.Fatalf("attachments = %v", list.GetAttachments())
+	}
+	id := list.GetAttachments()[0].GetId()
+	if table := c.ok("tickets", "attachments", tk.GetId()); !strings.Contains(table, id) || !strings.Contains(table, "FILENAME") {
+		t.Errorf("attachments table:\n%s", table)
+	}
+
+	// Download into the current directory under the attachment's name,
+	// then refuse to overwrite it without --force.
+	t.Chdir(t.TempDir())
+	c.ok("tickets", "download", tk.GetId(), id)
+	if got, err := os.ReadFile("app.log"); err != nil || string(got) != content {
+		t.Fatalf("downloaded app.log: %d bytes, %v", len(got), err)
+	}
+	code, _, errs := c.run("tickets", "download", tk.GetId(), id)
+	if code != cli.ExitError || !strings.Contains(errs, "--force") {
+		t.Errorf("download over an existing file: exit %d, %s", code, errs)
+	}
+	c.ok("tickets", "download", tk.GetId(), id, "--force")
+	c.ok("tickets", "download", tk.GetId(), id, "-f", "copy.log")
+	if got, _ := os.ReadFile("copy.log"); string(got) != content {
+		t.Errorf("copy.log: %d bytes", len(got))
+	}
+	if out := c.ok("tickets", "download", tk.GetId(), id, "--output-file", "-"); out != content {
+		t.Errorf("download to stdout: %d bytes, want %d", len(out), len(content))
+	}
+	code, _, _ = c.run("tickets", "download", tk.GetId(), "no-such-attachment", "-f", "missing.log")
+	if _, err := os.Stat("missing.log"); code != cli.ExitError || !os.IsNotExist(err) {
+		t.Errorf("failed download: exit %d, file left behind: %v", code, err)
+	}
+	code, _, errs = c.run("tickets", "attach", tk.GetId(), filepath.Join(dir, "nope.txt"))
+	if code != cli.ExitError || !strings.Contains(errs, "nope.txt") {
+		t.Errorf("attach of a missing file: exit %d, %s", code, errs)
+	}
+}
+
+func TestWatchShowsAttachmentName(t *testing.T) {
+	c := newCtl(t)
+	tk := c.create()
+	f := filepath.Join(t.TempDir(), "trace.txt")
+	if err := os.WriteFile(f, []byte("trace"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.ok("tickets", "attach", tk.GetId(), f)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var out, errb syncBuffer
+	done := make(chan int)
+	go func() { done <- c.runContext(ctx, &out, &errb, "tickets", "watch", tk.GetId()) }()
+	for !strings.Contains(out.String(), "attachment-added") {
+		select {
+		case code := <-done:
+			t.Fatalf("watch ended with %d: %s", code, errb.String())
+		default:
+			runtime.Gosched()
+		}
+	}
+	cancel()
+	<-done
+	for _, line := range strings.Split(out.String(), "\n") {
+		if strings.Contains(line, "attachment-added") && !strings.Contains(line, "trace.txt (text/plain; charset=utf-8, 5 bytes)") {
+			t.Errorf("watch line %q lacks the file name", line)
+		}
 	}
 }

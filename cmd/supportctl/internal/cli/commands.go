@@ -230,7 +230,8 @@ func (a *app) ticketsCommand() *cobra.Command {
 		return c.ReopenTicket(ctx, args[0], upd()...)
 	}))
 
-	cmd.AddCommand(a.createCommand(), a.listCommand(), get, note, a.notesCommand(), severity, escalate, closeCmd, reopen, a.watchCommand())
+	cmd.AddCommand(a.createCommand(), a.listCommand(), get, note, a.notesCommand(), severity, escalate, closeCmd, reopen, a.watchCommand(),
+		a.attachCommand(), a.attachmentsCommand(), a.downloadCommand())
 	return cmd
 }
 

@@ -149,9 +149,23 @@ func printEvent(w io.Writer, json bool, ev *supportv1.TicketEvent) error {
 			detail += ": " + n.GetText()
 		}
 	}
+	if at := ev.GetAttachment(); at != nil {
+		detail = fmt.Sprintf("%s (%s, %d bytes)", at.GetFilename(), at.GetContentType(), at.GetSizeBytes())
+	}
 	_, err := fmt.Fprintf(w, "%s  %-8d  %-36s  %-18s  %-16s  %-20s  %s\n", ts(ev.GetEventTime()), ev.GetSequence(), printable(ev.GetTicketId()),
 		enumName(ev.GetType()), enumName(ev.GetTicket().GetStatus()), printable(ev.GetActor()), printable(detail))
 	return err
+}
+
+// printAttachments prints attachments' metadata, one per row.
+func printAttachments(w io.Writer, atts []*supportv1.Attachment) error {
+	tw := table(w)
+	fmt.Fprintln(tw, "ID\tCREATED\tAUTHOR\tSIZE\tTYPE\tSHA256\tFILENAME")
+	for _, a := range atts {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", printable(a.GetId()), ts(a.GetCreateTime()), printable(a.GetAuthor()),
+			a.GetSizeBytes(), printable(a.GetContentType()), printable(a.GetSha256()), printable(a.GetFilename()))
+	}
+	return tw.Flush()
 }
 
 // printNotes prints a ticket's notes, oldest first, one per row.
