@@ -118,6 +118,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	tokens := api.NewSigner(key)
 	authn := auth.NewAuthenticator(opts.Store, opts.Now)
+	dir := directory.New(opts.Store, opts.Now, authn, api.AuditJSON)
 
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -127,7 +128,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	opts.Logger = slog.New(clippingHandler{opts.Logger.Handler()})
 	limits := opts.Config.Limits
 	streams, stop := context.WithCancel(context.Background())
-	serverOpts := append(chain(metrics, authn, newKeyRate(limits, opts.Now, opts.Wait, opts.Logger), opts.Logger, opts.Config, opts.Now, streams),
+	serverOpts := append(chain(metrics, authn, newKeyRate(limits, opts.Now, opts.Wait, opts.Logger), api.NewSuspensionGate(dir, opts.Logger), opts.Logger, opts.Config, opts.Now, streams),
 		grpc.MaxConcurrentStreams(uint32(limits.StreamsPerConnection)),
 		grpc.MaxRecvMsgSize(MaxRecvMsgSize),
 		grpc.MaxSendMsgSize(MaxSendMsgSize),
@@ -144,7 +145,6 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	srv := grpc.NewServer(serverOpts...)
 	a := &App{opts: opts, grpc: srv, health: health.NewServer(), registry: registry, streams: streams, stop: stop, storage: storage, authn: authn}
 
-	dir := directory.New(opts.Store, opts.Now, authn, api.AuditJSON)
 	supportv1.RegisterDirectoryServiceServer(srv, api.NewDirectory(dir, tokens, opts.Logger))
 	tickets := ticket.New(opts.Store, policy, opts.Now,
 		ticket.WithNoteLimits(opts.Config.Limits.NoteBytes, opts.Config.Limits.NotesPerTicket))

@@ -151,10 +151,11 @@ func recoverFunc(log *slog.Logger) recovery.RecoveryHandlerFuncContext {
 // (method, code, duration, principal; level by code), the call's timing,
 // authentication and role authorisation (skipping health and
 // reflection), the per-key rate limit (after authentication: it counts
-// per key, and refuses before any handler runs), for streams the hold
-// that ends them when their key stops being valid, then panic recovery
+// per key, and refuses before any handler runs), the suspension gate
+// (api.SuspendedPartnerMay), for streams the hold that ends them when
+// their key stops being valid, then panic recovery
 // innermost so that a recovered panic is logged and counted as INTERNAL.
-func chain(metrics *grpcprom.ServerMetrics, a *auth.Authenticator, limiter Limiter, log *slog.Logger, cfg *config.Config, now func() time.Time, shutdown context.Context) []grpc.ServerOption {
+func chain(metrics *grpcprom.ServerMetrics, a *auth.Authenticator, limiter Limiter, gate *api.SuspensionGate, log *slog.Logger, cfg *config.Config, now func() time.Time, shutdown context.Context) []grpc.ServerOption {
 	logOpts := []logging.Option{
 		logging.WithLogOnEvents(logging.FinishCall),
 		logging.WithFieldsFromContextAndCallMeta(principalFields),
@@ -171,6 +172,7 @@ func chain(metrics *grpcprom.ServerMetrics, a *auth.Authenticator, limiter Limit
 			timeUnary(now),
 			selector.UnaryServerInterceptor(grpcauth.UnaryServerInterceptor(af), selector.MatchFunc(needsAuth)),
 			limitUnary(limiter),
+			gate.Unary(),
 			recovery.UnaryServerInterceptor(recOpts...),
 		),
 		grpc.ChainStreamInterceptor(
@@ -180,6 +182,7 @@ func chain(metrics *grpcprom.ServerMetrics, a *auth.Authenticator, limiter Limit
 			logging.StreamServerInterceptor(callLog, logOpts...),
 			selector.StreamServerInterceptor(grpcauth.StreamServerInterceptor(af), selector.MatchFunc(needsAuth)),
 			limitStream(limiter),
+			gate.Stream(),
 			endWithKey(a),
 			recovery.StreamServerInterceptor(recOpts...),
 		),

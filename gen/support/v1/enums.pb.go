@@ -218,7 +218,10 @@ const (
 	PartnerStatus_PARTNER_STATUS_ACTIVE PartnerStatus = 1
 	// A trial member; fully entitled.
 	PartnerStatus_PARTNER_STATUS_TRIAL PartnerStatus = 2
-	// Suspended: not entitled to file tickets.
+	// Suspended: not entitled to file tickets. A suspended partner still
+	// reads and watches its tickets, adds notes to open ones and closes them;
+	// severity changes, escalations, reopening and uploads fail with
+	// FAILED_PRECONDITION, reason PARTNER_SUSPENDED.
 	PartnerStatus_PARTNER_STATUS_SUSPENDED PartnerStatus = 3
 )
 
