@@ -107,7 +107,7 @@ func (r *CertReloader) identity() *tlsIdentity {
 	r.lastCheck = now
 	seen, err := r.stat()
 	if err != nil {
-		if !sameFiles(r.seen, nil) { // log a vanished file once
+		if r.seen != nil { // log a vanished file once, not at every handshake
 			r.log.Error("TLS files unreadable; still serving the previous certificate", "error", err)
 			r.seen = nil
 		}

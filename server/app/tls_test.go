@@ -191,6 +191,19 @@ func TestCertificateRotationWithoutRestart(t *testing.T) {
 	if err := certs.Reload(); err == nil {
 		t.Fatal("Reload of a bad file succeeded")
 	}
+	// Vanished files: the previous certificate stays, logged once.
+	if err := os.Remove(first.CertFile); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		got, err = handshake(t, s, clientTLS(ca))
+		if err != nil || got.Cmp(second.Serial) != 0 {
+			t.Fatalf("with the certificate file gone: serial %v, %v; want the previous %v", got, err, second.Serial)
+		}
+	}
+	if n := strings.Count(logs.String(), "TLS files unreadable"); n != 1 {
+		t.Fatalf("%d logs of the missing file, want 1:\n%s", n, logs)
+	}
 	// Fixed files are picked up again.
 	third := ca.Server(t, "server-third")
 	third.ReplaceFiles(t, first)
