@@ -149,7 +149,7 @@ func (r *CertReloader) stat() ([]os.FileInfo, error) {
 		}
 		fi, err := os.Stat(name)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("TLS file: %w", err)
 		}
 		infos = append(infos, fi)
 	}
