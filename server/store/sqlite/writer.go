@@ -101,9 +101,11 @@ func (s *Store) drainClosed(batch []*writeRequest) {
 
 // commitBatch runs the batch in one transaction and reports each outcome.
 // A request whose error may have ended the transaction (see abortsTx: a
-// full disk above all) aborts the batch: the requests that ran before it
-// are rolled back and answered with that failure (nothing of theirs was
-// kept), and the requests after it run in a new batch.
+// full disk above all), or after which its savepoint is gone (SQLite ended
+// the transaction, whatever fn returned), aborts the batch: the requests
+// that ran before it are rolled back and answered with that failure
+// (nothing of theirs was kept), and the requests after it run in a new
+// batch.
 func (s *Store) commitBatch(batch []*writeRequest) {
 	results := make([]error, len(batch))
 	ctx := context.Background()
@@ -117,8 +119,9 @@ func (s *Store) commitBatch(batch []*writeRequest) {
 	view := &txView{q: tx, ctx: ctx}
 	anyOK := false
 	for i, req := range batch {
-		results[i] = s.runInSavepoint(tx, view, req)
-		if abortsTx(results[i]) {
+		var lost bool
+		lost, results[i] = s.runInSavepoint(tx, view, req)
+		if lost || abortsTx(results[i]) {
 			_ = tx.Rollback()
 			abortBatch(batch[:i+1], results[:i+1])
 			if rest := batch[i+1:]; len(rest) > 0 {
@@ -172,13 +175,15 @@ func abortBatch(ran []*writeRequest, results []error) {
 }
 
 // runInSavepoint runs one request's fn inside a savepoint, rolling back to
-// it when fn fails or panics.
-func (s *Store) runInSavepoint(tx *sql.Tx, view *txView, req *writeRequest) (err error) {
+// it when fn fails or panics. lost reports that the savepoint could not be
+// opened, rolled back to or released: SQLite has ended the transaction
+// (whatever error fn returned), and the batch must not go on in it.
+func (s *Store) runInSavepoint(tx *sql.Tx, view *txView, req *writeRequest) (lost bool, err error) {
 	if err := req.ctx.Err(); err != nil {
-		return err
+		return false, err
 	}
 	if _, err := tx.Exec("SAVEPOINT w"); err != nil {
-		return fmt.Errorf("savepoint: %w", err)
+		return true, fmt.Errorf("savepoint: %w", mapErr(err))
 	}
 	seqBefore := view.lastSeq
 	defer func() {
@@ -188,12 +193,15 @@ func (s *Store) runInSavepoint(tx *sql.Tx, view *txView, req *writeRequest) (err
 		if err != nil {
 			view.lastSeq = seqBefore
 			if _, rbErr := tx.Exec("ROLLBACK TO w"); rbErr != nil {
-				err = fmt.Errorf("%w (rollback: %v)", err, rbErr)
+				lost, err = true, fmt.Errorf("%w (rollback: %v)", err, rbErr)
 			}
 		}
-		if _, relErr := tx.Exec("RELEASE w"); relErr != nil && err == nil {
-			err = fmt.Errorf("release savepoint: %w", relErr)
+		if _, relErr := tx.Exec("RELEASE w"); relErr != nil {
+			lost = true
+			if err == nil {
+				err = fmt.Errorf("release savepoint: %w", relErr)
+			}
 		}
 	}()
-	return req.fn(view)
+	return false, req.fn(view)
 }
