@@ -1,10 +1,7 @@
 package ticket
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -16,6 +13,7 @@ import (
 	"github.com/supportd/supportd/server/filing"
 	"github.com/supportd/supportd/server/sla"
 	"github.com/supportd/supportd/server/store"
+	"github.com/supportd/supportd/server/store/encoding"
 )
 
 // Filing is a partner's request to file a ticket.
@@ -161,14 +159,6 @@ func (s *Service) CheckEntitlement(ctx context.Context, partnerID string, p Prev
 	return Check{Decision: decide(fc, p.Service, p.Severity, p.Proof), Deadline: d, Category: fc.topic.Category}, nil
 }
 
-// requestHash fingerprints a filing so a reused request id with another
-// body is detected.
-func requestHash(f Filing) []byte {
-	b, _ := json.Marshal(f) // plain data: cannot fail
-	sum := sha256.Sum256(b)
-	return sum[:]
-}
-
 // Create files a ticket for the partner. A retry with the same request id
 // and body returns the ticket created the first time; the same request id
 // with another body is an AlreadyExistsError of kind "request id".
@@ -178,12 +168,12 @@ func requestHash(f Filing) []byte {
 // writer only claims the request id and inserts; a directory change
 // committed in between (a window of milliseconds) is not seen by this create.
 func (s *Service) Create(ctx context.Context, partnerID, actor string, f Filing) (domain.Ticket, error) {
-	hash := requestHash(f)
+	hash := encoding.RequestHash(f)
 	var fc filingContext
 	var prior domain.Ticket
 	err := s.st.ReadTx(ctx, func(tx store.Reader) error {
 		var err error
-		if prior, err = priorResult(ctx, tx, partnerID, f.RequestID, hash); err != nil || prior.ID != "" {
+		if prior, err = priorResult(ctx, tx, partnerID, f); err != nil || prior.ID != "" {
 			return err
 		}
 		fc, err = load(ctx, tx, partnerID, f.CustomerID, f.SupportTopicID)
@@ -204,7 +194,7 @@ func (s *Service) Create(ctx context.Context, partnerID, actor string, f Filing)
 		err := tx.PutIdempotency(ctx, store.Idempotency{PartnerID: partnerID, RequestID: f.RequestID,
 			RequestHash: hash, TicketID: t.ID, CreateTime: t.CreateTime})
 		if errors.Is(err, store.ErrAlreadyExists) {
-			t, err = priorResult(ctx, tx, partnerID, f.RequestID, hash)
+			t, err = priorResult(ctx, tx, partnerID, f)
 			return err
 		}
 		if err != nil {
@@ -219,8 +209,10 @@ func (s *Service) Create(ctx context.Context, partnerID, actor string, f Filing)
 }
 
 // priorResult returns the ticket an earlier create with the same request
-// id made (zero Ticket if none), or an error if that create had another body.
-func priorResult(ctx context.Context, tx store.Reader, partnerID, requestID string, hash []byte) (domain.Ticket, error) {
+// id made (zero Ticket if none), or an error if that create had another
+// body (encoding.MatchesRequest: the filing fields that define a request).
+func priorResult(ctx context.Context, tx store.Reader, partnerID string, f Filing) (domain.Ticket, error) {
+	requestID := f.RequestID
 	if requestID == "" {
 		return domain.Ticket{}, nil
 	}
@@ -231,7 +223,7 @@ func priorResult(ctx context.Context, tx store.Reader, partnerID, requestID stri
 	if err != nil {
 		return domain.Ticket{}, err
 	}
-	if !bytes.Equal(idem.RequestHash, hash) {
+	if !encoding.MatchesRequest(idem.RequestHash, f) {
 		return domain.Ticket{}, &domain.AlreadyExistsError{Kind: "request id", ID: requestID}
 	}
 	return tx.GetTicket(ctx, idem.TicketID)

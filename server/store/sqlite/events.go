@@ -9,6 +9,7 @@ import (
 
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/store"
+	"github.com/supportd/supportd/server/store/encoding"
 )
 
 // AppendEvent implements store.Writer. The sequence is the row id: one more
@@ -16,10 +17,12 @@ import (
 // is recorded by its number (note_id) and an attachment by its id
 // (attachment_id), not copied: ListEvents joins them.
 func (v *txView) AppendEvent(_ context.Context, e domain.Event) (int64, error) {
-	var ticket []byte
+	ticket, err := encoding.EncodeEventTicket(e.Ticket)
+	if err != nil {
+		return 0, fmt.Errorf("append event: %w", err)
+	}
 	var queue domain.Queue
 	if e.Ticket != nil {
-		ticket = mustJSON(e.Ticket)
 		queue = e.Ticket.Queue
 	}
 	noteID := sql.NullInt64{}
@@ -103,12 +106,8 @@ func (v *txView) ListEvents(_ context.Context, after int64, f store.EventFilter,
 		e.Time = fromNanos(at)
 		e.Note = note.toDomain(e.TicketID)
 		e.Attachment = att.toDomain(e.TicketID)
-		if ticket != nil {
-			t, err := decodeTicket(ticket)
-			if err != nil {
-				return nil, fmt.Errorf("decode event %d: %w", e.Sequence, err)
-			}
-			e.Ticket = &t
+		if e.Ticket, err = encoding.DecodeEventTicket(ticket); err != nil {
+			return nil, fmt.Errorf("decode event %d: %w", e.Sequence, err)
 		}
 		out = append(out, e)
 	}
