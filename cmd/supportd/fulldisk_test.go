@@ -142,15 +142,35 @@ func TestFullDiskOnTheRealBinary(t *testing.T) {
 		t.Errorf("storage health after space was freed = %v, want SERVING", got)
 	}
 
-	// Every acknowledged ticket is there after a restart, and nothing else;
-	// the database passes SQLite's integrity check.
+	// Full again, and stopped while full: the checkpoint at close cannot
+	// grow the database file; the WAL keeps the commits for the next start.
+	filler = fillExcept(t, dir, 256<<10)
+	for range 10_000 {
+		_, err := support.CreateTicket(auth(ctx), crashFiling(uuid.NewString()))
+		if status.Code(err) == codes.ResourceExhausted {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		created++
+	}
+	if got := storage(); got != healthpb.HealthCheckResponse_NOT_SERVING {
+		t.Errorf("storage health on the second full disk = %v", got)
+	}
 	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	<-srv.exited
-	if srv.cmd.ProcessState.ExitCode() != 0 {
-		t.Fatalf("supportd exit %d:\n%s", srv.cmd.ProcessState.ExitCode(), srv.output())
+	if srv.cmd.ProcessState.ExitCode() != 0 || !strings.Contains(srv.output(), "msg=stopped") {
+		t.Fatalf("supportd stopped on a full disk: exit %d:\n%s", srv.cmd.ProcessState.ExitCode(), srv.output())
 	}
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+
+	// Every acknowledged ticket is there after a restart, and nothing else;
+	// the database passes SQLite's integrity check.
 	checkIntegrity(t, db)
 	key := srv.partner
 	srv = startCrashProc(t, bin, db, false)
