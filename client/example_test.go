@@ -2,9 +2,12 @@ package client_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log"
+	"os"
 	"sync"
 
 	"github.com/supportd/supportd/client"
@@ -309,4 +312,24 @@ func ExampleClient_AllTicketNotes() {
 	// notes: 2
 	// 1 partner:adatum Logs attached.
 	// 2 partner:adatum It fails from every region.
+}
+
+// An internal service calling a server that requires client certificates
+// (supportd serve --tls-client-ca): trust the server's CA and present the
+// service's certificate. (Compiled, not run: it needs the files.)
+func ExampleWithClientCertificate() {
+	pem, err := os.ReadFile("tls/ca.pem")
+	if err != nil {
+		log.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(pem)
+	agent, err := client.NewAgent("support.internal.example:8443",
+		client.WithAPIKey(os.Getenv("SUPPORT_AGENT_KEY")),
+		client.WithTLS(&tls.Config{RootCAs: roots}),
+		client.WithClientCertificate("tls/client.pem", "tls/client-key.pem"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer agent.Close()
 }
