@@ -22,7 +22,6 @@ import (
 	"github.com/supportd/supportd/server/directory"
 	"github.com/supportd/supportd/server/store"
 	"github.com/supportd/supportd/server/store/sqlite"
-	"github.com/supportd/supportd/server/watch"
 )
 
 // serveFlags are the flags of `supportd serve`.
@@ -115,8 +114,7 @@ func serve(ctx context.Context, f serveFlags) error {
 	ctx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stopSignals()
 
-	notifier := &watch.Notifier{}
-	st, err := sqlite.Open(ctx, f.db, sqlite.Options{OnCommit: notifier.Notify})
+	st, err := sqlite.Open(ctx, f.db, sqlite.Options{})
 	if errors.Is(err, store.ErrInUse) {
 		return fmt.Errorf("%w: one server per database file; stop the other one or pass another --db", err)
 	}
@@ -125,7 +123,7 @@ func serve(ctx context.Context, f serveFlags) error {
 	}
 	defer st.Close()
 
-	a, err := app.New(ctx, app.Options{Store: st, Logger: log, Config: cfg, Notifier: notifier, GracePeriod: f.grace, TLS: tlsConfig})
+	a, err := app.New(ctx, app.Options{Store: st, Logger: log, Config: cfg, GracePeriod: f.grace, TLS: tlsConfig})
 	if err != nil {
 		return err
 	}

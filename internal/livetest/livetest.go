@@ -32,7 +32,6 @@ import (
 	"github.com/supportd/supportd/server/demo"
 	"github.com/supportd/supportd/server/directory"
 	"github.com/supportd/supportd/server/store/sqlite"
-	"github.com/supportd/supportd/server/watch"
 )
 
 // Now is the fixed clock of the server: a Monday, 10:00 UTC (business hours).
@@ -145,8 +144,7 @@ func (s *Server) Restart() {
 		return
 	}
 	ctx := context.Background()
-	notifier := &watch.Notifier{}
-	st, err := sqlite.Open(ctx, s.DBPath, sqlite.Options{OnCommit: notifier.Notify})
+	st, err := sqlite.Open(ctx, s.DBPath, sqlite.Options{})
 	if err != nil {
 		s.t.Fatalf("livetest: open store: %v", err)
 	}
@@ -154,7 +152,7 @@ func (s *Server) Restart() {
 	// The clock stands still, so a rate limit would never refill: lift it.
 	cfg := config.Default()
 	cfg.Limits.RequestsPerSecond, cfg.Limits.Burst = 1e9, 1e9
-	a, err := app.New(ctx, app.Options{Store: st, Logger: logger, Now: func() time.Time { return Now }, Config: cfg, Notifier: notifier, GracePeriod: time.Second, TLS: s.tls})
+	a, err := app.New(ctx, app.Options{Store: st, Logger: logger, Now: func() time.Time { return Now }, Config: cfg, GracePeriod: time.Second, TLS: s.tls})
 	if err != nil {
 		st.Close()
 		s.t.Fatalf("livetest: app.New: %v", err)

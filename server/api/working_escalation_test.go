@@ -18,7 +18,6 @@ import (
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/internal/testserver"
 	"github.com/supportd/supportd/server/store/sqlite"
-	"github.com/supportd/supportd/server/watch"
 )
 
 // restart stops the server (App shut down, store closed) and starts a new
@@ -40,14 +39,13 @@ func (w *wk) restart(t *testing.T) {
 		t.Fatalf("restart: close client connection: %v", err)
 	}
 
-	notifier := &watch.Notifier{}
-	st, err := sqlite.Open(ctx, s.DBPath, sqlite.Options{OnCommit: notifier.Notify})
+	st, err := sqlite.Open(ctx, s.DBPath, sqlite.Options{})
 	if err != nil {
 		t.Fatalf("restart: open store: %v", err)
 	}
 	c := config.Default()
 	c.Escalation.CheckInterval = 24 * time.Hour
-	a, err := app.New(ctx, app.Options{Store: st, Now: s.Clock.Now, Notifier: notifier, Config: c, GracePeriod: 2 * time.Second,
+	a, err := app.New(ctx, app.Options{Store: st, Now: s.Clock.Now, Config: c, GracePeriod: 2 * time.Second,
 		Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		_ = st.Close()

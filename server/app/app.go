@@ -6,7 +6,6 @@ package app
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -55,12 +54,11 @@ type Options struct {
 	// before they are refused (see MaxRefusalHold). A timer when nil;
 	// tests whose clock stands still pass one that returns at once.
 	Wait func(ctx context.Context, d time.Duration)
+	// The watch hub subscribes to Store's commits (SubscribeCommits): no
+	// hook to wire.
 	// Config holds response targets, escalation, calendars and watch
 	// settings; config.Default() when nil.
 	Config *config.Config
-	// Notifier must be the store's OnCommit hook: it wakes the watch hub
-	// after each commit.
-	Notifier *watch.Notifier
 	// GracePeriod bounds how long Shutdown waits for in-flight calls
 	// (default 10s).
 	GracePeriod time.Duration
@@ -98,9 +96,6 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	if opts.GracePeriod <= 0 {
 		opts.GracePeriod = 10 * time.Second
-	}
-	if opts.Notifier == nil {
-		return nil, errors.New("app: Options.Notifier is required: pass its Notify to the store's OnCommit")
 	}
 	if opts.Config == nil {
 		opts.Config = config.Default()
@@ -158,7 +153,6 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts.Notifier.Attach(hub)
 	a.hub, a.tickets = hub, tickets
 	watcher := api.NewWatcher(hub, opts.Store, tokens, opts.Logger, opts.Now)
 	attachments := ticket.NewAttachments(tickets, ticket.AttachmentLimits{

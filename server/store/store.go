@@ -5,6 +5,17 @@
 // Only store backends speak SQL. Callers never see driver errors: a backend
 // returns the sentinel errors of this package (wrapped with context) or an
 // opaque internal error.
+//
+// Commit notifications are part of the contract (Store.SubscribeCommits):
+// the watch hub learns of new events from them, so a backend that forgets
+// one leaves live watches waiting. A backend must publish (through a
+// CommitFeed) every commit that appended events, in commit order, once it
+// is durable and visible to new read transactions and never before, and
+// before it answers the transactions of that commit. It passes the
+// committed events when it has them at hand (its own writer) and nil
+// otherwise (for example another replica's commit learnt through LISTEN,
+// which carries only the last sequence): subscribers then read the log.
+// Publishing never waits for a subscriber. storetest checks all of this.
 package store
 
 import (
@@ -45,6 +56,9 @@ type Store interface {
 	// nothing fn wrote is kept and that error is returned. When it returns
 	// nil, the change and the events fn appended are durable.
 	ReadWriteTx(ctx context.Context, fn func(tx ReadWriter) error) error
+	// SubscribeCommits returns a subscription to the commits that append
+	// events from now on (see Commit and CommitFeed); Close it when done.
+	SubscribeCommits() *CommitSubscription
 	// Close waits for pending writes and releases the database.
 	Close() error
 }

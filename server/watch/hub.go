@@ -1,7 +1,11 @@
 // Package watch fans committed events out to watch streams without ever
-// losing one. The store calls Hub.Notify after each commit; the hub's loader
-// reads the new events from the event log once, keeps the most recent ones
-// in a ring, and wakes every subscriber. Each subscriber reads from its own
+// losing one. The hub subscribes to the store's commits
+// (store.Store.SubscribeCommits): the writer hands over the events it just
+// committed, and the hub's loader encodes each once, keeps the most recent
+// ones in a ring (bounded by count and by bytes) and wakes every
+// subscriber. It reads the event log itself only when a commit comes
+// without its events (another process's commit, or a notification that
+// fell behind). Each subscriber reads from its own
 // cursor: from the ring when its cursor is inside it, otherwise (a slow
 // subscriber, or a resume from an old token) from the event log itself. The
 // loader never waits for a subscriber, so a slow stream delays only itself.
@@ -23,12 +27,31 @@ import (
 type Entry struct {
 	Event   domain.Event
 	Payload any
+	size    int // bytes counted against RingBytes
 }
+
+// Sizer is implemented by payloads that know how many bytes they hold
+// (with their event): the ring counts them against Options.RingBytes.
+type Sizer interface{ Size() int }
+
+// DefaultRingBytes bounds the memory of the ring by default: 64 MiB holds
+// the default 8,192 events of ordinary size (a few KB each) many times
+// over, while 8,192 events of the largest size (a full ticket, a 32 KiB
+// note, encoded) would take about a gigabyte. When the bound is reached the
+// oldest events leave the ring first; streams behind them read the log.
+const DefaultRingBytes = 64 << 20
+
+// defaultEntryBytes is what an entry whose payload is not a Sizer counts.
+const defaultEntryBytes = 1024
 
 // Options configure a Hub.
 type Options struct {
 	// RingSize is how many recent events stay in memory (default 8192).
 	RingSize int
+	// RingBytes bounds the memory those events hold (default
+	// DefaultRingBytes): the ring keeps at most RingSize events and at most
+	// RingBytes bytes, and always the newest event.
+	RingBytes int
 	// CheckpointInterval is how often idle streams get a checkpoint
 	// (default 10s).
 	CheckpointInterval time.Duration
@@ -52,20 +75,21 @@ type Hub struct {
 	ring       []Entry // sequence q is at ring[q % len(ring)] for first <= q <= last
 	first      int64   // lowest sequence in the ring (last+1 when empty)
 	last       int64   // highest sequence loaded (the hub's "present")
+	ringBytes  int     // sum of the sizes of the entries first..last
 	subs       map[*Subscription]struct{}
 	perPartner map[string]int // open subscriptions by partner
 	perKey     map[string]int // open subscriptions by API key
 
-	// notified is the highest sequence Notify reported: when it is above
+	// commits is the hub's subscription to the store's commits; its
+	// Notified() is the highest committed sequence: when it is above
 	// last, committed events are not loaded yet.
-	notified atomic.Int64
+	commits *store.CommitSubscription
 	// loadFailed is set while the loader's last read of the log failed,
 	// or when it made no progress over a whole checkpoint interval while
 	// commits were pending (tickLoop): subscribers then read committed
 	// events from the log themselves instead of waiting for the loader.
 	loadFailed atomic.Bool
 
-	notify chan struct{}
 	done   chan struct{}
 	closed chan struct{}
 	once   sync.Once
@@ -75,6 +99,9 @@ type Hub struct {
 func NewHub(ctx context.Context, st store.Store, opts Options) (*Hub, error) {
 	if opts.RingSize <= 0 {
 		opts.RingSize = 8192
+	}
+	if opts.RingBytes <= 0 {
+		opts.RingBytes = DefaultRingBytes
 	}
 	if opts.CheckpointInterval <= 0 {
 		opts.CheckpointInterval = 10 * time.Second
@@ -97,33 +124,25 @@ func NewHub(ctx context.Context, st store.Store, opts Options) (*Hub, error) {
 		subs:       make(map[*Subscription]struct{}),
 		perPartner: make(map[string]int),
 		perKey:     make(map[string]int),
-		notify:     make(chan struct{}, 1),
 		done:       make(chan struct{}),
 		closed:     make(chan struct{}),
 	}
+	// Subscribe before reading the log's end: a commit in between is then
+	// both notified and (maybe) counted in last, never neither.
+	h.commits = st.SubscribeCommits()
 	err := st.ReadTx(ctx, func(tx store.Reader) error {
 		var err error
 		h.last, err = tx.LastSequence(ctx)
 		return err
 	})
 	if err != nil {
+		h.commits.Close()
 		return nil, err
 	}
 	h.first = h.last + 1
 	go h.loadLoop()
 	go h.tickLoop()
 	return h, nil
-}
-
-// Notify tells the hub that events up to seq are committed. It never
-// blocks: it is called from the store's writer after each commit.
-func (h *Hub) Notify(seq int64) {
-	for n := h.notified.Load(); seq > n && !h.notified.CompareAndSwap(n, seq); n = h.notified.Load() {
-	}
-	select {
-	case h.notify <- struct{}{}:
-	default: // a load is already pending; it will read this commit too
-	}
 }
 
 // Last returns the highest sequence the hub has loaded.
@@ -144,23 +163,46 @@ func (h *Hub) Done() <-chan struct{} { return h.done }
 
 func (h *Hub) loadLoop() {
 	defer close(h.closed)
+	defer h.commits.Close()
+	var commits []store.Commit
 	for {
 		select {
 		case <-h.done:
 			return
-		case <-h.notify:
+		case <-h.commits.Ready():
 		}
-		if err := h.load(); err != nil {
-			h.opts.Logger.Error("watch hub: reading the event log", "error", err)
-			// Subscribers still catch up from the log on their own.
-			h.loadFailed.Store(true)
-			h.wakeAll()
+		commits = h.commits.Take(commits[:0])
+		for i, c := range commits {
+			if err := h.apply(c); err != nil {
+				h.opts.Logger.Error("watch hub: reading the event log", "error", err)
+				// Subscribers still catch up from the log on their own.
+				h.loadFailed.Store(true)
+				h.wakeAll()
+			}
+			commits[i] = store.Commit{} // do not keep the events
 		}
 	}
 }
 
-// load reads committed events after h.last into the ring, then wakes
-// subscribers.
+// apply brings the ring up to commit c: from the events it carries when
+// they follow the ring's last one, from the event log otherwise.
+func (h *Hub) apply(c store.Commit) error {
+	last := h.Last() // only this goroutine changes it
+	if c.Last <= last {
+		return nil // loaded already (by a read of the log)
+	}
+	evs := c.Events
+	for len(evs) > 0 && evs[0].Sequence <= last {
+		evs = evs[1:]
+	}
+	if len(evs) == 0 || evs[0].Sequence != last+1 || evs[len(evs)-1].Sequence != c.Last {
+		return h.load()
+	}
+	h.put(evs)
+	return nil
+}
+
+// load reads committed events after h.last into the ring.
 func (h *Hub) load() error {
 	ctx := context.Background()
 	for {
@@ -175,30 +217,59 @@ func (h *Hub) load() error {
 			return err
 		}
 		h.loadFailed.Store(false)
-		if len(evs) == 0 {
-			return nil
-		}
-		entries := make([]Entry, len(evs))
-		for i, e := range evs {
-			entries[i] = Entry{Event: e}
-			if e.Type.IsTicketEvent() {
-				entries[i].Payload = h.opts.Encode(e)
-			}
-		}
-		h.mu.Lock()
-		for _, en := range entries {
-			h.ring[int(en.Event.Sequence%int64(len(h.ring)))] = en
-			h.last = en.Event.Sequence
-			if h.last-h.first >= int64(len(h.ring)) {
-				h.first = h.last - int64(len(h.ring)) + 1
-			}
-		}
-		h.mu.Unlock()
-		h.wakeAll()
+		h.put(evs)
 		if len(evs) < 1024 {
 			return nil
 		}
 	}
+}
+
+// put encodes consecutive events following h.last (once for every
+// stream, outside the lock), appends them to the ring, and wakes the
+// subscribers.
+func (h *Hub) put(evs []domain.Event) {
+	if len(evs) == 0 {
+		return
+	}
+	entries := make([]Entry, len(evs))
+	for i, e := range evs {
+		entries[i] = Entry{Event: e, size: defaultEntryBytes}
+		if e.Type.IsTicketEvent() {
+			entries[i].Payload = h.opts.Encode(e)
+			if s, ok := entries[i].Payload.(Sizer); ok {
+				entries[i].size = s.Size()
+			}
+		}
+	}
+	h.mu.Lock()
+	for _, en := range entries {
+		h.push(en)
+	}
+	h.mu.Unlock()
+	h.wakeAll()
+}
+
+// push appends en after h.last, dropping the oldest entries beyond
+// RingSize or RingBytes (the newest always stays). h.mu is held.
+func (h *Hub) push(en Entry) {
+	n := int64(len(h.ring))
+	if h.last+1-h.first >= n {
+		h.evictFirst() // its slot is en's
+	}
+	h.ring[int(en.Event.Sequence%n)] = en
+	h.last = en.Event.Sequence
+	h.ringBytes += en.size
+	for h.ringBytes > h.opts.RingBytes && h.first < h.last {
+		h.evictFirst()
+	}
+}
+
+// evictFirst drops the oldest entry of the ring. h.mu is held.
+func (h *Hub) evictFirst() {
+	i := int(h.first % int64(len(h.ring)))
+	h.ringBytes -= h.ring[i].size
+	h.ring[i] = Entry{}
+	h.first++
 }
 
 func (h *Hub) wakeAll() {
@@ -225,7 +296,7 @@ func (h *Hub) tickLoop() {
 		case <-t.C:
 			last := h.Last()
 			stuck := false
-			if h.notified.Load() > last {
+			if h.commits.Notified() > last {
 				stuck = last == lagging
 				lagging = last
 			} else {

@@ -19,7 +19,10 @@ type gatedLoads struct {
 	gated   atomic.Bool
 	release chan struct{}
 	logRead atomic.Int64
+	feed    *store.CommitFeed // its commits come without events
 }
+
+func (g *gatedLoads) SubscribeCommits() *store.CommitSubscription { return g.feed.Subscribe() }
 
 type gatedReader struct {
 	store.Reader
@@ -47,14 +50,14 @@ func (r gatedReader) ListEvents(ctx context.Context, after int64, f store.EventF
 // entries, each once, in order.
 func TestWatchSubscribersWaitForALaggingLoader(t *testing.T) {
 	f := openStore(t)
-	g := &gatedLoads{Store: f.st, release: make(chan struct{})}
+	f.logOnly = &store.CommitFeed{}
+	g := &gatedLoads{Store: f.st, release: make(chan struct{}), feed: f.logOnly}
 	var builds atomic.Int64
 	h, err := NewHub(context.Background(), g, Options{RingSize: 64, Logger: slog.New(slog.DiscardHandler),
 		Encode: func(e domain.Event) any { return &payload{seq: e.Sequence, build: builds.Add(1)} }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.notifier.Attach(h)
 	defer h.Close()
 	f.commit(t, ticketEvent("p1", 1))
 	waitLoaded(t, h, 1)
@@ -113,12 +116,12 @@ func TestWatchSubscribersWaitForALaggingLoader(t *testing.T) {
 // log themselves.
 func TestWatchSubscriberReadsTheLogWhenTheLoaderIsStuck(t *testing.T) {
 	f := openStore(t)
-	g := &gatedLoads{Store: f.st, release: make(chan struct{})}
+	f.logOnly = &store.CommitFeed{}
+	g := &gatedLoads{Store: f.st, release: make(chan struct{}), feed: f.logOnly}
 	h, err := NewHub(context.Background(), g, Options{RingSize: 64, CheckpointInterval: 50 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.notifier.Attach(h)
 	defer h.Close()
 	defer close(g.release)
 	sub, err := h.Subscribe(Owner{PartnerID: "p1"}, store.EventFilter{PartnerID: "p1"}, 0)

@@ -32,16 +32,19 @@ type payload struct {
 }
 
 type fixture struct {
-	st       *sqlite.Store
-	notifier *Notifier
-	builds   atomic.Int64
+	st     *sqlite.Store
+	builds atomic.Int64
+	// logOnly, when set, gets every commit of f.commit without its events
+	// (as another process's commit would come): the stores that wrap
+	// f.st in log-only tests hand it to the hub instead of f.st's feed.
+	logOnly *store.CommitFeed
 }
 
-// openStore opens a SQLite store whose commits go to the fixture's notifier.
+// openStore opens a SQLite store.
 func openStore(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{notifier: &Notifier{}}
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "watch.db"), sqlite.Options{OnCommit: f.notifier.Notify})
+	f := &fixture{}
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "watch.db"), sqlite.Options{})
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
@@ -54,8 +57,7 @@ func openStore(t *testing.T) *fixture {
 	return f
 }
 
-// hub starts a hub over the fixture's store, attached to its notifier and
-// closed by t.Cleanup (before the store: cleanups run last first).
+// hub starts a hub over the fixture's store, closed by t.Cleanup (before the store: cleanups run last first).
 func (f *fixture) hub(t *testing.T, opts Options) *Hub {
 	t.Helper()
 	opts.Encode = func(e domain.Event) any {
@@ -65,7 +67,6 @@ func (f *fixture) hub(t *testing.T, opts Options) *Hub {
 	if err != nil {
 		t.Fatalf("NewHub: %v", err)
 	}
-	f.notifier.Attach(h)
 	t.Cleanup(h.Close)
 	return h
 }
@@ -93,6 +94,9 @@ func (f *fixture) commit(t *testing.T, evs ...domain.Event) []int64 {
 	})
 	if err != nil {
 		t.Fatalf("commit: %v", err)
+	}
+	if f.logOnly != nil && len(seqs) > 0 {
+		f.logOnly.Publish(store.Commit{Last: seqs[len(seqs)-1]})
 	}
 	return seqs
 }
@@ -407,34 +411,6 @@ func TestWatchSlowSubscriberCatchesUpFromLog(t *testing.T) {
 	}
 }
 
-// Notifications before Attach are dropped; a commit between NewHub and
-// Attach must still reach the hub once it is attached.
-func TestWatchNotifierBeforeAttach(t *testing.T) {
-	f := openStore(t)
-	var n Notifier
-	n.Notify(42) // no hub: dropped, no panic
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "attach.db"), sqlite.Options{OnCommit: n.Notify})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	f.st, f.notifier = st, &n
-	f.commit(t, ticketEvent("p1", 1)) // before the hub: in its starting point
-	h, err := NewHub(context.Background(), st, Options{RingSize: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	if h.Last() != 1 {
-		t.Fatalf("hub starts at %d, want 1", h.Last())
-	}
-	f.commit(t, ticketEvent("p1", 2)) // after NewHub, before Attach
-	n.Attach(h)
-	waitLoaded(t, h, 2)
-	f.commit(t, ticketEvent("p1", 3))
-	waitLoaded(t, h, 3)
-}
-
 func TestWatchSubscribeCloseCounting(t *testing.T) {
 	f := openStore(t)
 	h := f.hub(t, Options{MaxStreamsPerPartner: 2})
@@ -575,7 +551,6 @@ func TestWatchCloseEndsWait(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.notifier.Attach(h)
 	s, err := h.Subscribe(Owner{PartnerID: "a"}, store.EventFilter{PartnerID: "a"}, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -612,9 +587,8 @@ func TestWatchCloseEndsWait(t *testing.T) {
 		t.Fatal("Done not closed after Close")
 	}
 	h.Close() // idempotent
-	// Notifications after Close do not block.
+	// Commits after Close do not block.
 	f.commit(t, ticketEvent("a", 1))
-	h.Notify(1)
 }
 
 // failingLoads is a store whose unfiltered event reads (the hub loader's)
@@ -622,7 +596,10 @@ func TestWatchCloseEndsWait(t *testing.T) {
 type failingLoads struct {
 	store.Store
 	fail atomic.Bool
+	feed *store.CommitFeed // its commits come without events
 }
+
+func (f *failingLoads) SubscribeCommits() *store.CommitSubscription { return f.feed.Subscribe() }
 
 type failingReader struct {
 	store.Reader
@@ -644,12 +621,12 @@ func (r failingReader) ListEvents(ctx context.Context, after int64, f store.Even
 // new events from the log themselves; they are not caught up before.
 func TestWatchSubscribersReadTheLogWhenLoadsFail(t *testing.T) {
 	f := openStore(t)
-	flaky := &failingLoads{Store: f.st}
+	f.logOnly = &store.CommitFeed{}
+	flaky := &failingLoads{Store: f.st, feed: f.logOnly}
 	h, err := NewHub(context.Background(), flaky, Options{RingSize: 8, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.notifier.Attach(h)
 	defer h.Close()
 	f.commit(t, ticketEvent("p1", 1))
 	waitLoaded(t, h, 1)

@@ -136,7 +136,7 @@ func (s *Subscription) Next(ctx context.Context, max int) (batch []Entry, caught
 		switch {
 		case scanned < s.hub.Last():
 			return out, false, nil
-		case scanned >= s.hub.notified.Load():
+		case scanned >= s.hub.commits.Notified():
 			return out, true, nil
 		case len(out) > 0:
 			return out, false, nil

@@ -36,7 +36,6 @@ import (
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/store"
 	"github.com/supportd/supportd/server/store/sqlite"
-	"github.com/supportd/supportd/server/watch"
 )
 
 // DefaultStart is the clock's initial time: a Monday, 10:00 UTC, inside the
@@ -80,8 +79,6 @@ type Server struct {
 	Conn     *grpc.ClientConn
 	AdminKey string
 	Clock    *Clock
-	// Notifier is the store's OnCommit hook, attached to the app's watch hub.
-	Notifier *watch.Notifier
 	// DBPath is the SQLite file of Store.
 	DBPath string
 	// Listener is the bufconn listener the server accepts on; Dial opens
@@ -109,14 +106,13 @@ func KeepRateLimits() Option {
 }
 
 // WithOptions tweaks the app.Options before app.New (Store, Logger, Now,
-// Wait (returns at once) and Notifier are already set; a function may wrap
+// Wait (returns at once) are already set; a function may wrap
 // or replace them).
 func WithOptions(f func(*app.Options)) Option {
 	return func(c *config) { c.appOpts = append(c.appOpts, f) }
 }
 
-// WithStoreOptions sets the options of the SQLite store (an OnCommit hook
-// is called after the one that notifies the watch hub).
+// WithStoreOptions sets the options of the SQLite store.
 func WithStoreOptions(o sqlite.Options) Option {
 	return func(c *config) { c.storeOpts = o }
 }
@@ -146,12 +142,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 	ctx := context.Background()
 	s := &Server{Clock: NewClock(cfg.start), DBPath: filepath.Join(t.TempDir(), "supportd.db")}
 
-	notifier := &watch.Notifier{}
-	storeOpts := cfg.storeOpts
-	if storeOpts.OnCommit == nil {
-		storeOpts.OnCommit = notifier.Notify
-	}
-	st, err := sqlite.Open(ctx, s.DBPath, storeOpts)
+	st, err := sqlite.Open(ctx, s.DBPath, cfg.storeOpts)
 	if err != nil {
 		t.Fatalf("testserver: open store: %v", err)
 	}
@@ -164,7 +155,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 
 	// Rate-limited calls are refused without the hold: the clock stands still.
 	noWait := func(context.Context, time.Duration) {}
-	appOpts := app.Options{Store: st, Logger: cfg.logger, Now: s.Clock.Now, Wait: noWait, Notifier: notifier, GracePeriod: 2 * time.Second}
+	appOpts := app.Options{Store: st, Logger: cfg.logger, Now: s.Clock.Now, Wait: noWait, GracePeriod: 2 * time.Second}
 	for _, f := range cfg.appOpts {
 		f(&appOpts)
 	}

@@ -45,10 +45,10 @@ func TestStart(t *testing.T) {
 	start := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 	var applied bool
 	s := testserver.Start(t, testserver.WithStart(start), testserver.WithOptions(func(o *app.Options) {
-		applied = o.Store != nil && o.Now != nil && o.Notifier != nil
+		applied = o.Store != nil && o.Now != nil
 	}))
 	if !applied {
-		t.Fatal("WithOptions did not see Store, Now and Notifier")
+		t.Fatal("WithOptions did not see Store and Now")
 	}
 	p := s.SeedPartner(t, "adatum")
 	if !p.GetCreateTime().AsTime().Equal(start) {

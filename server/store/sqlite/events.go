@@ -15,30 +15,38 @@ import (
 // AppendEvent implements store.Writer. The sequence is the row id: one more
 // than the highest ever kept, so committed sequences have no gaps. A note
 // is recorded by its number (note_id) and an attachment by its id
-// (attachment_id), not copied: ListEvents joins them.
+// (attachment_id), not copied: ListEvents joins them. The event, with the
+// stored note and attachment, is kept for the commit notification.
 func (v *txView) AppendEvent(_ context.Context, e domain.Event) (int64, error) {
 	ticket, err := encoding.EncodeEventTicket(e.Ticket)
 	if err != nil {
 		return 0, fmt.Errorf("append event: %w", err)
 	}
 	var queue domain.Queue
+	committed := e
 	if e.Ticket != nil {
 		queue = e.Ticket.Queue
+		tk := *e.Ticket // a ticket holds no slices or maps: a copy is deep
+		committed.Ticket = &tk
 	}
 	noteID := sql.NullInt64{}
 	if e.Note != nil {
-		if err := v.requireNote(e.TicketID, e.Note.ID); err != nil {
+		n, err := v.storedNote(e.TicketID, e.Note.ID)
+		if err != nil {
 			return 0, fmt.Errorf("append event: %w", err)
 		}
 		noteID = sql.NullInt64{Int64: e.Note.ID, Valid: true}
+		committed.Note = n
 	}
 	attachmentID := sql.NullString{}
 	if e.Attachment != nil {
-		var one int
-		if err := v.row(`SELECT 1 FROM attachments WHERE id = ? AND ticket_id = ?`, e.Attachment.ID, e.TicketID).Scan(&one); err != nil {
+		var att eventAttachment
+		if err := v.row(`SELECT id, filename, content_type, size_bytes, sha256, author, create_time FROM attachments WHERE id = ? AND ticket_id = ?`,
+			e.Attachment.ID, e.TicketID).Scan(&att.id, &att.filename, &att.contentType, &att.size, &att.sha256, &att.author, &att.created); err != nil {
 			return 0, fmt.Errorf("append event: attachment %q of ticket %q: %w", e.Attachment.ID, e.TicketID, mapErr(err))
 		}
 		attachmentID = sql.NullString{String: e.Attachment.ID, Valid: true}
+		committed.Attachment = att.toDomain(e.TicketID)
 	}
 	res, err := v.exec(`INSERT INTO events(time, type, partner_id, customer_id, ticket_id, actor, detail, ticket, note_id, queue, attachment_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -51,16 +59,19 @@ func (v *txView) AppendEvent(_ context.Context, e domain.Event) (int64, error) {
 		return 0, err
 	}
 	v.lastSeq = seq
+	committed.Sequence, committed.Time = seq, fromNanos(nanos(e.Time))
+	v.appended = append(v.appended, committed)
 	return seq, nil
 }
 
-// requireNote checks that note id of the ticket is stored.
-func (v *txView) requireNote(ticketID string, id int64) error {
-	var one int
-	if err := v.row(`SELECT 1 FROM notes WHERE ticket_id = ? AND id = ?`, ticketID, id).Scan(&one); err != nil {
-		return fmt.Errorf("note %d of ticket %q: %w", id, ticketID, mapErr(err))
+// storedNote returns note id of the ticket as stored.
+func (v *txView) storedNote(ticketID string, id int64) (*domain.Note, error) {
+	n := eventNote{}
+	if err := v.row(`SELECT id, author, text, create_time FROM notes WHERE ticket_id = ? AND id = ?`, ticketID, id).
+		Scan(&n.id, &n.author, &n.text, &n.created); err != nil {
+		return nil, fmt.Errorf("note %d of ticket %q: %w", id, ticketID, mapErr(err))
 	}
-	return nil
+	return n.toDomain(ticketID), nil
 }
 
 // ListEvents implements store.Reader.

@@ -23,10 +23,6 @@ type Options struct {
 	Readers int
 	// MaxBatch is the most write transactions committed together (default 128).
 	MaxBatch int
-	// OnCommit, if set, is called after every commit that appended events,
-	// with the highest sequence committed. It is called from the writer
-	// goroutine and must not block.
-	OnCommit func(lastSeq int64)
 }
 
 // Store is the SQLite implementation of store.Store.
@@ -35,6 +31,7 @@ type Store struct {
 	readers *sql.DB
 	opts    Options
 	tickets *ticketCache // decoded tickets of read transactions
+	commits store.CommitFeed
 	reqs    chan *writeRequest
 	stop    chan struct{}
 	stopped chan struct{}
@@ -152,6 +149,11 @@ func (s *Store) ReadTx(ctx context.Context, fn func(tx store.Reader) error) erro
 	defer tx.Rollback() //nolint:errcheck // read-only: nothing to keep
 	return fn(&txView{q: tx, ctx: ctx, cache: s.tickets})
 }
+
+// SubscribeCommits implements store.Store: the writer publishes each
+// batch that appended events after its COMMIT returned (durable, and
+// visible to new read transactions), with the events it appended.
+func (s *Store) SubscribeCommits() *store.CommitSubscription { return s.commits.Subscribe() }
 
 // Close stops the writer after the requests already queued and closes the
 // database.

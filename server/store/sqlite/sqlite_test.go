@@ -221,101 +221,8 @@ func TestNewerSchemaRefused(t *testing.T) {
 	}
 }
 
-func TestOnCommit(t *testing.T) {
-	type call struct{ seq, visible int64 }
-	calls := make(chan call, 1000)
-	ctx := t.Context()
-	var s *Store
-	var ready sync.WaitGroup
-	ready.Add(1)
-	s = openAt(t, filepath.Join(t.TempDir(), "oncommit.db"), Options{OnCommit: func(seq int64) {
-		ready.Wait()
-		// What a ReadTx sees when the hook runs.
-		var visible int64
-		if err := s.ReadTx(context.Background(), func(tx store.Reader) error {
-			var err error
-			visible, err = tx.LastSequence(context.Background())
-			return err
-		}); err != nil {
-			t.Errorf("ReadTx in OnCommit: %v", err)
-		}
-		calls <- call{seq, visible}
-	}})
-	ready.Done()
-	appendN := func(n int, fail error) error {
-		return s.ReadWriteTx(ctx, func(tx store.ReadWriter) error {
-			for range n {
-				if _, err := tx.AppendEvent(ctx, domain.Event{Type: domain.EventPartnerUpdated, Actor: "a", Time: time.Now()}); err != nil {
-					return err
-				}
-			}
-			return fail
-		})
-	}
-	next := func() call {
-		t.Helper()
-		select {
-		case c := <-calls:
-			return c
-		case <-time.After(5 * time.Second):
-			t.Fatal("OnCommit not called")
-			return call{}
-		}
-	}
-	noErr(t, appendN(2, nil))
-	if c := next(); c.seq != 2 || c.visible < 2 {
-		t.Errorf("OnCommit after 2 events: %+v, want seq 2, visible to ReadTx", c)
-	}
-	// A failed tx and one without events do not call the hook: the next
-	// call is for the next commit with events.
-	err := appendN(3, errors.New("fail"))
-	if err == nil {
-		t.Fatal("failing tx succeeded")
-	}
-	noErr(t, s.ReadWriteTx(ctx, func(tx store.ReadWriter) error {
-		return tx.UpsertTopic(ctx, domain.Topic{ID: "t", Service: domain.ServiceAzure, Name: "n", Category: domain.CategoryBilling})
-	}))
-	noErr(t, appendN(1, nil))
-	if c := next(); c.seq != 3 || c.visible < 3 {
-		t.Errorf("OnCommit after failed, event-less and 1-event txs: %+v, want seq 3", c)
-	}
-
-	// Concurrent commits: calls arrive with increasing sequences, each
-	// visible, the last one the final sequence.
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Go(func() {
-			for i := range 20 {
-				var fail error
-				if i%5 == 4 {
-					fail = errors.New("fail")
-				}
-				if err := appendN(1+i%2, fail); err != nil && !errors.Is(err, fail) {
-					t.Errorf("tx: %v", err)
-				}
-			}
-		})
-	}
-	wg.Wait()
-	var last int64
-	noErr(t, s.ReadTx(ctx, func(tx store.Reader) (err error) { last, err = tx.LastSequence(ctx); return err }))
-	prev := int64(3)
-	for prev < last {
-		c := next()
-		if c.seq <= prev || c.visible < c.seq {
-			t.Fatalf("OnCommit call %+v after %d", c, prev)
-		}
-		prev = c.seq
-	}
-	if prev != last {
-		t.Errorf("last OnCommit %d, last sequence %d", prev, last)
-	}
-	select {
-	case c := <-calls:
-		t.Errorf("extra OnCommit call %+v", c)
-	case <-time.After(50 * time.Millisecond):
-	}
-}
+// Commit notifications are checked by the conformance suite
+// (storetest, "Commits").
 
 func TestCancelledContext(t *testing.T) {
 	s := openAt(t, filepath.Join(t.TempDir(), "cancel.db"), Options{})
@@ -362,8 +269,9 @@ func TestCancelledContext(t *testing.T) {
 // so that they run in one batch: a failing, a panicking and a cancelled
 // member discard only their own writes; the others commit together.
 func TestGroupCommitBatch(t *testing.T) {
-	var commits atomic.Int64
-	s := openAt(t, filepath.Join(t.TempDir(), "batch.db"), Options{OnCommit: func(int64) { commits.Add(1) }})
+	s := openAt(t, filepath.Join(t.TempDir(), "batch.db"), Options{})
+	commits := s.SubscribeCommits()
+	defer commits.Close()
 	ctx := t.Context()
 	appendEvent := func(tx store.ReadWriter, detail string) error {
 		if err := tx.UpsertTopic(ctx, domain.Topic{ID: detail, Service: domain.ServiceAzure, Name: detail, Category: domain.CategoryTechnical}); err != nil {
@@ -427,7 +335,7 @@ func TestGroupCommitBatch(t *testing.T) {
 	wg.Wait()
 	noErr(t, <-blocking)
 
-	if c := commits.Load(); c != 2 {
+	if c := len(commits.Take(nil)); c != 2 {
 		t.Errorf("%d commits, want 2 (the blocking tx, then one batch)", c)
 	}
 	var evs []domain.Event
@@ -517,8 +425,25 @@ func benchStore(b *testing.B, opts Options) *Store {
 // BenchmarkReadWriteTxParallel measures group commit: every transaction
 // creates a ticket and appends its event, durably (synchronous=FULL).
 func BenchmarkReadWriteTxParallel(b *testing.B) {
+	s := benchStore(b, Options{})
 	var commits atomic.Int64
-	s := benchStore(b, Options{OnCommit: func(int64) { commits.Add(1) }})
+	sub := s.SubscribeCommits()
+	stop := make(chan struct{})
+	counted := make(chan struct{})
+	go func() { // counts the batches that committed
+		defer close(counted)
+		var buf []store.Commit
+		for {
+			select {
+			case <-stop:
+				return
+			case <-sub.Ready():
+				buf = sub.Take(buf[:0])
+				commits.Add(int64(len(buf)))
+			}
+		}
+	}()
+	defer sub.Close()
 	ctx := context.Background()
 	var n atomic.Int64
 	b.SetParallelism(16) // 16 * GOMAXPROCS concurrent writers
@@ -541,6 +466,9 @@ func BenchmarkReadWriteTxParallel(b *testing.B) {
 		}
 	})
 	b.StopTimer()
+	close(stop)
+	<-counted
+	commits.Add(int64(len(sub.Take(nil))))
 	if c := commits.Load(); c > 0 {
 		b.ReportMetric(float64(b.N)/float64(c), "tx/commit")
 	}

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"time"
+
+	"github.com/supportd/supportd/server/domain"
 )
 
 // querier is what a view needs of a *sql.Tx.
@@ -20,6 +22,9 @@ type txView struct {
 	q       querier
 	ctx     context.Context
 	lastSeq int64 // highest event sequence appended in this transaction
+	// appended are the events appended in this transaction, in order, as
+	// ListEvents returns them: the commit notification hands them over.
+	appended []domain.Event
 	// cache of decoded tickets; set on read transactions only (see
 	// ticketCache).
 	cache *ticketCache

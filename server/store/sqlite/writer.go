@@ -152,8 +152,8 @@ func (s *Store) commitBatch(batch []*writeRequest) {
 	}
 	// Notify before answering the writers, so that a client that writes
 	// and then watches finds the hub already told about its own write.
-	if lastSeq := view.lastSeq; lastSeq > 0 && s.opts.OnCommit != nil {
-		s.opts.OnCommit(lastSeq)
+	if view.lastSeq > 0 {
+		s.commits.Publish(store.Commit{Last: view.lastSeq, Events: view.appended})
 	}
 	for i, req := range batch {
 		req.done <- results[i]
@@ -185,13 +185,15 @@ func (s *Store) runInSavepoint(tx *sql.Tx, view *txView, req *writeRequest) (los
 	if _, err := tx.Exec("SAVEPOINT w"); err != nil {
 		return true, fmt.Errorf("savepoint: %w", mapErr(err))
 	}
-	seqBefore := view.lastSeq
+	seqBefore, appendedBefore := view.lastSeq, len(view.appended)
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("panic in write transaction: %v", r)
 		}
 		if err != nil {
 			view.lastSeq = seqBefore
+			clear(view.appended[appendedBefore:])
+			view.appended = view.appended[:appendedBefore]
 			if _, rbErr := tx.Exec("ROLLBACK TO w"); rbErr != nil {
 				lost, err = true, fmt.Errorf("%w (rollback: %v)", err, rbErr)
 			}

@@ -54,6 +54,7 @@ func RunFactory(t *testing.T, f Factory) {
 		{"Tx", txTests},
 		{"Lifecycle", lifecycleTests},
 		{"Attachments", attachmentTests},
+		{"Commits", commitTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
