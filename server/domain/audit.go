@@ -68,9 +68,9 @@ func (t EventType) IsTicketEvent() bool {
 // NextEscalation returns the instant of the ticket's next pending automatic
 // escalation stage: the SLA warning while the clock runs, the breach once
 // warned. ok is false when no stage is pending (first response given,
-// breach already fired, or ticket closed).
+// breach already fired, or ticket no longer open: TicketStatus.IsOpen).
 func (t Ticket) NextEscalation() (at time.Time, ok bool) {
-	if !t.FirstResponseTime.IsZero() || t.Status == StatusClosed || t.Status == StatusResolved {
+	if !t.FirstResponseTime.IsZero() || !t.Status.IsOpen() {
 		return time.Time{}, false
 	}
 	switch t.SLAState {

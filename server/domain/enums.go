@@ -174,6 +174,21 @@ const (
 	StatusClosed           TicketStatus = "CLOSED"
 )
 
+// IsOpen reports whether s is NEW, IN_PROGRESS or WAITING_ON_PARTNER: a
+// ticket support still owes work on, that a partner may escalate, that the
+// SLA monitor watches and that agent queues list. A RESOLVED ticket awaits
+// the partner's verdict and is not open; an unknown status is not open.
+// This is the one definition of "open": the lifecycle, NextEscalation and
+// the stores (which store it with every ticket write, for their queue
+// indexes) all ask it.
+func (s TicketStatus) IsOpen() bool {
+	switch s {
+	case StatusNew, StatusInProgress, StatusWaitingOnPartner:
+		return true
+	}
+	return false
+}
+
 // SLAState is the state of a ticket's initial-response clock.
 type SLAState string
 

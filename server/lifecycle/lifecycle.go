@@ -20,8 +20,9 @@
 //     a level and moves tiers, never the status.
 //   - CLOSED is final for everyone, and a status never "moves" to itself:
 //     X -> X is illegal, so a repeated request is reported, not ignored.
-//   - Open (IsOpen) means NEW, IN_PROGRESS or WAITING_ON_PARTNER: a RESOLVED
-//     ticket awaits the partner's verdict and is not open for escalation.
+//   - Open (domain.TicketStatus.IsOpen, the one definition) means NEW,
+//     IN_PROGRESS or WAITING_ON_PARTNER: a RESOLVED ticket awaits the
+//     partner's verdict and is not open for escalation.
 package lifecycle
 
 import "github.com/supportd/supportd/server/domain"
@@ -96,16 +97,6 @@ func check(a Action, from, to domain.TicketStatus, actor Actor) error {
 		return nil
 	}
 	return &IllegalTransitionError{From: from, To: to, Actor: actor, Action: a}
-}
-
-// IsOpen reports whether status is NEW, IN_PROGRESS or WAITING_ON_PARTNER:
-// a ticket a partner may escalate and the SLA monitor still watches.
-func IsOpen(status domain.TicketStatus) bool {
-	switch status {
-	case domain.StatusNew, domain.StatusInProgress, domain.StatusWaitingOnPartner:
-		return true
-	}
-	return false
 }
 
 // IsFinal reports whether status is CLOSED, the status nobody leaves.

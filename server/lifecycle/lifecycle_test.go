@@ -201,14 +201,3 @@ func TestErrorMessages(t *testing.T) {
 		}
 	}
 }
-
-func TestIsOpen(t *testing.T) {
-	tests := map[domain.TicketStatus]bool{
-		nw: true, inp: true, wop: true, res: false, cls: false, "": false, "BOGUS": false,
-	}
-	for s, want := range tests {
-		if got := IsOpen(s); got != want {
-			t.Errorf("IsOpen(%q) = %v, want %v", s, got, want)
-		}
-	}
-}

@@ -120,7 +120,7 @@ func illegal(err error, ticketID string) error {
 
 // requireOpen refuses changes to a ticket that is not open.
 func requireOpen(t *domain.Ticket, what string) error {
-	if lifecycle.IsOpen(t.Status) {
+	if t.Status.IsOpen() {
 		return nil
 	}
 	return &domain.PreconditionError{Reason: "TICKET_NOT_OPEN", Subject: "tickets/" + t.ID,

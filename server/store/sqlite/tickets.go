@@ -86,16 +86,24 @@ func (v *txView) ListTickets(_ context.Context, f store.TicketFilter, p store.Pa
 	return v.queryTickets(`SELECT id, version, data FROM tickets WHERE `+strings.Join(where, " AND ")+` ORDER BY id DESC LIMIT ?`, args...)
 }
 
+// The queue queries read the partial index tickets_open_by_queue: their
+// "open = 1" is its condition, spelled exactly so (TestQueueQueryPlan).
+const (
+	queueFirstQuery = `SELECT id, version, data FROM tickets WHERE queue = ? AND open = 1
+		ORDER BY priority DESC, response_due, id LIMIT ?`
+	queueAfterQuery = `SELECT id, version, data FROM tickets WHERE queue = ? AND open = 1
+		AND (priority < ? OR (priority = ? AND (response_due > ? OR (response_due = ? AND id > ?))))
+		ORDER BY priority DESC, response_due, id LIMIT ?`
+)
+
 // ListQueueTickets implements store.Reader. The cursor is
 // "priority,response_due,id" of the last ticket returned.
 func (v *txView) ListQueueTickets(_ context.Context, q domain.Queue, p store.Page) ([]domain.Ticket, string, error) {
 	limit := limitOr(p.Limit, 50)
-	const open = `queue = ? AND status NOT IN ('RESOLVED', 'CLOSED')`
 	var tickets []domain.Ticket
 	var err error
 	if p.After == "" {
-		tickets, err = v.queryTickets(`SELECT id, version, data FROM tickets WHERE `+open+`
-			ORDER BY priority DESC, response_due, id LIMIT ?`, q, limit)
+		tickets, err = v.queryTickets(queueFirstQuery, q, limit)
 	} else {
 		prio, due, id, perr := parseQueueCursor(p.After)
 		if perr != nil {
@@ -113,9 +121,7 @@ func (v *txView) ListQueueTickets(_ context.Context, q domain.Queue, p store.Pag
 // queueAfter lists the open tickets of q that sort after (prio, due, id) in
 // the order priority DESC, response_due, id.
 func (v *txView) queueAfter(q domain.Queue, prio int, due int64, id string, limit int) ([]domain.Ticket, error) {
-	return v.queryTickets(`SELECT id, version, data FROM tickets WHERE queue = ? AND status NOT IN ('RESOLVED', 'CLOSED')
-		AND (priority < ? OR (priority = ? AND (response_due > ? OR (response_due = ? AND id > ?))))
-		ORDER BY priority DESC, response_due, id LIMIT ?`, q, prio, prio, due, due, id, limit)
+	return v.queryTickets(queueAfterQuery, q, prio, prio, due, due, id, limit)
 }
 
 func queueCursor(t domain.Ticket) string {
@@ -186,8 +192,9 @@ func (v *txView) queryTickets(query string, args ...any) ([]domain.Ticket, error
 	return out, mapErr(rows.Err())
 }
 
-// ticketColumns returns the column values of t after its id, in the
-// order of the tickets table: the indexed columns, then the stored form
+// ticketColumns returns the column values of t after its id: the indexed
+// columns (open is domain.TicketStatus.IsOpen, stored so that SQL never
+// spells which statuses are open), then the stored form
 // (server/store/encoding).
 func ticketColumns(t domain.Ticket) ([]any, error) {
 	data, err := encoding.EncodeTicket(t)
@@ -198,7 +205,7 @@ func ticketColumns(t domain.Ticket) ([]any, error) {
 	if at, ok := t.NextEscalation(); ok {
 		next = sql.NullInt64{Int64: at.UnixNano(), Valid: true}
 	}
-	return []any{t.PartnerID, t.CustomerID, t.Service, t.Status, t.Queue, t.Priority,
+	return []any{t.PartnerID, t.CustomerID, t.Service, t.Status, t.Status.IsOpen(), t.Queue, t.Priority,
 		nanos(t.ResponseDueTime), next, t.Version, data}, nil
 }
 
@@ -212,8 +219,8 @@ func (v *txView) CreateTicket(_ context.Context, t domain.Ticket) error {
 		return err
 	}
 	args := append([]any{t.ID}, cols...)
-	_, err = v.exec(`INSERT INTO tickets(id, partner_id, customer_id, service, status, queue, priority,
-		response_due, next_escalation, version, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+	_, err = v.exec(`INSERT INTO tickets(id, partner_id, customer_id, service, status, open, queue, priority,
+		response_due, next_escalation, version, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 	if err != nil {
 		return fmt.Errorf("ticket %q: %w", t.ID, err)
 	}
@@ -227,7 +234,7 @@ func (v *txView) UpdateTicket(_ context.Context, t domain.Ticket) error {
 		return err
 	}
 	args := append(cols, t.ID, t.Version-1)
-	res, err := v.exec(`UPDATE tickets SET partner_id = ?, customer_id = ?, service = ?, status = ?, queue = ?,
+	res, err := v.exec(`UPDATE tickets SET partner_id = ?, customer_id = ?, service = ?, status = ?, open = ?, queue = ?,
 		priority = ?, response_due = ?, next_escalation = ?, version = ?, data = ? WHERE id = ? AND version = ?`, args...)
 	if err != nil {
 		return fmt.Errorf("ticket %q: %w", t.ID, err)

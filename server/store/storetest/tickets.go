@@ -231,7 +231,7 @@ func testListQueueTickets(t *testing.T, f Factory) {
 	want := func(q domain.Queue) []domain.Ticket {
 		var out []domain.Ticket
 		for _, tk := range all {
-			if tk.Queue == q && tk.Status != domain.StatusResolved && tk.Status != domain.StatusClosed {
+			if tk.Queue == q && tk.Status.IsOpen() {
 				out = append(out, tk)
 			}
 		}
