@@ -17,8 +17,9 @@ import (
 // StorageHealthService is the grpc.health.v1 service name that reports
 // whether writes can be stored: NOT_SERVING while the disk is full (a
 // write failed with store.ErrStorageFull), SERVING again once a write
-// commits (see storageWatch.ReadWriteTx). The overall status ("") stays SERVING while
-// the disk is full: reads go on, and restarting the server frees nothing.
+// commits (see storageWatch.ReadWriteTx). The overall status ("") stays
+// SERVING while the disk is full: reads go on, and restarting the server
+// frees nothing.
 const StorageHealthService = "supportd.storage"
 
 // storageWatch is the store of the services: it watches write outcomes
