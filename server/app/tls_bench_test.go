@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"crypto/tls"
 	"io"
 	"log/slog"
@@ -8,8 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
 	"github.com/supportd/supportd/internal/testcerts"
 	"github.com/supportd/supportd/server/app"
+	"github.com/supportd/supportd/server/internal/testserver"
 )
 
 // BenchmarkTLSHandshake compares a full TLS handshake served by the
@@ -87,6 +94,50 @@ func BenchmarkCertReloaderCheck(b *testing.B) {
 			hello := &tls.ClientHelloInfo{}
 			for b.Loop() {
 				if _, err := certs.GetConfigForClient(hello); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkCallOverTLS compares one unary call (a health check) on an
+// established connection in plaintext, over TLS and over mutual TLS, in
+// the same run, over the in-process listener: what encryption costs a call
+// once the handshake is done.
+//
+//	go test -run '^$' -bench CallOverTLS ./server/app/
+func BenchmarkCallOverTLS(b *testing.B) {
+	ca := testcerts.NewCA(b, "bench")
+	pair := ca.Server(b, "server")
+	clientCert := ca.Client(b, "bench-client").TLS(b)
+	discard := slog.New(slog.NewTextHandler(io.Discard, nil))
+	for _, bc := range []struct {
+		name  string
+		files *app.TLSFiles
+	}{
+		{"plaintext", nil},
+		{"tls", &app.TLSFiles{Cert: pair.CertFile, Key: pair.KeyFile}},
+		{"mtls", &app.TLSFiles{Cert: pair.CertFile, Key: pair.KeyFile, ClientCA: ca.File}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			var opts []testserver.Option
+			creds := insecure.NewCredentials()
+			if bc.files != nil {
+				certs, err := app.NewCertReloader(*bc.files, discard)
+				if err != nil {
+					b.Fatal(err)
+				}
+				opts = append(opts, testserver.WithOptions(func(o *app.Options) { o.TLS = certs.ServerConfig() }))
+				creds = credentials.NewTLS(&tls.Config{RootCAs: ca.Pool(), ServerName: "localhost", Certificates: []tls.Certificate{clientCert}})
+			}
+			s := testserver.Start(b, append(opts, testserver.WithLogger(discard))...)
+			conn := s.Dial(b, grpc.WithTransportCredentials(creds))
+			defer conn.Close()
+			health := healthpb.NewHealthClient(conn)
+			ctx := context.Background()
+			for b.Loop() {
+				if _, err := health.Check(ctx, &healthpb.HealthCheckRequest{}); err != nil {
 					b.Fatal(err)
 				}
 			}
