@@ -150,14 +150,14 @@ func bench(ctx context.Context, o options) error {
 	limit := max(o.streams, o.idleStreams) + 100
 	// The streams are opened at once with one key and many on each
 	// connection: lift the rate and stream limits that would hold them back.
-	if err := os.WriteFile(cfg, fmt.Appendf(nil, "limits:\n  watch_streams_per_partner: %d\n  requests_per_second: 1000000\n  burst: 1000000\n  streams_per_connection: %d\n", limit, limit), 0o644); err != nil {
+	if err := os.WriteFile(cfg, fmt.Appendf(nil, "limits:\n  watch_streams_per_partner: %d\n  watch_streams_per_key: %d\n  requests_per_second: 1000000\n  burst: 1000000\n  streams_per_connection: %d\n", limit, limit, limit), 0o644); err != nil {
 		return err
 	}
 	benchkit.PrintMachine()
 	fmt.Printf("deliveries: %d streams over %d connections, %g events/s, %v warm-up + %v measured, loopback TCP\n",
 		o.streams, o.conns, o.rate, o.warmup, o.duration)
 	fmt.Printf("idle memory: %d streams over %d connections\n", o.idleStreams, o.idleConns)
-	fmt.Printf("supportd: --demo, fresh database, limits.watch_streams_per_partner and streams_per_connection %d, no rate limit, --log-level %s --log-format json (to a file), --metrics-listen off\n\n", limit, o.logLevel)
+	fmt.Printf("supportd: --demo, fresh database, limits.watch_streams_per_partner, watch_streams_per_key and streams_per_connection %d, no rate limit, --log-level %s --log-format json (to a file), --metrics-listen off\n\n", limit, o.logLevel)
 
 	var sd, bd *delivery
 	var si, bi *idle

@@ -8,6 +8,7 @@ import (
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/store"
 	"github.com/supportd/supportd/server/ticket"
+	"github.com/supportd/supportd/server/token"
 )
 
 // Agent implements support.v1.AgentService for agent keys.
@@ -16,12 +17,12 @@ type Agent struct {
 	tickets     *ticket.Service
 	attachments *ticket.Attachments
 	watcher     *Watcher
-	tokens      *Signer
+	tokens      *token.Signer
 	log         *slog.Logger
 }
 
 // NewAgent returns the AgentService handlers.
-func NewAgent(tickets *ticket.Service, attachments *ticket.Attachments, watcher *Watcher, tokens *Signer, log *slog.Logger) *Agent {
+func NewAgent(tickets *ticket.Service, attachments *ticket.Attachments, watcher *Watcher, tokens *token.Signer, log *slog.Logger) *Agent {
 	return &Agent{tickets: tickets, attachments: attachments, watcher: watcher, tokens: tokens, log: log}
 }
 
@@ -32,8 +33,8 @@ func (a *Agent) ListQueueTickets(ctx context.Context, req *supportv1.ListQueueTi
 		return nil, toStatus(ctx, a.log, err)
 	}
 	q := queueOf(req.GetQueue())
-	scope := scopeOf("ListQueueTickets", q)
-	after, err := a.tokens.pageCursor(scope, req.GetPageToken())
+	scope := token.Scope("ListQueueTickets", q)
+	after, err := pageCursor(a.tokens, scope, req.GetPageToken())
 	if err != nil {
 		return nil, toStatus(ctx, a.log, err)
 	}

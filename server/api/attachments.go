@@ -10,6 +10,7 @@ import (
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/store"
 	"github.com/supportd/supportd/server/ticket"
+	"github.com/supportd/supportd/server/token"
 )
 
 // Attachment RPCs, shared by the partner and agent services: the caller's
@@ -55,13 +56,13 @@ func receiveUpload(ctx context.Context, svc *ticket.Attachments, recv func() (up
 }
 
 // listAttachments lists one page of a ticket's attachments.
-func listAttachments(ctx context.Context, svc *ticket.Attachments, tokens *Signer, ticketID string, size int32, token string) ([]*supportv1.Attachment, string, error) {
+func listAttachments(ctx context.Context, svc *ticket.Attachments, tokens *token.Signer, ticketID string, size int32, pageToken string) ([]*supportv1.Attachment, string, error) {
 	limit, err := pageSize(size)
 	if err != nil {
 		return nil, "", err
 	}
-	scope := scopeOf("ListAttachments", ticketID)
-	after, err := tokens.pageCursor(scope, token)
+	scope := token.Scope("ListAttachments", ticketID)
+	after, err := pageCursor(tokens, scope, pageToken)
 	if err != nil {
 		return nil, "", err
 	}

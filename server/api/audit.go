@@ -14,6 +14,7 @@ import (
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/store"
+	"github.com/supportd/supportd/server/token"
 )
 
 // auditJSON is the JSON form the audit trail records resources in: the
@@ -106,8 +107,8 @@ func (d *Directory) ListAuditEvents(ctx context.Context, req *supportv1.ListAudi
 	if err != nil {
 		return nil, toStatus(ctx, d.log, err)
 	}
-	scope := scopeOf("ListAuditEvents", f.Actor, f.Kind, f.Start.UnixNano(), f.End.UnixNano())
-	after, err := d.tokens.pageCursor(scope, req.GetPageToken())
+	scope := token.Scope("ListAuditEvents", f.Actor, f.Kind, f.Start.UnixNano(), f.End.UnixNano())
+	after, err := pageCursor(d.tokens, scope, req.GetPageToken())
 	if err != nil {
 		return nil, toStatus(ctx, d.log, err)
 	}
@@ -120,7 +121,7 @@ func (d *Directory) ListAuditEvents(ctx context.Context, req *supportv1.ListAudi
 		resp.AuditEvents = append(resp.AuditEvents, auditEventToProto(e))
 	}
 	if n := len(evs); n > 0 {
-		resp.NextPageToken = d.tokens.nextToken(scope, n, limit, strconv.FormatInt(evs[n-1].ID, 10))
+		resp.NextPageToken = d.tokens.Next(scope, n, limit, strconv.FormatInt(evs[n-1].ID, 10))
 	}
 	return resp, nil
 }

@@ -9,18 +9,19 @@ import (
 	"github.com/supportd/supportd/server/directory"
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/store"
+	"github.com/supportd/supportd/server/token"
 )
 
 // Directory implements support.v1.DirectoryService.
 type Directory struct {
 	supportv1.UnimplementedDirectoryServiceServer
 	dir    *directory.Service
-	tokens *Signer
+	tokens *token.Signer
 	log    *slog.Logger
 }
 
 // NewDirectory returns the DirectoryService handlers.
-func NewDirectory(dir *directory.Service, tokens *Signer, log *slog.Logger) *Directory {
+func NewDirectory(dir *directory.Service, tokens *token.Signer, log *slog.Logger) *Directory {
 	return &Directory{dir: dir, tokens: tokens, log: log}
 }
 
@@ -73,8 +74,8 @@ func (d *Directory) ListPartners(ctx context.Context, req *supportv1.ListPartner
 	if err != nil {
 		return nil, toStatus(ctx, d.log, err)
 	}
-	scope := scopeOf("ListPartners")
-	after, err := d.tokens.pageCursor(scope, req.GetPageToken())
+	scope := token.Scope("ListPartners")
+	after, err := pageCursor(d.tokens, scope, req.GetPageToken())
 	if err != nil {
 		return nil, toStatus(ctx, d.log, err)
 	}
@@ -87,7 +88,7 @@ func (d *Directory) ListPartners(ctx context.Context, req *supportv1.ListPartner
 		resp.Partners = append(resp.Partners, partnerToProto(p))
 	}
 	if n := len(partners); n > 0 {
-		resp.NextPageToken = d.tokens.nextToken(scope, n, limit, partners[n-1].ID)
+		resp.NextPageToken = d.tokens.Next(scope, n, limit, partners[n-1].ID)
 	}
 	return resp, nil
 }
@@ -137,8 +138,8 @@ func (d *Directory) ListCustomers(ctx context.Context, req *supportv1.ListCustom
 	if err != nil {
 		return nil, toStatus(ctx, d.log, err)
 	}
-	scope := scopeOf("ListCustomers", req.GetPartnerId())
-	after, err := d.tokens.pageCursor(scope, req.GetPageToken())
+	scope := token.Scope("ListCustomers", req.GetPartnerId())
+	after, err := pageCursor(d.tokens, scope, req.GetPageToken())
 	if err != nil {
 		return nil, toStatus(ctx, d.log, err)
 	}
@@ -151,7 +152,7 @@ func (d *Directory) ListCustomers(ctx context.Context, req *supportv1.ListCustom
 		resp.Customers = append(resp.Customers, customerToProto(c))
 	}
 	if n := len(customers); n > 0 {
-		resp.NextPageToken = d.tokens.nextToken(scope, n, limit, customers[n-1].ID)
+		resp.NextPageToken = d.tokens.Next(scope, n, limit, customers[n-1].ID)
 	}
 	return resp, nil
 }

@@ -51,6 +51,7 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 		invalid     *domain.ValidationError
 		notFound    *domain.NotFoundError
 		exists      *domain.AlreadyExistsError
+		reused      *domain.RequestIDReusedError
 		notEntitled *domain.NotEntitledError
 		precond     *domain.PreconditionError
 		conflict    *domain.ConflictError
@@ -63,9 +64,9 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 		return badRequest(invalid)
 	case errors.As(err, &notFound):
 		return withInfo(codes.NotFound, notFound.Error(), "NOT_FOUND", map[string]string{"kind": notFound.Kind, "id": notFound.ID})
-	case errors.As(err, &exists) && exists.Kind == "request id":
-		return withInfo(codes.AlreadyExists, exists.Error()+" with a different request: use a new request_id for a new ticket",
-			"REQUEST_ID_REUSED", map[string]string{"request_id": exists.ID})
+	case errors.As(err, &reused):
+		return withInfo(codes.AlreadyExists, reused.Error()+" with a different request: use a new request_id for a new request",
+			"REQUEST_ID_REUSED", map[string]string{"request_id": reused.RequestID})
 	case errors.As(err, &exists):
 		return withInfo(codes.AlreadyExists, exists.Error(), "ALREADY_EXISTS", map[string]string{"kind": exists.Kind, "id": exists.ID})
 	case errors.As(err, &notEntitled):

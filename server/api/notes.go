@@ -8,6 +8,7 @@ import (
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/ticket"
+	"github.com/supportd/supportd/server/token"
 )
 
 // notesPage is one page of a ticket's notes and the token of the next.
@@ -20,15 +21,15 @@ type notesPage struct {
 // first after the page token's note number. The token is bound to the
 // method, the caller's partner and the ticket; a page stops early rather
 // than exceed MaxPageBytes.
-func listNotes(ctx context.Context, log *slog.Logger, tokens *Signer, tickets *ticket.Service,
-	method, ticketID string, size int32, token string) (notesPage, error) {
+func listNotes(ctx context.Context, log *slog.Logger, tokens *token.Signer, tickets *ticket.Service,
+	method, ticketID string, size int32, pageToken string) (notesPage, error) {
 	c := callerOf(ctx)
 	limit, err := pageSize(size)
 	if err != nil {
 		return notesPage{}, toStatus(ctx, log, err)
 	}
-	scope := scopeOf(method, c.PartnerID, ticketID)
-	cursor, err := tokens.pageCursor(scope, token)
+	scope := token.Scope(method, c.PartnerID, ticketID)
+	cursor, err := pageCursor(tokens, scope, pageToken)
 	if err != nil {
 		return notesPage{}, toStatus(ctx, log, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/supportd/supportd/server/domain"
+	"github.com/supportd/supportd/server/token"
 )
 
 // Page sizes of every listing.
@@ -48,24 +49,12 @@ func pageSize(n int32) (int, error) {
 	return int(n), nil
 }
 
-// pageCursor decodes a page token for scope; an empty token is the first
-// page (empty cursor).
-func (s *Signer) pageCursor(scope, token string) (string, error) {
-	if token == "" {
-		return "", nil
-	}
-	payload, err := s.Verify(scope, token)
+// pageCursor decodes a page token for scope (see token.Signer.Cursor); a
+// token that does not verify is a violation on page_token.
+func pageCursor(s *token.Signer, scope, tok string) (string, error) {
+	cursor, err := s.Cursor(scope, tok)
 	if err != nil {
 		return "", domain.Invalid(domain.FieldViolation{Field: "page_token", Description: err.Error()})
 	}
-	return string(payload), nil
-}
-
-// nextToken returns the token of the page after a page that returned n
-// items with last cursor, when a full page (limit) was returned.
-func (s *Signer) nextToken(scope string, n, limit int, last string) string {
-	if n < limit || last == "" {
-		return ""
-	}
-	return s.Sign(scope, []byte(last))
+	return cursor, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/store"
 	"github.com/supportd/supportd/server/ticket"
+	"github.com/supportd/supportd/server/token"
 )
 
 // Support implements support.v1.SupportService for partner keys. Every
@@ -22,12 +23,12 @@ type Support struct {
 	tickets     *ticket.Service
 	attachments *ticket.Attachments
 	watcher     *Watcher
-	tokens      *Signer
+	tokens      *token.Signer
 	log         *slog.Logger
 }
 
 // NewSupport returns the SupportService handlers.
-func NewSupport(tickets *ticket.Service, attachments *ticket.Attachments, watcher *Watcher, tokens *Signer, log *slog.Logger) *Support {
+func NewSupport(tickets *ticket.Service, attachments *ticket.Attachments, watcher *Watcher, tokens *token.Signer, log *slog.Logger) *Support {
 	return &Support{tickets: tickets, attachments: attachments, watcher: watcher, tokens: tokens, log: log}
 }
 
@@ -129,8 +130,8 @@ func (s *Support) ListTickets(ctx context.Context, req *supportv1.ListTicketsReq
 	if err := knownFilters(req, f); err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
-	scope := scopeOf("ListTickets", partnerID, f.CustomerID, f.Service, f.Status)
-	after, err := s.tokens.pageCursor(scope, req.GetPageToken())
+	scope := token.Scope("ListTickets", partnerID, f.CustomerID, f.Service, f.Status)
+	after, err := pageCursor(s.tokens, scope, req.GetPageToken())
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
@@ -148,7 +149,7 @@ func (s *Support) ListTickets(ctx context.Context, req *supportv1.ListTicketsReq
 		resp.Tickets = resp.Tickets[:n]
 		resp.NextPageToken = s.tokens.Sign(scope, []byte(tickets[n-1].ID))
 	case n > 0:
-		resp.NextPageToken = s.tokens.nextToken(scope, n, limit, tickets[n-1].ID)
+		resp.NextPageToken = s.tokens.Next(scope, n, limit, tickets[n-1].ID)
 	}
 	return resp, nil
 }

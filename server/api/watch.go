@@ -16,39 +16,18 @@ import (
 	"github.com/supportd/supportd/server/auth"
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/store"
+	"github.com/supportd/supportd/server/token"
 	"github.com/supportd/supportd/server/watch"
 )
 
-// watchScope binds resume tokens to watches. A token names a position in
-// the event log (the last sequence the stream covered); it is the same
-// for every stream, so one event message is built once for all streams.
-const watchScope = "watch"
-
 // watchBatch is the most events a stream takes from the log per read.
 const watchBatch = 256
-
-// ResumeToken returns the opaque token of log position seq.
-func (s *Signer) ResumeToken(seq int64) string {
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], uint64(seq))
-	return s.Sign(watchScope, b[:])
-}
-
-// parseResumeToken returns the log position of a token, or a
-// ValidationError on resume_token.
-func (s *Signer) parseResumeToken(token string) (int64, error) {
-	payload, err := s.Verify(watchScope, token)
-	if err != nil || len(payload) != 8 {
-		return 0, domain.Invalid(domain.FieldViolation{Field: "resume_token", Description: "malformed resume token: pass back a resume_token this server sent"})
-	}
-	return int64(binary.BigEndian.Uint64(payload)), nil
-}
 
 // EventEncoder returns the function the watch hub uses to build each
 // event's message once for all streams: the TicketEvent is marshalled once,
 // and every stream sends the same pre-built response messages (see
 // encodedEvent) instead of marshalling it again.
-func EventEncoder(s *Signer) func(domain.Event) any {
+func EventEncoder(s *token.Signer) func(domain.Event) any {
 	return func(e domain.Event) any {
 		out := &supportv1.TicketEvent{
 			ResumeToken: s.ResumeToken(e.Sequence),
@@ -84,7 +63,16 @@ type encodedEvent struct {
 	ticket  *supportv1.WatchTicketResponse
 	tickets *supportv1.WatchTicketsResponse
 	queue   *supportv1.WatchQueueTicketsResponse
+	size    int
 }
+
+// Size implements watch.Sizer: the encoded bytes (shared by the three
+// messages), about as much again for the event the ring keeps beside
+// them, and the messages themselves.
+func (e *encodedEvent) Size() int { return e.size }
+
+// encodedOverhead is the memory of an encodedEvent beyond its bytes.
+const encodedOverhead = 512
 
 func encodeEvent(e *supportv1.TicketEvent) *encodedEvent {
 	b, err := proto.Marshal(e)
@@ -93,12 +81,13 @@ func encodeEvent(e *supportv1.TicketEvent) *encodedEvent {
 			ticket:  &supportv1.WatchTicketResponse{Update: &supportv1.WatchTicketResponse_Event{Event: e}},
 			tickets: &supportv1.WatchTicketsResponse{Update: &supportv1.WatchTicketsResponse_Event{Event: e}},
 			queue:   &supportv1.WatchQueueTicketsResponse{Update: &supportv1.WatchQueueTicketsResponse_Event{Event: e}},
+			size:    2*proto.Size(e) + encodedOverhead,
 		}
 	}
 	wire := protowire.AppendTag(make([]byte, 0, len(b)+binary.MaxVarintLen64+1), eventField, protowire.BytesType)
 	wire = protowire.AppendBytes(wire, b)
 	en := &encodedEvent{ticket: &supportv1.WatchTicketResponse{}, tickets: &supportv1.WatchTicketsResponse{},
-		queue: &supportv1.WatchQueueTicketsResponse{}}
+		queue: &supportv1.WatchQueueTicketsResponse{}, size: 2*len(wire) + encodedOverhead}
 	en.ticket.ProtoReflect().SetUnknown(wire)
 	en.tickets.ProtoReflect().SetUnknown(wire)
 	en.queue.ProtoReflect().SetUnknown(wire)
@@ -114,48 +103,29 @@ const eventField = 1
 // Watcher runs watch streams for SupportService.
 type Watcher struct {
 	hub    *watch.Hub
-	st     store.Store
-	tokens *Signer
+	tokens *token.Signer
 	log    *slog.Logger
 	now    func() time.Time
 }
 
 // NewWatcher returns the stream runner over hub.
-func NewWatcher(hub *watch.Hub, st store.Store, tokens *Signer, log *slog.Logger, now func() time.Time) *Watcher {
-	return &Watcher{hub: hub, st: st, tokens: tokens, log: log, now: now}
+func NewWatcher(hub *watch.Hub, tokens *token.Signer, log *slog.Logger, now func() time.Time) *Watcher {
+	return &Watcher{hub: hub, tokens: tokens, log: log, now: now}
 }
 
-// start resolves where a stream starts: after the token's position, or at
-// def when there is no token. A position older than the retained log is
-// OUT_OF_RANGE; one beyond the log's end was not made by this server's log.
-func (w *Watcher) start(ctx context.Context, token string, def func(last int64) int64) (int64, error) {
-	var first, last int64
-	err := w.st.ReadTx(ctx, func(tx store.Reader) error {
-		var err error
-		if first, err = tx.FirstSequence(ctx); err != nil {
-			return err
+// start resolves where a stream starts (see watch.Hub.StartAfter): after
+// the token's position, or, without a token, at the log's end (fromNow)
+// or its beginning.
+func (w *Watcher) start(ctx context.Context, resumeToken string, fromNow bool) (int64, error) {
+	s := watch.Start{FromNow: fromNow}
+	if resumeToken != "" {
+		seq, err := w.tokens.ParseResumeToken(resumeToken)
+		if err != nil {
+			return 0, domain.Invalid(domain.FieldViolation{Field: "resume_token", Description: "malformed resume token: pass back a resume_token this server sent"})
 		}
-		last, err = tx.LastSequence(ctx)
-		return err
-	})
-	if err != nil {
-		return 0, err
+		s.Resume, s.HasResume = seq, true
 	}
-	if token == "" {
-		return def(last), nil
-	}
-	seq, err := w.tokens.parseResumeToken(token)
-	if err != nil {
-		return 0, err
-	}
-	if seq > last {
-		return 0, domain.Invalid(domain.FieldViolation{Field: "resume_token", Description: "resume token is ahead of this server's event log"})
-	}
-	if first > 0 && seq+1 < first {
-		return 0, &domain.OutOfRangeError{Message: fmt.Sprintf(
-			"resume token is older than the retained event log (oldest retained sequence %d): start a new watch without a token and re-read the tickets", first)}
-	}
-	return seq, nil
+	return w.hub.StartAfter(ctx, s)
 }
 
 // sender sends one event or checkpoint on a stream.
@@ -217,7 +187,7 @@ func (s *Support) WatchTicket(req *supportv1.WatchTicketRequest, stream supportv
 	if _, err := s.tickets.Get(ctx, partnerID, req.GetTicketId()); err != nil {
 		return toStatus(ctx, s.log, err)
 	}
-	after, err := s.watcher.start(ctx, req.GetResumeToken(), func(int64) int64 { return 0 })
+	after, err := s.watcher.start(ctx, req.GetResumeToken(), false)
 	if err != nil {
 		return toStatus(ctx, s.log, err)
 	}
@@ -240,7 +210,7 @@ func (s *Support) WatchTickets(req *supportv1.WatchTicketsRequest, stream suppor
 			return toStatus(ctx, s.log, err)
 		}
 	}
-	after, err := s.watcher.start(ctx, req.GetResumeToken(), func(last int64) int64 { return last })
+	after, err := s.watcher.start(ctx, req.GetResumeToken(), true)
 	if err != nil {
 		return toStatus(ctx, s.log, err)
 	}
@@ -265,7 +235,7 @@ func (a *Agent) WatchQueueTickets(req *supportv1.WatchQueueTicketsRequest, strea
 	if q == "" && req.GetQueue() != supportv1.Queue_QUEUE_UNSPECIFIED {
 		return toStatus(ctx, a.log, domain.Invalid(domain.FieldViolation{Field: "queue", Description: fmt.Sprintf("unknown queue %d", req.GetQueue())}))
 	}
-	after, err := a.watcher.start(ctx, req.GetResumeToken(), func(last int64) int64 { return last })
+	after, err := a.watcher.start(ctx, req.GetResumeToken(), true)
 	if err != nil {
 		return toStatus(ctx, a.log, err)
 	}

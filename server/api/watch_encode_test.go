@@ -8,6 +8,7 @@ import (
 
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
 	"github.com/supportd/supportd/server/domain"
+	"github.com/supportd/supportd/server/token"
 )
 
 // The pre-built stream messages of an event decode, on the receiving side,
@@ -39,7 +40,7 @@ func TestWatchEncodedEvent(t *testing.T) {
 		}
 	}
 	// The signer's encoder builds the same.
-	s := NewSigner(make([]byte, 32))
+	s := token.NewSigner(make([]byte, 32))
 	p := EventEncoder(s)(domain.Event{Sequence: 7, TicketID: "T-2", Type: domain.EventNoteAdded, Time: time.Unix(1, 0)})
 	b, err := proto.Marshal(p.(*encodedEvent).tickets)
 	if err != nil {

@@ -12,11 +12,11 @@ import (
 	"google.golang.org/grpc/status"
 
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
-	"github.com/supportd/supportd/server/api"
 	"github.com/supportd/supportd/server/app"
 	"github.com/supportd/supportd/server/config"
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/internal/testserver"
+	"github.com/supportd/supportd/server/token"
 )
 
 // Helpers of the watch tests (prefixed w/watch: the package is shared).
@@ -29,7 +29,7 @@ const watchWait = 10 * time.Second
 // build tokens for chosen log positions with it).
 type watchServer struct {
 	*testserver.Server
-	signer *api.Signer
+	signer *token.Signer
 }
 
 // watchConfig sets the watch section of the server's configuration.
@@ -49,11 +49,11 @@ func watchConfig(checkpoint time.Duration, maxStreams int) testserver.Option {
 func startWatchServer(t *testing.T, opts ...testserver.Option) *watchServer {
 	t.Helper()
 	s := testserver.Start(t, opts...)
-	key, err := api.LoadTokenKey(context.Background(), s.Store)
+	key, err := token.LoadKey(context.Background(), s.Store)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &watchServer{Server: s, signer: api.NewSigner(key)}
+	return &watchServer{Server: s, signer: token.NewSigner(key)}
 }
 
 // token is the resume token of log position seq.

@@ -31,6 +31,7 @@ import (
 	"github.com/supportd/supportd/server/directory"
 	"github.com/supportd/supportd/server/store"
 	"github.com/supportd/supportd/server/ticket"
+	"github.com/supportd/supportd/server/token"
 	"github.com/supportd/supportd/server/watch"
 )
 
@@ -107,11 +108,11 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	// Every service writes through the watch, which sees a full disk.
 	storage := newStorageWatch(opts.Store, opts.Logger)
 	opts.Store = storage
-	key, err := api.LoadTokenKey(ctx, opts.Store)
+	key, err := token.LoadKey(ctx, opts.Store)
 	if err != nil {
 		return nil, err
 	}
-	tokens := api.NewSigner(key)
+	tokens := token.NewSigner(key)
 	authn := auth.NewAuthenticator(opts.Store, opts.Now)
 	dir := directory.New(opts.Store, opts.Now, authn, api.AuditJSON)
 
@@ -154,7 +155,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		return nil, err
 	}
 	a.hub, a.tickets = hub, tickets
-	watcher := api.NewWatcher(hub, opts.Store, tokens, opts.Logger, opts.Now)
+	watcher := api.NewWatcher(hub, tokens, opts.Logger, opts.Now)
 	attachments := ticket.NewAttachments(tickets, ticket.AttachmentLimits{
 		MaxBytes: opts.Config.Limits.AttachmentBytes, PerTicket: opts.Config.Limits.AttachmentsPerTicket})
 	a.attachments = attachments

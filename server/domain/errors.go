@@ -75,6 +75,17 @@ func (e *AlreadyExistsError) Error() string {
 	return fmt.Sprintf("%s %q already exists", e.Kind, Clip(e.ID))
 }
 
+// RequestIDReusedError says a client request id was already used for
+// another request (ALREADY_EXISTS, reason REQUEST_ID_REUSED): the same id
+// with the same request replays the first result instead.
+type RequestIDReusedError struct {
+	RequestID string
+}
+
+func (e *RequestIDReusedError) Error() string {
+	return fmt.Sprintf("request id %q already exists", Clip(e.RequestID))
+}
+
 // EntitlementViolation is one failed entitlement rule.
 type EntitlementViolation struct {
 	Reason  string // reason code, e.g. NO_ACTIVE_SUBSCRIPTION

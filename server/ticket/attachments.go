@@ -125,7 +125,7 @@ func priorAttachment(ctx context.Context, tx store.Reader, r store.AttachmentReq
 	case err != nil:
 		return domain.Attachment{}, err
 	case !bytes.Equal(hash, r.RequestHash):
-		return domain.Attachment{}, &domain.AlreadyExistsError{Kind: "request id", ID: r.RequestID}
+		return domain.Attachment{}, &domain.RequestIDReusedError{RequestID: r.RequestID}
 	}
 	return att, nil
 }

@@ -161,7 +161,7 @@ func (s *Service) CheckEntitlement(ctx context.Context, partnerID string, p Prev
 
 // Create files a ticket for the partner. A retry with the same request id
 // and body returns the ticket created the first time; the same request id
-// with another body is an AlreadyExistsError of kind "request id".
+// with another body is a domain.RequestIDReusedError.
 //
 // Validation and entitlement are decided on a committed snapshot read just
 // before the write transaction, outside the single writer, so that the
@@ -224,7 +224,7 @@ func priorResult(ctx context.Context, tx store.Reader, partnerID string, f Filin
 		return domain.Ticket{}, err
 	}
 	if !encoding.MatchesRequest(idem.RequestHash, f) {
-		return domain.Ticket{}, &domain.AlreadyExistsError{Kind: "request id", ID: requestID}
+		return domain.Ticket{}, &domain.RequestIDReusedError{RequestID: requestID}
 	}
 	return tx.GetTicket(ctx, idem.TicketID)
 }
