@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/supportd/supportd/server/domain"
+	"github.com/supportd/supportd/server/lifecycle"
 )
 
 // Stage is what Advance did to a ticket, in the order the events must be
@@ -20,19 +21,20 @@ type Stage = domain.EventType
 // passed, then SLA_BREACHED and ESCALATED once the deadline has passed (the
 // escalation level is raised and the ticket moves to its queue's
 // duty-manager tier). Each stage fires at most once: the SLA state only
-// moves forward, so calling Advance again fires nothing new. Tickets with a
+// moves forward (lifecycle.NextSLA), so calling Advance again fires
+// nothing new. Tickets with a
 // first response, and resolved or closed tickets, never advance.
 func Advance(t *domain.Ticket, now time.Time) []Stage {
 	if _, pending := t.NextEscalation(); !pending {
 		return nil
 	}
 	var out []Stage
-	if t.SLAState == domain.SLARunning && !now.Before(t.WarnTime) {
-		t.SLAState = domain.SLAWarning
+	if to, ok := lifecycle.NextSLA(t.SLAState, lifecycle.SLAWarningPassed); ok && !now.Before(t.WarnTime) {
+		t.SLAState = to
 		out = append(out, domain.EventSLAWarning)
 	}
-	if t.SLAState == domain.SLAWarning && !now.Before(t.ResponseDueTime) {
-		t.SLAState = domain.SLABreached
+	if to, ok := lifecycle.NextSLA(t.SLAState, lifecycle.SLADeadlinePassed); ok && !now.Before(t.ResponseDueTime) {
+		t.SLAState = to
 		t.EscalationLevel++
 		t.DutyManagerTier = true
 		out = append(out, domain.EventSLABreached, domain.EventEscalated)

@@ -23,6 +23,11 @@
 //   - Open (domain.TicketStatus.IsOpen, the one definition) means NEW,
 //     IN_PROGRESS or WAITING_ON_PARTNER: a RESOLVED ticket awaits the
 //     partner's verdict and is not open for escalation.
+//
+// The ticket's initial-response SLA clock (RUNNING, WARNING, BREACHED,
+// MET) is the package's second machine: NextSLA in sla.go is the one
+// place that says which SLA state a trigger leads to; the escalation
+// sweep, the first response and a severity change all go through it.
 package lifecycle
 
 import "github.com/supportd/supportd/server/domain"

@@ -80,8 +80,8 @@ func (s *Service) ChangeSeverity(ctx context.Context, c Caller, ticketID string,
 		_, t.Priority = routing.Route(t.Service, t.Category, sev)
 		t.ResponseTarget, t.BusinessHours, t.CalendarID = d.Target, d.BusinessHours, d.CalendarID
 		t.ResponseDueTime, t.WarnTime = d.Due.UTC(), d.Warn.UTC()
-		if t.FirstResponseTime.IsZero() && t.SLAState == domain.SLAWarning && now.Before(t.WarnTime) {
-			t.SLAState = domain.SLARunning
+		if t.FirstResponseTime.IsZero() && now.Before(t.WarnTime) {
+			t.SLAState, _ = lifecycle.NextSLA(t.SLAState, lifecycle.SLAWarningWithdrawn)
 		}
 		detail := fmt.Sprintf("severity %s -> %s (%s); response due %s -> %s", old, sev, reason,
 			oldDue.Format(time.RFC3339), t.ResponseDueTime.Format(time.RFC3339))

@@ -26,14 +26,15 @@ func (s *Service) ListQueue(ctx context.Context, q domain.Queue, page store.Page
 // respond records support's first response at now: first_response_time
 // is set once, and the SLA is MET when the response comes before the
 // deadline, BREACHED otherwise (whether or not a sweep has recorded the
-// breach yet: the deadline decides, not the sweep's timing).
+// breach yet: the deadline decides, not the sweep's timing; a recorded
+// breach stays: lifecycle.NextSLA).
 func respond(t *domain.Ticket, now time.Time) {
 	t.FirstResponseTime = now
-	if t.SLAState != domain.SLABreached && now.Before(t.ResponseDueTime) {
-		t.SLAState = domain.SLAMet
-	} else {
-		t.SLAState = domain.SLABreached
+	trigger := lifecycle.SLARespondedLate
+	if now.Before(t.ResponseDueTime) {
+		trigger = lifecycle.SLARespondedInTime
 	}
+	t.SLAState, _ = lifecycle.NextSLA(t.SLAState, trigger)
 }
 
 // Acknowledge records support's first response on a NEW ticket: the

@@ -11,6 +11,7 @@ import (
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/entitlement"
 	"github.com/supportd/supportd/server/filing"
+	"github.com/supportd/supportd/server/lifecycle"
 	"github.com/supportd/supportd/server/sla"
 	"github.com/supportd/supportd/server/store"
 	"github.com/supportd/supportd/server/store/encoding"
@@ -259,7 +260,7 @@ func (s *Service) newTicket(fc filingContext, partnerID string, f Filing) (domai
 		SupportTopicID: f.SupportTopicID, Category: fc.topic.Category, Title: f.Title, Description: f.Description,
 		Severity: f.Severity, Language: lang, Contact: f.Contact, PreferredContactMethod: domain.ContactEmail,
 		Status: domain.StatusNew, SupportPlan: d.SupportPlan, Fee: d.Fee, Queue: d.Queue, Priority: d.Priority,
-		SLAState: domain.SLARunning, BusinessHours: deadline.BusinessHours, ResponseTarget: deadline.Target,
+		SLAState: lifecycle.InitialSLA, BusinessHours: deadline.BusinessHours, ResponseTarget: deadline.Target,
 		CalendarID: deadline.CalendarID, ResponseDueTime: deadline.Due.UTC(), WarnTime: deadline.Warn.UTC(),
 		CreateTime: now, UpdateTime: now, Version: 1,
 	}, nil
