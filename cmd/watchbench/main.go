@@ -5,7 +5,7 @@
 //
 // Deliveries: --streams WatchTickets streams (spread over --conns client
 // connections) receive --rate events per second. supportd (--demo, on a
-// fresh database, with limits.watch_streams_per_partner raised) gets its
+// fresh database, with the stream limits raised) gets its
 // events from AddTicketNote calls of the demo partner at --rate, round
 // robin over --tickets tickets, so every stream receives every event; the
 // bare server (this program re-executed as `watchbench bare ADDR RATE

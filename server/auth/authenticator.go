@@ -61,7 +61,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, secret string) (Princi
 	if err != nil {
 		return Principal{}, err
 	}
-	k, err := a.lookup(ctx, id)
+	k, gen, err := a.lookup(ctx, id)
 	if err != nil {
 		return Principal{}, err
 	}
@@ -71,7 +71,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, secret string) (Princi
 	if err := validity(k, a.now()); err != nil {
 		return Principal{}, err
 	}
-	return Principal{KeyID: k.ID, Role: k.Role, PartnerID: k.PartnerID, ExpireTime: k.ExpireTime}, nil
+	return Principal{KeyID: k.ID, Role: k.Role, PartnerID: k.PartnerID, ExpireTime: k.ExpireTime, forgets: gen}, nil
 }
 
 // validity is nil for a key valid at now, else ErrRevokedKey or
@@ -86,25 +86,34 @@ func validity(k store.APIKey, now time.Time) error {
 	return nil
 }
 
-func (a *Authenticator) lookup(ctx context.Context, id string) (store.APIKey, error) {
+// lookup returns the key (cached or read) and the Forget count before it
+// was looked up.
+func (a *Authenticator) lookup(ctx context.Context, id string) (store.APIKey, uint64, error) {
 	now := a.now()
 	a.mu.RLock()
 	c, ok := a.cache[id]
 	gen := a.forgets
 	a.mu.RUnlock()
 	if ok && now.Sub(c.loaded) < keyCacheTTL {
-		return c.key, nil
+		return c.key, gen, nil
 	}
 	k, err := a.read(ctx, id)
 	if err != nil {
-		return k, err
+		return k, gen, err
 	}
 	a.mu.Lock()
 	if a.forgets == gen {
 		a.cache[id] = cachedKey{key: k, loaded: now}
 	}
 	a.mu.Unlock()
-	return k, nil
+	return k, gen, nil
+}
+
+// forgetCount is the number of Forget calls so far.
+func (a *Authenticator) forgetCount() uint64 {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.forgets
 }
 
 // read reads a key from the store, bypassing the cache.

@@ -13,6 +13,9 @@ type Principal struct {
 	Role       domain.Role
 	PartnerID  string    // set for partner keys only
 	ExpireTime time.Time // when the key expires; zero: never
+	// forgets is the authenticator's Forget count when the key was read:
+	// Hold re-reads the key only if a revocation may have come since.
+	forgets uint64
 }
 
 // Actor is how the principal appears on events and notes:
