@@ -156,7 +156,7 @@ type readmeEnv struct {
 
 // placeholders are the words the README asks the reader to replace with
 // the id an earlier command printed.
-var placeholderRE = regexp.MustCompile(`\b(TICKET_ID|ID)\b`)
+var placeholderRE = regexp.MustCompile(`\b(ATTACHMENT_ID|TICKET_ID|ID)\b`)
 
 // environ is e.env in the form of exec.Cmd.Env.
 func (e *readmeEnv) environ() []string {
@@ -361,6 +361,29 @@ var readmeChecks = []readmeCheck{
 		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
 			return want(stdout, `(?m)^NOTES\s+[1-9]`) // the ticket, its conversation one longer
 		}},
+	{name: "attach", match: regexp.MustCompile(`^supportctl tickets attach ID README\.md go\.mod\b`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			row := `\S+\s+partner:adatum\s+\d+\s+text/plain; charset=utf-8\s+[0-9a-f]{64}\s+`
+			if err := want(stdout, `(?m)^ID\s+CREATED`, `(?m)^\S+\s+`+row+`go\.mod$`); err != nil {
+				return err
+			}
+			return capture(e, "ATTACHMENT_ID", stdout, `(?m)^(\S+)\s+`+row+`README\.md$`)
+		}},
+	{name: "attachments", match: regexp.MustCompile(`^supportctl tickets attachments ID\b`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			return want(stdout, `(?m)^`+regexp.QuoteMeta(e.vars["ATTACHMENT_ID"])+`\s.*README\.md$`, `(?m)\sgo\.mod$`)
+		}},
+	{name: "download", match: regexp.MustCompile(`^supportctl tickets download ID ATTACHMENT_ID -f -`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			readme, err := os.ReadFile(filepath.Join(e.dir, "README.md"))
+			if err != nil {
+				return err
+			}
+			if stdout != string(readme) {
+				return fmt.Errorf("downloaded %d bytes, not the README's %d", len(stdout), len(readme))
+			}
+			return nil
+		}},
 	{name: "severity", match: regexp.MustCompile(`^supportctl tickets severity ID ([ABC]) `),
 		check: func(e *readmeEnv, m []string, stdout, _ string) error {
 			return want(stdout, `(?m)^SEVERITY\s+`+m[1]+`$`)
@@ -388,7 +411,7 @@ var readmeChecks = []readmeCheck{
 // README cannot lose the examples it promises.
 var readmeRequired = map[string][]string{
 	"A short tour with grpcurl":           {"install", "list", "describe", "create", "list tickets"},
-	"Partner quick start with supportctl": {"install", "create", "list tickets", "watch", "completion"},
+	"Partner quick start with supportctl": {"install", "create", "list tickets", "attach", "attachments", "download", "watch", "completion"},
 	"grpcurl cookbook":                    {"list", "describe", "create", "watch", "watch all", "error details"},
 }
 
