@@ -60,7 +60,7 @@ func startSupportd(t *testing.T) (addr, partnerKey string) {
 		t.Fatalf("go build supportd: %v\n%s", err, out)
 	}
 	addr = freeAddr(t)
-	cmd := exec.Command(bin, "serve", "--listen", addr, "--db", filepath.Join(dir, "supportd.db"), "--demo",
+	cmd := exec.Command(bin, "serve", "--listen", addr, "--http-listen", "", "--db", filepath.Join(dir, "supportd.db"), "--demo",
 		"--metrics-listen", "", "--log-level", "warn", "--grace-period", "2s")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

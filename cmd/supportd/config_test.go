@@ -31,7 +31,7 @@ watch:
 `), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--db", filepath.Join(dir, "x.db"), "--metrics-listen", "", "--config", bad)
+	cmd := exec.Command(bin, "serve", "--http-listen", "", "--listen", "127.0.0.1:0", "--db", filepath.Join(dir, "x.db"), "--metrics-listen", "", "--config", bad)
 	out, err := cmd.CombinedOutput()
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() == 0 {

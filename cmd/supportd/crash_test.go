@@ -60,7 +60,7 @@ func (p *crashProc) output() string {
 // waits for its address (and, on a fresh database, its partner key).
 func startCrashProc(t *testing.T, bin, db string, wantKey bool) *crashProc {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--db", db, "--demo",
+	cmd := exec.Command(bin, "serve", "--http-listen", "", "--listen", "127.0.0.1:0", "--db", db, "--demo",
 		"--metrics-listen", "", "--grace-period", "5s", "--config", unlimitedConfig(t))
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

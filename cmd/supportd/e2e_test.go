@@ -86,7 +86,7 @@ var addrPattern = regexp.MustCompile(`msg="supportd serving" addr=(\S+)`)
 // system and returns once it logged its address.
 func startServer(t *testing.T, bin, db string, extra ...string) *process {
 	t.Helper()
-	args := append([]string{"serve", "--listen", "127.0.0.1:0", "--db", db, "--metrics-listen", "", "--grace-period", "5s"}, extra...)
+	args := append([]string{"serve", "--http-listen", "", "--listen", "127.0.0.1:0", "--db", db, "--metrics-listen", "", "--grace-period", "5s"}, extra...)
 	cmd := exec.Command(bin, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -422,7 +422,7 @@ func TestEndToEnd(t *testing.T) {
 	if err == nil || !strings.Contains(string(out), "database in use") || !strings.Contains(string(out), "DirectoryService.CreateApiKey") {
 		t.Fatalf("keys create beside a running server: %v\n%s", err, out)
 	}
-	out, err = exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--db", db, "--metrics-listen", "").CombinedOutput()
+	out, err = exec.Command(bin, "serve", "--http-listen", "", "--listen", "127.0.0.1:0", "--db", db, "--metrics-listen", "").CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "database in use") || !strings.Contains(string(out), "pid ") {
 		t.Fatalf("second server on the same database: %v\n%s", err, out)
 	}
@@ -437,7 +437,7 @@ func TestServeFailsOnBusyAddress(t *testing.T) {
 	bin := buildSupportd(t)
 	db := filepath.Join(t.TempDir(), "supportd.db")
 	srv := startServer(t, bin, db)
-	cmd := exec.Command(bin, "serve", "--listen", srv.addr, "--db", filepath.Join(t.TempDir(), "other.db"), "--metrics-listen", "")
+	cmd := exec.Command(bin, "serve", "--http-listen", "", "--listen", srv.addr, "--db", filepath.Join(t.TempDir(), "other.db"), "--metrics-listen", "")
 	out, err := cmd.CombinedOutput()
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() == 0 {

@@ -26,7 +26,7 @@ func TestMetricsPortInUseStopsTheServer(t *testing.T) {
 	defer busy.Close()
 	addr := busy.Addr().String()
 
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "x.db"), "--demo")
+	cmd := exec.Command(bin, "serve", "--http-listen", "", "--listen", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "x.db"), "--demo")
 	cmd.Env = append(os.Environ(), "SUPPORTD_METRICS_LISTEN="+addr)
 	out, err := cmd.CombinedOutput()
 	var exit *exec.ExitError

@@ -25,7 +25,7 @@ func TestBuildWithoutCgo(t *testing.T) {
 	const want = "this binary was built without cgo; SQLite needs cgo: rebuild with CGO_ENABLED=1 and a C compiler"
 	dir := t.TempDir()
 	for _, args := range [][]string{
-		{"serve", "--listen", "127.0.0.1:0", "--metrics-listen", "", "--db", filepath.Join(dir, "a.db")},
+		{"serve", "--http-listen", "", "--listen", "127.0.0.1:0", "--metrics-listen", "", "--db", filepath.Join(dir, "a.db")},
 		{"keys", "create", "--role", "admin", "--db", filepath.Join(dir, "b.db")},
 	} {
 		out, err := exec.Command(bin, args...).CombinedOutput()

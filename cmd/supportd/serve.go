@@ -27,6 +27,7 @@ import (
 // serveFlags are the flags of `supportd serve`.
 type serveFlags struct {
 	listen      string
+	httpListen  string
 	db          string
 	config      string
 	demo        bool
@@ -62,6 +63,7 @@ SUPPORTD_METRICS_LISTEN); a flag on the command line wins.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.listen, "listen", "127.0.0.1:8443", "gRPC listen address")
+	fl.StringVar(&f.httpListen, "http-listen", "127.0.0.1:8080", "HTTP listen address: REST/JSON, Connect, gRPC-Web and /openapi.json, same TLS as --listen (empty: off)")
 	fl.StringVar(&f.db, "db", "supportd.db", "SQLite database file (created if missing)")
 	fl.StringVar(&f.config, "config", "", "YAML configuration file (response targets, escalation, calendars)")
 	fl.BoolVar(&f.demo, "demo", false, "seed a demo directory into an empty database and print demo API keys")
@@ -133,19 +135,32 @@ func serve(ctx context.Context, f serveFlags) error {
 	}
 	// Bind every listener before seeding the demo: a port in use stops the
 	// start before any key is printed.
+	var httpLis net.Listener
+	if f.httpListen != "" {
+		if httpLis, err = net.Listen("tcp", f.httpListen); err != nil {
+			lis.Close()
+			return fmt.Errorf("--http-listen %s: %w", f.httpListen, err)
+		}
+	}
+	closeAll := func() {
+		lis.Close()
+		if httpLis != nil {
+			httpLis.Close()
+		}
+	}
 	metricsAddr := f.metricsAddr
 	if metricsAddr != "" {
 		var stopMetrics func()
 		metricsAddr, stopMetrics, err = serveMetrics(metricsAddr, a.MetricsHandler(), metricsTLS, log)
 		if err != nil {
-			lis.Close()
+			closeAll()
 			return err
 		}
 		defer stopMetrics()
 	}
 	if f.demo {
 		if err := seedDemo(ctx, st, lis.Addr().String(), grpcurlTransport(f)); err != nil {
-			lis.Close()
+			closeAll()
 			return err
 		}
 	}
@@ -156,18 +171,34 @@ func serve(ctx context.Context, f serveFlags) error {
 		}
 		defer stopPprof()
 	}
-	log.Info("supportd serving", "addr", lis.Addr().String(), "db", f.db, "metrics", metricsAddr, "tls", tlsConfig != nil, "mtls", f.tlsClientCA != "")
+	httpAddr := ""
+	served := make(chan error, 2)
+	servers := 1
+	if httpLis != nil {
+		httpAddr = httpLis.Addr().String()
+		servers++
+		go func() { served <- a.ServeHTTP(httpLis) }()
+	}
+	log.Info("supportd serving", "addr", lis.Addr().String(), "http", httpAddr, "db", f.db, "metrics", metricsAddr, "tls", tlsConfig != nil, "mtls", f.tlsClientCA != "")
 	logOut.Flush() // at once: scripts and tests wait for this line
-	served := make(chan error, 1)
 	go func() { served <- a.Serve(lis) }()
 	select {
 	case err := <-served:
-		return err
+		servers--
+		if err != nil {
+			a.Shutdown(context.Background())
+			for ; servers > 0; servers-- {
+				<-served
+			}
+			return err
+		}
 	case <-ctx.Done():
 	}
 	log.Info("shutting down", "grace_period", f.grace)
 	a.Shutdown(context.Background())
-	<-served
+	for ; servers > 0; servers-- {
+		<-served
+	}
 	log.Info("stopped")
 	return nil
 }
@@ -186,6 +217,11 @@ func transport(f serveFlags, log *slog.Logger) (grpcTLS, metricsTLS *tls.Config,
 		}
 		if f.metricsAddr != "" {
 			if err := app.CheckPlaintext("--metrics-listen", f.metricsAddr, f.insecurePlaintext); err != nil {
+				return nil, nil, err
+			}
+		}
+		if f.httpListen != "" {
+			if err := app.CheckPlaintext("--http-listen", f.httpListen, f.insecurePlaintext); err != nil {
 				return nil, nil, err
 			}
 		}

@@ -31,7 +31,7 @@ func TestServeRefusesPlaintextOnTheNetwork(t *testing.T) {
 		{"--listen", "127.0.0.1:0", "--metrics-listen", "0.0.0.0:0"},
 	} {
 		db := filepath.Join(t.TempDir(), "supportd.db")
-		out, err := exec.Command(bin, append([]string{"serve", "--db", db}, args...)...).CombinedOutput()
+		out, err := exec.Command(bin, append([]string{"serve", "--http-listen", "", "--db", db}, args...)...).CombinedOutput()
 		var exit *exec.ExitError
 		if !errors.As(err, &exit) || exit.ExitCode() != 1 {
 			t.Fatalf("serve %v: %v, want exit status 1\n%s", args, err, out)

@@ -144,7 +144,7 @@ func StartSupportd(ctx context.Context, name, dir, bin string, pprof bool, args 
 	if err != nil {
 		return nil, err
 	}
-	args = append([]string{"serve", "--listen", addr}, args...)
+	args = append([]string{"serve", "--listen", addr, "--http-listen", ""}, args...)
 	var pprofAddr string
 	if pprof {
 		if pprofAddr, err = FreeAddr(); err != nil {

@@ -85,6 +85,11 @@ type App struct {
 	storage  *storageWatch
 	// attachments is the attachment service (its janitor sweeps staged uploads).
 	attachments *ticket.Attachments
+	// httpHandler serves the same services over HTTP (see ServeHTTP);
+	// httpServers are the servers ServeHTTP started, stopped by Shutdown.
+	httpHandler http.Handler
+	httpMu      sync.Mutex
+	httpServers []*http.Server
 }
 
 // New builds the server; it does not listen yet.
@@ -166,6 +171,10 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		return nil, err
 	}
 	metrics.InitializeMetrics(srv)
+	// After every service is registered: the transcoder serves those it sees.
+	if a.httpHandler, err = newHTTPHandler(a, opts.Config.HTTP.CORSOrigins); err != nil {
+		return nil, err
+	}
 
 	a.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	for _, name := range []string{
@@ -223,8 +232,14 @@ func (a *App) Shutdown(ctx context.Context) {
 	a.hub.Close()
 	a.workers.Wait()
 	done := make(chan struct{})
+	httpDone := make(chan struct{})
+	go func() {
+		a.shutdownHTTP(ctx)
+		close(httpDone)
+	}()
 	go func() {
 		a.grpc.GracefulStop()
+		<-httpDone // HTTP calls run in the gRPC server's handlers
 		close(done)
 	}()
 	timer := time.NewTimer(a.opts.GracePeriod)

@@ -33,6 +33,17 @@ type Config struct {
 	Limits Limits
 	// Log holds the settings of the server's log.
 	Log Log
+	// HTTP holds the settings of the HTTP listener (REST/JSON, Connect,
+	// gRPC-Web).
+	HTTP HTTP
+}
+
+// HTTP is the `http` section.
+type HTTP struct {
+	// CORSOrigins are the browser origins ("https://app.example.com") allowed
+	// to call the API across origins; "*" allows any. None by default:
+	// browsers may only call the API from its own origin.
+	CORSOrigins []string
 }
 
 // Limits is the `limits` section. Every value is positive.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -198,7 +199,7 @@ func TestParseErrors(t *testing.T) {
 		return "calendars:\n  - id: ko\n    languages: [ko]\n    time_zone: UTC\n" + body
 	}
 	cases := []struct{ name, in, want string }{
-		{"unknown top key", "escalation:\n  warn_at: 0.5\nescalations: {}\n", `line 3: escalations: unknown key (known keys here: calendars, escalation, limits, log, response_targets, watch)`},
+		{"unknown top key", "escalation:\n  warn_at: 0.5\nescalations: {}\n", `line 3: escalations: unknown key (known keys here: calendars, escalation, http, limits, log, response_targets, watch)`},
 		{"duplicate key", "watch:\n  retention: 1h\nwatch:\n  retention: 2h\n", `line 3: watch: key given twice (first on line 1)`},
 		{"unknown escalation key", "escalation:\n  duty_manager: bob\n", `line 2: escalation.duty_manager: unknown key (known keys here: check_interval, warn_at)`},
 		{"bad duration", "response_targets:\n  A: 2h\n  B: 4 hours\n", `line 3: response_targets.B: "4 hours" is not a duration`},
@@ -240,6 +241,8 @@ func TestParseErrors(t *testing.T) {
 		{"holiday bad hours", "calendars:\n  - id: fr\n    holidays:\n      - date: \"12-24\"\n        hours: [\"12:00-09:00\"]\n", `line 5: calendars[0].holidays[0].hours[0]: range "12:00-09:00": end must be after start`},
 		{"no working hours", "calendars:\n  - id: fr\n    hours: {}\n", `line 2: calendars[0]: calendar fr: no working hours on any weekday`},
 		{"no English calendar", "calendars:\n  - id: en\n    languages: []\n", `line 1: calendars: sla policy: no calendar serves language "en"`},
+		{"cors origin with a path", "http:\n  cors_origins: [\"https://app.example.com/ui\"]\n", `line 2: http.cors_origins[0]: "https://app.example.com/ui" is not an origin`},
+		{"cors origin without scheme", "http:\n  cors_origins: [app.example.com]\n", `line 2: http.cors_origins[0]: "app.example.com" is not an origin`},
 		{"YAML syntax", "escalation:\n  warn_at: [0.5\n", `line 1: not valid YAML: did not find expected`},
 	}
 	for _, c := range cases {
@@ -256,6 +259,22 @@ func TestParseErrors(t *testing.T) {
 				t.Fatalf("error %T is not a *config.Error", err)
 			}
 		})
+	}
+}
+
+// TestParseCORSOrigins: http.cors_origins takes origins and "*"; none by
+// default.
+func TestParseCORSOrigins(t *testing.T) {
+	if got := Default().HTTP.CORSOrigins; len(got) != 0 {
+		t.Errorf("default cors_origins %v, want none", got)
+	}
+	cfg, err := Parse([]byte("http:\n  cors_origins: [\"https://app.example.com\", \"http://localhost:5173/\", \"*\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"https://app.example.com", "http://localhost:5173", "*"}
+	if !slices.Equal(cfg.HTTP.CORSOrigins, want) {
+		t.Errorf("cors_origins %v, want %v", cfg.HTTP.CORSOrigins, want)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -61,6 +62,11 @@ func Parse(data []byte) (*Config, error) {
 			})
 		},
 		"limits": func(_, v *yaml.Node, path string) { p.limits(v, path, &cfg.Limits) },
+		"http": func(_, v *yaml.Node, path string) {
+			p.mapping(v, path, map[string]func(k, v *yaml.Node, path string){
+				"cors_origins": func(_, v *yaml.Node, path string) { p.origins(v, path, &cfg.HTTP.CORSOrigins) },
+			})
+		},
 		"log": func(_, v *yaml.Node, path string) {
 			p.mapping(v, path, map[string]func(k, v *yaml.Node, path string){
 				"slow_call_threshold": func(_, v *yaml.Node, path string) { p.duration(v, path, &cfg.Log.SlowCallThreshold) },
@@ -330,5 +336,29 @@ func (p *parser) positiveFloat(n *yaml.Node, path string, dst *float64) {
 		p.errorf(n, path, "must be positive, got %s", s)
 	default:
 		*dst = f
+	}
+}
+
+// origins parses http.cors_origins: "*" or origins of the form
+// scheme://host[:port], without a path (what browsers send in Origin).
+func (p *parser) origins(n *yaml.Node, path string, dst *[]string) {
+	list, nodes, ok := p.stringList(n, path, "origins")
+	if !ok {
+		return
+	}
+	for i, o := range list {
+		if o == "*" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+			p.errorf(nodes[i], fmt.Sprintf("%s[%d]", path, i), "%q is not an origin: want scheme://host[:port], e.g. https://app.example.com, or \"*\"", o)
+			ok = false
+			continue
+		}
+		list[i] = strings.TrimSuffix(o, "/")
+	}
+	if ok {
+		*dst = list
 	}
 }

@@ -7,6 +7,7 @@
 package supportv1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -1347,7 +1348,7 @@ var File_support_v1_agent_proto protoreflect.FileDescriptor
 const file_support_v1_agent_proto_rawDesc = "" +
 	"\n" +
 	"\x16support/v1/agent.proto\x12\n" +
-	"support.v1\x1a\x16support/v1/enums.proto\x1a\x17support/v1/ticket.proto\"~\n" +
+	"support.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x16support/v1/enums.proto\x1a\x17support/v1/ticket.proto\"~\n" +
 	"\x17ListQueueTicketsRequest\x12'\n" +
 	"\x05queue\x18\x01 \x01(\x0e2\x11.support.v1.QueueR\x05queue\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
@@ -1426,16 +1427,16 @@ const file_support_v1_agent_proto_rawDesc = "" +
 	"\n" +
 	"checkpoint\x18\x02 \x01(\v2\x16.support.v1.CheckpointH\x00R\n" +
 	"checkpointB\b\n" +
-	"\x06update2\xd0\b\n" +
-	"\fAgentService\x12]\n" +
-	"\x10ListQueueTickets\x12#.support.v1.ListQueueTicketsRequest\x1a$.support.v1.ListQueueTicketsResponse\x12`\n" +
-	"\x11AcknowledgeTicket\x12$.support.v1.AcknowledgeTicketRequest\x1a%.support.v1.AcknowledgeTicketResponse\x12Z\n" +
-	"\x0fSetTicketStatus\x12\".support.v1.SetTicketStatusRequest\x1a#.support.v1.SetTicketStatusResponse\x12Q\n" +
-	"\fAddAgentNote\x12\x1f.support.v1.AddAgentNoteRequest\x1a .support.v1.AddAgentNoteResponse\x12W\n" +
-	"\x0eReassignTicket\x12!.support.v1.ReassignTicketRequest\x1a\".support.v1.ReassignTicketResponse\x12W\n" +
-	"\x0eGetAgentTicket\x12!.support.v1.GetAgentTicketRequest\x1a\".support.v1.GetAgentTicketResponse\x12i\n" +
-	"\x14ListAgentTicketNotes\x12'.support.v1.ListAgentTicketNotesRequest\x1a(.support.v1.ListAgentTicketNotesResponse\x12i\n" +
-	"\x14ListAgentAttachments\x12'.support.v1.ListAgentAttachmentsRequest\x1a(.support.v1.ListAgentAttachmentsResponse\x12n\n" +
+	"\x06update2\xc5\v\n" +
+	"\fAgentService\x12x\n" +
+	"\x10ListQueueTickets\x12#.support.v1.ListQueueTicketsRequest\x1a$.support.v1.ListQueueTicketsResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/agent/tickets\x12\x96\x01\n" +
+	"\x11AcknowledgeTicket\x12$.support.v1.AcknowledgeTicketRequest\x1a%.support.v1.AcknowledgeTicketResponse\"4\x82\xd3\xe4\x93\x02.:\x01*\")/v1/agent/tickets/{ticket_id}:acknowledge\x12\x8e\x01\n" +
+	"\x0fSetTicketStatus\x12\".support.v1.SetTicketStatusRequest\x1a#.support.v1.SetTicketStatusResponse\"2\x82\xd3\xe4\x93\x02,:\x01*\"'/v1/agent/tickets/{ticket_id}:setStatus\x12\x81\x01\n" +
+	"\fAddAgentNote\x12\x1f.support.v1.AddAgentNoteRequest\x1a .support.v1.AddAgentNoteResponse\".\x82\xd3\xe4\x93\x02(:\x01*\"#/v1/agent/tickets/{ticket_id}/notes\x12\x8a\x01\n" +
+	"\x0eReassignTicket\x12!.support.v1.ReassignTicketRequest\x1a\".support.v1.ReassignTicketResponse\"1\x82\xd3\xe4\x93\x02+:\x01*\"&/v1/agent/tickets/{ticket_id}:reassign\x12~\n" +
+	"\x0eGetAgentTicket\x12!.support.v1.GetAgentTicketRequest\x1a\".support.v1.GetAgentTicketResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/agent/tickets/{ticket_id}\x12\x96\x01\n" +
+	"\x14ListAgentTicketNotes\x12'.support.v1.ListAgentTicketNotesRequest\x1a(.support.v1.ListAgentTicketNotesResponse\"+\x82\xd3\xe4\x93\x02%\x12#/v1/agent/tickets/{ticket_id}/notes\x12\x9c\x01\n" +
+	"\x14ListAgentAttachments\x12'.support.v1.ListAgentAttachmentsRequest\x1a(.support.v1.ListAgentAttachmentsResponse\"1\x82\xd3\xe4\x93\x02+\x12)/v1/agent/tickets/{ticket_id}/attachments\x12n\n" +
 	"\x15UploadAgentAttachment\x12(.support.v1.UploadAgentAttachmentRequest\x1a).support.v1.UploadAgentAttachmentResponse(\x01\x12t\n" +
 	"\x17DownloadAgentAttachment\x12*.support.v1.DownloadAgentAttachmentRequest\x1a+.support.v1.DownloadAgentAttachmentResponse0\x01\x12b\n" +
 	"\x11WatchQueueTickets\x12$.support.v1.WatchQueueTicketsRequest\x1a%.support.v1.WatchQueueTicketsResponse0\x01B7Z5github.com/supportd/supportd/gen/support/v1;supportv1b\x06proto3"

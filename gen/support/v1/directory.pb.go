@@ -7,6 +7,7 @@
 package supportv1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -2405,7 +2406,7 @@ var File_support_v1_directory_proto protoreflect.FileDescriptor
 const file_support_v1_directory_proto_rawDesc = "" +
 	"\n" +
 	"\x1asupport/v1/directory.proto\x12\n" +
-	"support.v1\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16support/v1/enums.proto\x1a\x17support/v1/ticket.proto\"\xc5\x02\n" +
+	"support.v1\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16support/v1/enums.proto\x1a\x17support/v1/ticket.proto\"\xc5\x02\n" +
 	"\aPartner\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x121\n" +
@@ -2567,27 +2568,27 @@ const file_support_v1_directory_proto_rawDesc = "" +
 	"page_token\x18\x06 \x01(\tR\tpageToken\"|\n" +
 	"\x17ListAuditEventsResponse\x129\n" +
 	"\faudit_events\x18\x01 \x03(\v2\x16.support.v1.AuditEventR\vauditEvents\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xda\f\n" +
-	"\x10DirectoryService\x12T\n" +
-	"\rCreatePartner\x12 .support.v1.CreatePartnerRequest\x1a!.support.v1.CreatePartnerResponse\x12K\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xda\x12\n" +
+	"\x10DirectoryService\x12y\n" +
+	"\rCreatePartner\x12 .support.v1.CreatePartnerRequest\x1a!.support.v1.CreatePartnerResponse\"#\x82\xd3\xe4\x93\x02\x1d:\apartner\"\x12/v1/admin/partners\x12t\n" +
 	"\n" +
-	"GetPartner\x12\x1d.support.v1.GetPartnerRequest\x1a\x1e.support.v1.GetPartnerResponse\x12Q\n" +
-	"\fListPartners\x12\x1f.support.v1.ListPartnersRequest\x1a .support.v1.ListPartnersResponse\x12T\n" +
-	"\rUpdatePartner\x12 .support.v1.UpdatePartnerRequest\x1a!.support.v1.UpdatePartnerResponse\x12W\n" +
-	"\x0eCreateCustomer\x12!.support.v1.CreateCustomerRequest\x1a\".support.v1.CreateCustomerResponse\x12N\n" +
-	"\vGetCustomer\x12\x1e.support.v1.GetCustomerRequest\x1a\x1f.support.v1.GetCustomerResponse\x12T\n" +
-	"\rListCustomers\x12 .support.v1.ListCustomersRequest\x1a!.support.v1.ListCustomersResponse\x12c\n" +
-	"\x12CreateSubscription\x12%.support.v1.CreateSubscriptionRequest\x1a&.support.v1.CreateSubscriptionResponse\x12c\n" +
-	"\x12UpdateSubscription\x12%.support.v1.UpdateSubscriptionRequest\x1a&.support.v1.UpdateSubscriptionResponse\x12`\n" +
-	"\x11ListSubscriptions\x12$.support.v1.ListSubscriptionsRequest\x1a%.support.v1.ListSubscriptionsResponse\x12]\n" +
-	"\x10RegisterContract\x12#.support.v1.RegisterContractRequest\x1a$.support.v1.RegisterContractResponse\x12T\n" +
-	"\rListContracts\x12 .support.v1.ListContractsRequest\x1a!.support.v1.ListContractsResponse\x12c\n" +
-	"\x12CreateSupportTopic\x12%.support.v1.CreateSupportTopicRequest\x1a&.support.v1.CreateSupportTopicResponse\x12c\n" +
-	"\x12UpdateSupportTopic\x12%.support.v1.UpdateSupportTopicRequest\x1a&.support.v1.UpdateSupportTopicResponse\x12Q\n" +
-	"\fCreateApiKey\x12\x1f.support.v1.CreateApiKeyRequest\x1a .support.v1.CreateApiKeyResponse\x12N\n" +
-	"\vListApiKeys\x12\x1e.support.v1.ListApiKeysRequest\x1a\x1f.support.v1.ListApiKeysResponse\x12Q\n" +
-	"\fRevokeApiKey\x12\x1f.support.v1.RevokeApiKeyRequest\x1a .support.v1.RevokeApiKeyResponse\x12Z\n" +
-	"\x0fListAuditEvents\x12\".support.v1.ListAuditEventsRequest\x1a#.support.v1.ListAuditEventsResponseB7Z5github.com/supportd/supportd/gen/support/v1;supportv1b\x06proto3"
+	"GetPartner\x12\x1d.support.v1.GetPartnerRequest\x1a\x1e.support.v1.GetPartnerResponse\"'\x82\xd3\xe4\x93\x02!\x12\x1f/v1/admin/partners/{partner_id}\x12m\n" +
+	"\fListPartners\x12\x1f.support.v1.ListPartnersRequest\x1a .support.v1.ListPartnersResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/admin/partners\x12\x86\x01\n" +
+	"\rUpdatePartner\x12 .support.v1.UpdatePartnerRequest\x1a!.support.v1.UpdatePartnerResponse\"0\x82\xd3\xe4\x93\x02*:\apartner2\x1f/v1/admin/partners/{partner.id}\x12~\n" +
+	"\x0eCreateCustomer\x12!.support.v1.CreateCustomerRequest\x1a\".support.v1.CreateCustomerResponse\"%\x82\xd3\xe4\x93\x02\x1f:\bcustomer\"\x13/v1/admin/customers\x12y\n" +
+	"\vGetCustomer\x12\x1e.support.v1.GetCustomerRequest\x1a\x1f.support.v1.GetCustomerResponse\")\x82\xd3\xe4\x93\x02#\x12!/v1/admin/customers/{customer_id}\x12\x87\x01\n" +
+	"\rListCustomers\x12 .support.v1.ListCustomersRequest\x1a!.support.v1.ListCustomersResponse\"1\x82\xd3\xe4\x93\x02+\x12)/v1/admin/partners/{partner_id}/customers\x12\x92\x01\n" +
+	"\x12CreateSubscription\x12%.support.v1.CreateSubscriptionRequest\x1a&.support.v1.CreateSubscriptionResponse\"-\x82\xd3\xe4\x93\x02':\fsubscription\"\x17/v1/admin/subscriptions\x12\xa4\x01\n" +
+	"\x12UpdateSubscription\x12%.support.v1.UpdateSubscriptionRequest\x1a&.support.v1.UpdateSubscriptionResponse\"?\x82\xd3\xe4\x93\x029:\fsubscription2)/v1/admin/subscriptions/{subscription.id}\x12\x99\x01\n" +
+	"\x11ListSubscriptions\x12$.support.v1.ListSubscriptionsRequest\x1a%.support.v1.ListSubscriptionsResponse\"7\x82\xd3\xe4\x93\x021\x12//v1/admin/customers/{customer_id}/subscriptions\x12\x84\x01\n" +
+	"\x10RegisterContract\x12#.support.v1.RegisterContractRequest\x1a$.support.v1.RegisterContractResponse\"%\x82\xd3\xe4\x93\x02\x1f:\bcontract\"\x13/v1/admin/contracts\x12\x87\x01\n" +
+	"\rListContracts\x12 .support.v1.ListContractsRequest\x1a!.support.v1.ListContractsResponse\"1\x82\xd3\xe4\x93\x02+\x12)/v1/admin/partners/{partner_id}/contracts\x12\x84\x01\n" +
+	"\x12CreateSupportTopic\x12%.support.v1.CreateSupportTopicRequest\x1a&.support.v1.CreateSupportTopicResponse\"\x1f\x82\xd3\xe4\x93\x02\x19:\x05topic\"\x10/v1/admin/topics\x12\x8f\x01\n" +
+	"\x12UpdateSupportTopic\x12%.support.v1.UpdateSupportTopicRequest\x1a&.support.v1.UpdateSupportTopicResponse\"*\x82\xd3\xe4\x93\x02$:\x05topic2\x1b/v1/admin/topics/{topic.id}\x12o\n" +
+	"\fCreateApiKey\x12\x1f.support.v1.CreateApiKeyRequest\x1a .support.v1.CreateApiKeyResponse\"\x1c\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/admin/apiKeys\x12i\n" +
+	"\vListApiKeys\x12\x1e.support.v1.ListApiKeysRequest\x1a\x1f.support.v1.ListApiKeysResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/admin/apiKeys\x12\x7f\n" +
+	"\fRevokeApiKey\x12\x1f.support.v1.RevokeApiKeyRequest\x1a .support.v1.RevokeApiKeyResponse\",\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/admin/apiKeys/{key_id}:revoke\x12y\n" +
+	"\x0fListAuditEvents\x12\".support.v1.ListAuditEventsRequest\x1a#.support.v1.ListAuditEventsResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/admin/auditEventsB7Z5github.com/supportd/supportd/gen/support/v1;supportv1b\x06proto3"
 
 var (
 	file_support_v1_directory_proto_rawDescOnce sync.Once

@@ -7,6 +7,7 @@
 package supportv1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	durationpb "google.golang.org/protobuf/types/known/durationpb"
@@ -2114,7 +2115,7 @@ var File_support_v1_support_proto protoreflect.FileDescriptor
 const file_support_v1_support_proto_rawDesc = "" +
 	"\n" +
 	"\x18support/v1/support.proto\x12\n" +
-	"support.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16support/v1/enums.proto\x1a\x17support/v1/ticket.proto\"I\n" +
+	"support.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16support/v1/enums.proto\x1a\x17support/v1/ticket.proto\"I\n" +
 	"\x18ListSupportTopicsRequest\x12-\n" +
 	"\aservice\x18\x01 \x01(\x0e2\x13.support.v1.ServiceR\aservice\"M\n" +
 	"\x19ListSupportTopicsResponse\x120\n" +
@@ -2256,24 +2257,25 @@ const file_support_v1_support_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"{\n" +
 	"\x17ListAttachmentsResponse\x128\n" +
 	"\vattachments\x18\x01 \x03(\v2\x16.support.v1.AttachmentR\vattachments\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xa2\v\n" +
-	"\x0eSupportService\x12`\n" +
-	"\x11ListSupportTopics\x12$.support.v1.ListSupportTopicsRequest\x1a%.support.v1.ListSupportTopicsResponse\x12]\n" +
-	"\x10CheckEntitlement\x12#.support.v1.CheckEntitlementRequest\x1a$.support.v1.CheckEntitlementResponse\x12Q\n" +
-	"\fCreateTicket\x12\x1f.support.v1.CreateTicketRequest\x1a .support.v1.CreateTicketResponse\x12H\n" +
-	"\tGetTicket\x12\x1c.support.v1.GetTicketRequest\x1a\x1d.support.v1.GetTicketResponse\x12N\n" +
-	"\vListTickets\x12\x1e.support.v1.ListTicketsRequest\x1a\x1f.support.v1.ListTicketsResponse\x12T\n" +
-	"\rAddTicketNote\x12 .support.v1.AddTicketNoteRequest\x1a!.support.v1.AddTicketNoteResponse\x12i\n" +
-	"\x14ChangeTicketSeverity\x12'.support.v1.ChangeTicketSeverityRequest\x1a(.support.v1.ChangeTicketSeverityResponse\x12W\n" +
-	"\x0eEscalateTicket\x12!.support.v1.EscalateTicketRequest\x1a\".support.v1.EscalateTicketResponse\x12N\n" +
-	"\vCloseTicket\x12\x1e.support.v1.CloseTicketRequest\x1a\x1f.support.v1.CloseTicketResponse\x12Q\n" +
-	"\fReopenTicket\x12\x1f.support.v1.ReopenTicketRequest\x1a .support.v1.ReopenTicketResponse\x12P\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xdd\x0e\n" +
+	"\x0eSupportService\x12t\n" +
+	"\x11ListSupportTopics\x12$.support.v1.ListSupportTopicsRequest\x1a%.support.v1.ListSupportTopicsResponse\"\x12\x82\xd3\xe4\x93\x02\f\x12\n" +
+	"/v1/topics\x12\x7f\n" +
+	"\x10CheckEntitlement\x12#.support.v1.CheckEntitlementRequest\x1a$.support.v1.CheckEntitlementResponse\" \x82\xd3\xe4\x93\x02\x1a:\x01*\"\x15/v1/entitlement:check\x12i\n" +
+	"\fCreateTicket\x12\x1f.support.v1.CreateTicketRequest\x1a .support.v1.CreateTicketResponse\"\x16\x82\xd3\xe4\x93\x02\x10:\x01*\"\v/v1/tickets\x12i\n" +
+	"\tGetTicket\x12\x1c.support.v1.GetTicketRequest\x1a\x1d.support.v1.GetTicketResponse\"\x1f\x82\xd3\xe4\x93\x02\x19\x12\x17/v1/tickets/{ticket_id}\x12c\n" +
+	"\vListTickets\x12\x1e.support.v1.ListTicketsRequest\x1a\x1f.support.v1.ListTicketsResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\v/v1/tickets\x12~\n" +
+	"\rAddTicketNote\x12 .support.v1.AddTicketNoteRequest\x1a!.support.v1.AddTicketNoteResponse\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/tickets/{ticket_id}/notes\x12\x9c\x01\n" +
+	"\x14ChangeTicketSeverity\x12'.support.v1.ChangeTicketSeverityRequest\x1a(.support.v1.ChangeTicketSeverityResponse\"1\x82\xd3\xe4\x93\x02+:\x01*\"&/v1/tickets/{ticket_id}:changeSeverity\x12\x84\x01\n" +
+	"\x0eEscalateTicket\x12!.support.v1.EscalateTicketRequest\x1a\".support.v1.EscalateTicketResponse\"+\x82\xd3\xe4\x93\x02%:\x01*\" /v1/tickets/{ticket_id}:escalate\x12x\n" +
+	"\vCloseTicket\x12\x1e.support.v1.CloseTicketRequest\x1a\x1f.support.v1.CloseTicketResponse\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/tickets/{ticket_id}:close\x12|\n" +
+	"\fReopenTicket\x12\x1f.support.v1.ReopenTicketRequest\x1a .support.v1.ReopenTicketResponse\")\x82\xd3\xe4\x93\x02#:\x01*\"\x1e/v1/tickets/{ticket_id}:reopen\x12P\n" +
 	"\vWatchTicket\x12\x1e.support.v1.WatchTicketRequest\x1a\x1f.support.v1.WatchTicketResponse0\x01\x12S\n" +
-	"\fWatchTickets\x12\x1f.support.v1.WatchTicketsRequest\x1a .support.v1.WatchTicketsResponse0\x01\x12Z\n" +
-	"\x0fListTicketNotes\x12\".support.v1.ListTicketNotesRequest\x1a#.support.v1.ListTicketNotesResponse\x12_\n" +
+	"\fWatchTickets\x12\x1f.support.v1.WatchTicketsRequest\x1a .support.v1.WatchTicketsResponse0\x01\x12\x81\x01\n" +
+	"\x0fListTicketNotes\x12\".support.v1.ListTicketNotesRequest\x1a#.support.v1.ListTicketNotesResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/tickets/{ticket_id}/notes\x12_\n" +
 	"\x10UploadAttachment\x12#.support.v1.UploadAttachmentRequest\x1a$.support.v1.UploadAttachmentResponse(\x01\x12e\n" +
-	"\x12DownloadAttachment\x12%.support.v1.DownloadAttachmentRequest\x1a&.support.v1.DownloadAttachmentResponse0\x01\x12Z\n" +
-	"\x0fListAttachments\x12\".support.v1.ListAttachmentsRequest\x1a#.support.v1.ListAttachmentsResponseB7Z5github.com/supportd/supportd/gen/support/v1;supportv1b\x06proto3"
+	"\x12DownloadAttachment\x12%.support.v1.DownloadAttachmentRequest\x1a&.support.v1.DownloadAttachmentResponse0\x01\x12\x87\x01\n" +
+	"\x0fListAttachments\x12\".support.v1.ListAttachmentsRequest\x1a#.support.v1.ListAttachmentsResponse\"+\x82\xd3\xe4\x93\x02%\x12#/v1/tickets/{ticket_id}/attachmentsB7Z5github.com/supportd/supportd/gen/support/v1;supportv1b\x06proto3"
 
 var (
 	file_support_v1_support_proto_rawDescOnce sync.Once
