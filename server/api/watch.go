@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -106,6 +107,25 @@ type Watcher struct {
 	tokens *token.Signer
 	log    *slog.Logger
 	now    func() time.Time
+	// checkpoint is the resume token of the last checkpoint position:
+	// caught-up streams checkpoint at the same position, signed once.
+	checkpoint atomic.Pointer[positionToken]
+}
+
+// positionToken is a log position with its resume token.
+type positionToken struct {
+	seq   int64
+	token string
+}
+
+// resumeToken returns the resume token of seq, reusing the last one.
+func (w *Watcher) resumeToken(seq int64) string {
+	if c := w.checkpoint.Load(); c != nil && c.seq == seq {
+		return c.token
+	}
+	tok := w.tokens.ResumeToken(seq)
+	w.checkpoint.Store(&positionToken{seq: seq, token: tok})
+	return tok
 }
 
 // NewWatcher returns the stream runner over hub.
@@ -164,7 +184,7 @@ func (w *Watcher) run(ctx context.Context, partnerID string, f store.EventFilter
 			continue
 		}
 		if checkpointDue {
-			cp := &supportv1.Checkpoint{ResumeToken: w.tokens.ResumeToken(sub.Cursor()), CheckpointTime: timestamppb.New(w.now())}
+			cp := &supportv1.Checkpoint{ResumeToken: w.resumeToken(sub.Cursor()), CheckpointTime: timestamppb.New(w.now())}
 			if err := out.checkpoint(cp); err != nil {
 				return err
 			}

@@ -72,10 +72,10 @@ type Hub struct {
 	opts Options
 
 	mu         sync.RWMutex
-	ring       []Entry // sequence q is at ring[q % len(ring)] for first <= q <= last
-	first      int64   // lowest sequence in the ring (last+1 when empty)
-	last       int64   // highest sequence loaded (the hub's "present")
-	ringBytes  int     // sum of the sizes of the entries first..last
+	ring       []*Entry // sequence q is at ring[q % len(ring)] for first <= q <= last
+	first      int64    // lowest sequence in the ring (last+1 when empty)
+	last       int64    // highest sequence loaded (the hub's "present")
+	ringBytes  int      // sum of the sizes of the entries first..last
 	subs       map[*Subscription]struct{}
 	perPartner map[string]int // open subscriptions by partner
 	perKey     map[string]int // open subscriptions by API key
@@ -120,7 +120,7 @@ func NewHub(ctx context.Context, st store.Store, opts Options) (*Hub, error) {
 	}
 	h := &Hub{
 		st: st, opts: opts,
-		ring:       make([]Entry, opts.RingSize),
+		ring:       make([]*Entry, opts.RingSize),
 		subs:       make(map[*Subscription]struct{}),
 		perPartner: make(map[string]int),
 		perKey:     make(map[string]int),
@@ -231,6 +231,8 @@ func (h *Hub) put(evs []domain.Event) {
 	if len(evs) == 0 {
 		return
 	}
+	// One array for the batch: the ring and the streams share pointers
+	// into it (a batch copies pointers, not events).
 	entries := make([]Entry, len(evs))
 	for i, e := range evs {
 		entries[i] = Entry{Event: e, size: defaultEntryBytes}
@@ -242,8 +244,8 @@ func (h *Hub) put(evs []domain.Event) {
 		}
 	}
 	h.mu.Lock()
-	for _, en := range entries {
-		h.push(en)
+	for i := range entries {
+		h.push(&entries[i])
 	}
 	h.mu.Unlock()
 	h.wakeAll()
@@ -251,7 +253,7 @@ func (h *Hub) put(evs []domain.Event) {
 
 // push appends en after h.last, dropping the oldest entries beyond
 // RingSize or RingBytes (the newest always stays). h.mu is held.
-func (h *Hub) push(en Entry) {
+func (h *Hub) push(en *Entry) {
 	n := int64(len(h.ring))
 	if h.last+1-h.first >= n {
 		h.evictFirst() // its slot is en's
@@ -268,7 +270,7 @@ func (h *Hub) push(en Entry) {
 func (h *Hub) evictFirst() {
 	i := int(h.first % int64(len(h.ring)))
 	h.ringBytes -= h.ring[i].size
-	h.ring[i] = Entry{}
+	h.ring[i] = nil
 	h.first++
 }
 
@@ -320,13 +322,13 @@ func (h *Hub) tickLoop() {
 // fromRing copies the entries after cursor matching f, up to max, when the
 // ring covers cursor+1; ok is false when the caller must read the log.
 // scanned is the highest sequence examined.
-func (h *Hub) fromRing(cursor int64, f store.EventFilter, max int) (out []Entry, scanned int64, ok bool) {
+func (h *Hub) fromRing(cursor int64, f store.EventFilter, max int) (out []*Entry, scanned int64, ok bool) {
 	return h.appendFromRing(cursor, f, max, nil)
 }
 
 // appendFromRing is fromRing appending to out (a subscription reuses its
 // batch's array: no allocation per wake-up).
-func (h *Hub) appendFromRing(cursor int64, f store.EventFilter, max int, out []Entry) (_ []Entry, scanned int64, ok bool) {
+func (h *Hub) appendFromRing(cursor int64, f store.EventFilter, max int, out []*Entry) (_ []*Entry, scanned int64, ok bool) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	if cursor >= h.last {
@@ -339,7 +341,7 @@ func (h *Hub) appendFromRing(cursor int64, f store.EventFilter, max int, out []E
 	for seq := cursor + 1; seq <= h.last && len(out) < max; seq++ {
 		en := h.ring[int(seq%int64(len(h.ring)))]
 		scanned = seq
-		if matches(en.Event, f) {
+		if matches(&en.Event, f) {
 			out = append(out, en)
 		}
 	}
@@ -349,7 +351,7 @@ func (h *Hub) appendFromRing(cursor int64, f store.EventFilter, max int, out []E
 // matches applies a stream's filter to an event: only ticket events of the
 // filter's partner (and customer, ticket or queue after the change, when
 // set).
-func matches(e domain.Event, f store.EventFilter) bool {
+func matches(e *domain.Event, f store.EventFilter) bool {
 	if !e.Type.IsTicketEvent() || e.TicketID == "" {
 		return false
 	}

@@ -46,9 +46,9 @@ func (p *sizedPayload) Size() int { return p.size }
 
 // collect reads sub until its cursor reaches upTo, waiting for wake-ups
 // (no polling), and returns what it got.
-func collect(t *testing.T, sub *Subscription, upTo int64) []Entry {
+func collect(t *testing.T, sub *Subscription, upTo int64) []*Entry {
 	t.Helper()
-	var got []Entry
+	var got []*Entry
 	for {
 		batch, caughtUp, err := sub.Next(t.Context(), 7)
 		if err != nil {
@@ -66,7 +66,7 @@ func collect(t *testing.T, sub *Subscription, upTo int64) []Entry {
 	}
 }
 
-func wantSeqs(t *testing.T, what string, got []Entry, want []int64) {
+func wantSeqs(t *testing.T, what string, got []*Entry, want []int64) {
 	t.Helper()
 	if !equalSeqs(seqsOf(got), want) {
 		t.Fatalf("%s: got %v, want %v", what, seqsOf(got), want)
@@ -141,7 +141,7 @@ func TestWatchLaggardReadsTheLogThenTheRing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer keeper.Close()
-	var kept []Entry
+	var kept []*Entry
 	for i := range 40 {
 		f.commit(t, ticketEvent("p1", i))
 		kept = append(kept, collect(t, keeper, int64(i+1))...)

@@ -74,13 +74,13 @@ func TestWatchSubscribersWaitForALaggingLoader(t *testing.T) {
 	g.gated.Store(true)
 	f.commit(t, ticketEvent("p1", 2), ticketEvent("p2", 1), ticketEvent("p1", 3))
 	type next struct {
-		batch    []Entry
+		batch    []*Entry
 		caughtUp bool
 		err      error
 	}
 	done := make(chan next, 1)
 	go func() {
-		var all []Entry
+		var all []*Entry
 		for {
 			b, c, err := sub.Next(ctx, 10)
 			all = append(all, b...)

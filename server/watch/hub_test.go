@@ -113,7 +113,7 @@ func waitLoaded(t *testing.T, h *Hub, seq int64) {
 	}
 }
 
-func seqsOf(entries []Entry) []int64 {
+func seqsOf(entries []*Entry) []int64 {
 	out := make([]int64, len(entries))
 	for i, en := range entries {
 		out[i] = en.Event.Sequence
@@ -143,7 +143,7 @@ func equalSeqs(a, b []int64) bool {
 
 // inRing reports whether en is the very entry the ring holds for its
 // sequence (same payload pointer: not rebuilt from the log).
-func inRing(h *Hub, en Entry) bool {
+func inRing(h *Hub, en *Entry) bool {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	return h.ring[int(en.Event.Sequence%int64(len(h.ring)))].Payload == en.Payload

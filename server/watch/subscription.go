@@ -20,7 +20,7 @@ type Subscription struct {
 	ticks  chan struct{} // cap 1: time for a periodic checkpoint
 	// buf is the batch Next last returned, reused by the next call (small
 	// batches only: an idle stream keeps no large buffer).
-	buf []Entry
+	buf []*Entry
 }
 
 // keptBatch is the largest batch capacity a subscription keeps for reuse.
@@ -116,7 +116,7 @@ func (s *Subscription) Cursor() int64 { return s.cursor }
 // failed or the loader is stuck (see Hub.tickLoop). Once the
 // hub is closing it fails, so that a stream still catching up ends at
 // shutdown instead of first sending its whole backlog.
-func (s *Subscription) Next(ctx context.Context, max int) (batch []Entry, caughtUp bool, err error) {
+func (s *Subscription) Next(ctx context.Context, max int) (batch []*Entry, caughtUp bool, err error) {
 	for {
 		select {
 		case <-s.hub.done:
@@ -162,7 +162,7 @@ func (s *Subscription) Next(ctx context.Context, max int) (batch []Entry, caught
 }
 
 // fromLog reads matching events after the cursor from the event log.
-func (s *Subscription) fromLog(ctx context.Context, max int) ([]Entry, bool, error) {
+func (s *Subscription) fromLog(ctx context.Context, max int) ([]*Entry, bool, error) {
 	var evs []domain.Event
 	var last int64
 	err := s.hub.st.ReadTx(ctx, func(tx store.Reader) error {
@@ -176,12 +176,13 @@ func (s *Subscription) fromLog(ctx context.Context, max int) ([]Entry, bool, err
 	if err != nil {
 		return nil, false, err
 	}
-	out := make([]Entry, 0, len(evs))
-	for _, e := range evs {
+	out := make([]*Entry, 0, len(evs))
+	for i := range evs {
+		e := &evs[i]
 		if !matches(e, s.filter) {
 			continue
 		}
-		out = append(out, Entry{Event: e, Payload: s.hub.opts.Encode(e)})
+		out = append(out, &Entry{Event: *e, Payload: s.hub.opts.Encode(*e)})
 	}
 	switch {
 	case len(evs) == max:
