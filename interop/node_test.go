@@ -53,14 +53,22 @@ func freeAddr(t *testing.T) string {
 // address and the demo partner key.
 func startSupportd(t *testing.T) (addr, partnerKey string) {
 	t.Helper()
+	addr, _, partnerKey = startSupportdHTTP(t)
+	return addr, partnerKey
+}
+
+// startSupportdHTTP is startSupportd that also returns the address of
+// the HTTP listener (--http-listen).
+func startSupportdHTTP(t *testing.T) (addr, httpAddr, partnerKey string) {
+	t.Helper()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "supportd")
 	build := exec.Command("go", "build", "-o", bin, "github.com/supportd/supportd/cmd/supportd")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build supportd: %v\n%s", err, out)
 	}
-	addr = freeAddr(t)
-	cmd := exec.Command(bin, "serve", "--listen", addr, "--http-listen", "", "--db", filepath.Join(dir, "supportd.db"), "--demo",
+	addr, httpAddr = freeAddr(t), freeAddr(t)
+	cmd := exec.Command(bin, "serve", "--listen", addr, "--http-listen", httpAddr, "--db", filepath.Join(dir, "supportd.db"), "--demo",
 		"--metrics-listen", "", "--log-level", "warn", "--grace-period", "2s")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -102,7 +110,7 @@ func startSupportd(t *testing.T) (addr, partnerKey string) {
 	case <-time.After(60 * time.Second):
 		t.Fatal("no demo partner key printed within 60s")
 	}
-	return addr, partnerKey
+	return addr, httpAddr, partnerKey
 }
 
 func TestNodeClientReadsAndWatches(t *testing.T) {

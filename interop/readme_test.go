@@ -22,6 +22,7 @@ import (
 // `bash -c`; the Go block of readmeGoSection is compiled and run.
 var readmeShellSections = []string{
 	"A short tour with grpcurl",
+	"A short tour with curl",
 	"Partner quick start with supportctl",
 	"grpcurl cookbook",
 }
@@ -31,6 +32,10 @@ const readmeGoSection = "Internal service quick start with the Go client"
 // readmeAddr is the address the README is written for; the test replaces
 // it by the address of the server it starts.
 const readmeAddr = "127.0.0.1:8443"
+
+// readmeHTTPAddr is the HTTP listener's address the README is written
+// for; replaced likewise.
+const readmeHTTPAddr = "127.0.0.1:8080"
 
 // readmeWatchTimeout bounds the streaming commands (watches): they must
 // still be following the stream live when it fires.
@@ -148,6 +153,7 @@ func shellCommands(block string) []string {
 // readmeEnv is the live server and what the README's commands produced.
 type readmeEnv struct {
 	addr, partner string
+	httpAddr      string
 	dir           string            // working directory of the commands: the repository root, as the README assumes
 	env           map[string]string // the shell's environment: a clean one, plus what the README sets
 	vars          map[string]string // placeholders the reader fills in from earlier output (ID, TICKET_ID)
@@ -210,6 +216,7 @@ func readmeShellEnv(t *testing.T) map[string]string {
 // substitute puts the real address, key and earlier results into cmd.
 func (e *readmeEnv) substitute(cmd string) (string, error) {
 	cmd = strings.ReplaceAll(cmd, readmeAddr, e.addr)
+	cmd = strings.ReplaceAll(cmd, readmeHTTPAddr, e.httpAddr)
 	cmd = strings.ReplaceAll(cmd, "sk_...", e.partner)
 	var missing []string
 	cmd = placeholderRE.ReplaceAllStringFunc(cmd, func(p string) string {
@@ -335,6 +342,45 @@ var readmeChecks = []readmeCheck{
 			return want(stderr, `"code":\s*5`, `"@type":\s*"type\.googleapis\.com/google\.rpc\.ErrorInfo"`, `"reason":\s*"NOT_FOUND"`)
 		}},
 
+	// curl: REST/JSON, Connect and the OpenAPI document on the HTTP listener
+	{name: "topics", match: regexp.MustCompile(`^curl .*/v1/topics\b`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			return want(stdout, `"id":\s*"azure-vm-connectivity"`)
+		}},
+	{name: "entitlement", match: regexp.MustCompile(`^curl .*/v1/entitlement:check\b`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error { return want(stdout, `"entitled":\s*true`) }},
+	{name: "create", match: regexp.MustCompile(`^curl .*-d .*/v1/tickets$`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			if err := want(stdout, `"status":\s*"TICKET_STATUS_NEW"`); err != nil {
+				return err
+			}
+			return capture(e, "TICKET_ID", stdout, `"ticket":\s*\{\s*"id":\s*"([^"]+)"`)
+		}},
+	{name: "get", match: regexp.MustCompile(`^curl .*/v1/tickets/TICKET_ID$`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			return want(stdout, `"id":\s*"`+regexp.QuoteMeta(e.vars["TICKET_ID"])+`"`)
+		}},
+	{name: "list tickets", match: regexp.MustCompile(`^curl .*/v1/tickets\?`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			return want(stdout, `"id":\s*"`+regexp.QuoteMeta(e.vars["TICKET_ID"])+`"`)
+		}},
+	{name: "note", match: regexp.MustCompile(`^curl .*-d .*/v1/tickets/TICKET_ID/notes$`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error { return want(stdout, `"noteCount":\s*"?1`) }},
+	{name: "notes", match: regexp.MustCompile(`^curl .*/v1/tickets/TICKET_ID/notes$`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			return want(stdout, `"text":\s*"logs attached"`)
+		}},
+	{name: "connect", match: regexp.MustCompile(`^curl .*/support\.v1\.SupportService/GetTicket$`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			return want(stdout, `"id":\s*"`+regexp.QuoteMeta(e.vars["TICKET_ID"])+`"`)
+		}},
+	{name: "error details", match: regexp.MustCompile(`^curl .*/v1/tickets/nope$`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			return want(stdout, `HTTP/1\.1 404`, `"code":\s*5`, `"@type":\s*"type\.googleapis\.com/google\.rpc\.ErrorInfo"`, `"reason":\s*"NOT_FOUND"`)
+		}},
+	{name: "openapi", match: regexp.MustCompile(`^curl .*/openapi\.json`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error { return want(stdout, `"swagger":\s*"2\.0"`) }},
+
 	// supportctl
 	{name: "topics", match: regexp.MustCompile(`^supportctl topics list `),
 		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
@@ -413,6 +459,7 @@ var readmeRequired = map[string][]string{
 	"A short tour with grpcurl":           {"install", "list", "describe", "create", "list tickets"},
 	"Partner quick start with supportctl": {"install", "create", "list tickets", "attach", "attachments", "download", "watch", "completion"},
 	"grpcurl cookbook":                    {"list", "describe", "create", "watch", "watch all", "error details"},
+	"A short tour with curl":              {"topics", "entitlement", "create", "get", "list tickets", "note", "notes", "connect", "error details", "openapi"},
 }
 
 func (e *readmeEnv) runCommand(t *testing.T, written string) (checkName string) {
@@ -510,7 +557,7 @@ func TestReadmeSnippets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr, key := startSupportd(t)
+	addr, httpAddr, key := startSupportdHTTP(t)
 	c, err := client.New(addr, client.WithInsecure(), client.WithAPIKey(key))
 	if err != nil {
 		t.Fatal(err)
@@ -520,7 +567,7 @@ func TestReadmeSnippets(t *testing.T) {
 	// holds only the system directories, go, and what the README itself
 	// adds; grpcurl and supportctl are there because the README installs
 	// them (into a GOPATH of the test's own).
-	e := &readmeEnv{addr: addr, partner: key, dir: root, env: readmeShellEnv(t), client: c, vars: map[string]string{}}
+	e := &readmeEnv{addr: addr, httpAddr: httpAddr, partner: key, dir: root, env: readmeShellEnv(t), client: c, vars: map[string]string{}}
 
 	for _, section := range readmeShellSections {
 		ok := t.Run(strings.ReplaceAll(section, " ", "_"), func(t *testing.T) {
