@@ -92,6 +92,9 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 		return withInfo(codes.ResourceExhausted, "storage is full: the server cannot save changes until disk space is freed; reads still work", "STORAGE_FULL", nil)
 	case errors.Is(err, store.ErrClosed):
 		return status.Error(codes.Unavailable, "the server is shutting down; retry")
+	case errors.Is(err, store.ErrUnavailable):
+		log.WarnContext(ctx, "database unavailable", "error", err)
+		return withInfo(codes.Unavailable, "the database is unavailable; retry", "DATABASE_UNAVAILABLE", nil)
 	}
 	log.ErrorContext(ctx, "internal error", "error", err)
 	return status.Error(codes.Internal, "internal error")

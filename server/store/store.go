@@ -44,6 +44,12 @@ var (
 	// nothing of the write was kept. Reads still work, and writes work
 	// again once space is freed.
 	ErrStorageFull = errors.New("storage full")
+	// ErrUnavailable: the database server cannot be reached (restarting,
+	// network down). A retry later may succeed: the store reconnects by
+	// itself. A write that fails with it while committing may have been
+	// kept (the answer was lost): creates are retried with their request
+	// id, updates with the version read.
+	ErrUnavailable = errors.New("database unavailable")
 )
 
 // Store is a transactional store. Write transactions are serialised (one

@@ -1,0 +1,180 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	gojson "github.com/goccy/go-json"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/supportd/supportd/server/domain"
+)
+
+// EventsChannel is the LISTEN/NOTIFY channel on which every commit that
+// appended events announces its highest sequence (decimal text), so that
+// the other replicas' watchers learn of it.
+const EventsChannel = "supportd_events"
+
+// txView implements store.ReadWriter over one transaction. All statements
+// use the view's own context (see ReadWriteTx for why), not the argument.
+type txView struct {
+	tx      pgx.Tx
+	ctx     context.Context
+	write   bool
+	lastSeq int64 // highest event sequence appended in this transaction
+}
+
+// exec runs a statement that changes data inside a savepoint, sent with
+// it in one round trip: in PostgreSQL a failed statement aborts the whole
+// transaction, while the store's contract (as SQLite gives it) is that a
+// write refused with a store error leaves the transaction usable, so that
+// fn may handle the error and go on.
+func (v *txView) exec(query string, args ...any) (pgconn.CommandTag, error) {
+	var tag pgconn.CommandTag
+	err := v.guarded(query, args, func(br pgx.BatchResults) (err error) {
+		tag, err = br.Exec()
+		return err
+	})
+	return tag, err
+}
+
+// execReturning is exec for a statement returning one row, scanned into
+// dest.
+func (v *txView) execReturning(query string, args []any, dest ...any) error {
+	return v.guarded(query, args, func(br pgx.BatchResults) error {
+		return br.QueryRow().Scan(dest...)
+	})
+}
+
+// guarded sends SAVEPOINT, the statement and RELEASE in one batch, reads
+// the statement's result with read, and rolls back to the savepoint when
+// it failed.
+func (v *txView) guarded(query string, args []any, read func(pgx.BatchResults) error) error {
+	b := &pgx.Batch{}
+	b.Queue("SAVEPOINT w")
+	b.Queue(query, args...)
+	b.Queue("RELEASE SAVEPOINT w")
+	br := v.tx.SendBatch(v.ctx, b)
+	_, spErr := br.Exec()
+	err := spErr
+	if err == nil {
+		err = read(br)
+	}
+	if err == nil {
+		_, err = br.Exec()
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil && spErr == nil {
+		if _, rbErr := v.tx.Exec(v.ctx, "ROLLBACK TO SAVEPOINT w"); rbErr != nil {
+			return fmt.Errorf("%w (rollback to savepoint: %v)", mapErr(err), rbErr)
+		}
+	}
+	return mapErr(err)
+}
+
+func (v *txView) query(query string, args ...any) (pgx.Rows, error) {
+	rows, err := v.tx.Query(v.ctx, query, args...)
+	return rows, mapErr(err)
+}
+
+func (v *txView) row(query string, args ...any) pgx.Row {
+	return v.tx.QueryRow(v.ctx, query, args...)
+}
+
+// announce publishes the transaction's highest appended sequence on
+// EventsChannel. NOTIFY is transactional: the notification is delivered
+// when, and only if, the transaction commits.
+func (v *txView) announce() error {
+	if v.lastSeq == 0 {
+		return nil
+	}
+	_, err := v.tx.Exec(v.ctx, `SELECT pg_notify($1, $2)`, EventsChannel, strconv.FormatInt(v.lastSeq, 10))
+	return mapErr(err)
+}
+
+// nanos stores an instant as Unix nanoseconds; the zero time as 0.
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// fromNanos is the inverse of nanos, in UTC.
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// nullNanos stores an optional instant: NULL when zero.
+func nullNanos(t time.Time) *int64 {
+	if t.IsZero() {
+		return nil
+	}
+	n := t.UnixNano()
+	return &n
+}
+
+// mustJSON encodes a record as the SQLite store does (encoding/json), so
+// that both backends store the same bytes.
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only plain data types are marshalled
+	}
+	return b
+}
+
+// jsonText is mustJSON for TEXT columns.
+func jsonText(v any) string { return string(mustJSON(v)) }
+
+// decodeTicket decodes a stored ticket's JSON (goccy/go-json, as the
+// SQLite store: encoding/json-compatible and faster).
+func decodeTicket(data []byte) (domain.Ticket, error) {
+	var t domain.Ticket
+	if err := gojson.Unmarshal(data, &t); err != nil {
+		return t, fmt.Errorf("decode ticket: %w", err)
+	}
+	return t, nil
+}
+
+// limitOr returns limit, or def when limit is not positive.
+func limitOr(limit, def int) int {
+	if limit <= 0 {
+		return def
+	}
+	return limit
+}
+
+// checkAffected turns "no row changed" into notFound.
+func checkAffected(tag pgconn.CommandTag, notFound error) error {
+	if tag.RowsAffected() == 0 {
+		return notFound
+	}
+	return nil
+}
+
+// nonNil makes nil slices marshal as [] rather than null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// args builds a statement's parameter list: add returns the placeholder
+// ($n) of the value it appends.
+type args []any
+
+func (a *args) add(v any) string {
+	*a = append(*a, v)
+	return "$" + strconv.Itoa(len(*a))
+}
