@@ -236,7 +236,9 @@ func Restart(t testing.TB) {
 	if current == nil {
 		t.Skip(skipReason)
 	}
-	if err := current.cmd("pg_ctl", "restart", "-w", "-D", current.path("data"), "-m", "fast"); err != nil {
+	// -l: the server must not inherit pg_ctl's output, which cmd waits
+	// for the end of.
+	if err := current.cmd("pg_ctl", "restart", "-w", "-t", "60", "-D", current.path("data"), "-l", current.path("log"), "-m", "fast"); err != nil {
 		t.Fatalf("pgtest: restart: %v", err)
 	}
 }

@@ -110,6 +110,8 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A store shared by several replicas tells of their key revocations.
+	revocations, _ := opts.Store.(store.KeyRevocationSource)
 	// Every service writes through the watch, which sees a full disk.
 	storage := newStorageWatch(opts.Store, opts.Logger)
 	opts.Store = storage
@@ -119,6 +121,10 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	tokens := token.NewSigner(key)
 	authn := auth.NewAuthenticator(opts.Store, opts.Now)
+	if revocations != nil {
+		// Every replica refuses a revoked key at once and ends its streams.
+		revocations.OnKeyRevoked(authn.Revoked)
+	}
 	dir := directory.New(opts.Store, opts.Now, authn, api.AuditJSON)
 
 	registry := prometheus.NewRegistry()

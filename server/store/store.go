@@ -69,6 +69,16 @@ type Store interface {
 	Close() error
 }
 
+// KeyRevocationSource is implemented by the backends that several
+// processes share (PostgreSQL): they tell of every key revocation that
+// commits, in any of those processes, so that each refuses the key at
+// once and ends the streams held with it (see auth.Authenticator.Revoked).
+type KeyRevocationSource interface {
+	// OnKeyRevoked registers fn, called with the id of each key whose
+	// revocation commits. fn must not block.
+	OnKeyRevoked(fn func(keyID string))
+}
+
 // Page asks for at most Limit records after the keyset cursor After (an
 // opaque key the backend produced, empty for the first page).
 type Page struct {

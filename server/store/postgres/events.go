@@ -8,6 +8,7 @@ import (
 
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/store"
+	"github.com/supportd/supportd/server/store/encoding"
 )
 
 // AppendEvent implements store.Writer. The sequence comes from the
@@ -20,30 +21,38 @@ import (
 // later. Callers append events last in their transactions (the mutate
 // path does), which keeps that lock held only for the commit.
 func (v *txView) AppendEvent(_ context.Context, e domain.Event) (int64, error) {
-	var ticket []byte
+	ticket, err := encoding.EncodeEventTicket(e.Ticket)
+	if err != nil {
+		return 0, fmt.Errorf("append event: %w", err)
+	}
 	var queue domain.Queue
+	committed := e // as ListEvents will return it, for the commit notification
 	if e.Ticket != nil {
-		ticket = mustJSON(e.Ticket)
 		queue = e.Ticket.Queue
+		tk := *e.Ticket // a ticket holds no slices or maps: a copy is deep
+		committed.Ticket = &tk
 	}
 	var noteID *int64
 	if e.Note != nil {
-		var one int
-		if err := v.row(`SELECT 1 FROM notes WHERE ticket_id = $1 AND id = $2`, e.TicketID, e.Note.ID).Scan(&one); err != nil {
+		var n eventNote
+		if err := v.row(`SELECT id, author, text, create_time FROM notes WHERE ticket_id = $1 AND id = $2`, e.TicketID, e.Note.ID).
+			Scan(&n.id, &n.author, &n.text, &n.created); err != nil {
 			return 0, fmt.Errorf("append event: note %d of ticket %q: %w", e.Note.ID, e.TicketID, mapErr(err))
 		}
-		noteID = &e.Note.ID
+		noteID, committed.Note = n.id, n.toDomain(e.TicketID)
 	}
 	var attachmentID *string
 	if e.Attachment != nil {
-		var one int
-		if err := v.row(`SELECT 1 FROM attachments WHERE id = $1 AND ticket_id = $2`, e.Attachment.ID, e.TicketID).Scan(&one); err != nil {
+		var att eventAttachment
+		if err := v.row(`SELECT id, filename, content_type, size_bytes, sha256, author, create_time FROM attachments
+			WHERE id = $1 AND ticket_id = $2`, e.Attachment.ID, e.TicketID).
+			Scan(&att.id, &att.filename, &att.contentType, &att.size, &att.sha256, &att.author, &att.created); err != nil {
 			return 0, fmt.Errorf("append event: attachment %q of ticket %q: %w", e.Attachment.ID, e.TicketID, mapErr(err))
 		}
-		attachmentID = &e.Attachment.ID
+		attachmentID, committed.Attachment = att.id, att.toDomain(e.TicketID)
 	}
 	var seq int64
-	err := v.execReturning(`WITH next AS (UPDATE event_counter SET last = last + 1 RETURNING last)
+	err = v.execReturning(`WITH next AS (UPDATE event_counter SET last = last + 1 RETURNING last)
 		INSERT INTO events(seq, time, type, partner_id, customer_id, ticket_id, actor, detail, ticket, note_id, queue, attachment_id)
 		SELECT next.last, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM next RETURNING seq`,
 		[]any{nanos(e.Time), e.Type, e.PartnerID, e.CustomerID, e.TicketID, e.Actor, e.Detail, ticket, noteID, queue, attachmentID},
@@ -52,6 +61,8 @@ func (v *txView) AppendEvent(_ context.Context, e domain.Event) (int64, error) {
 		return 0, fmt.Errorf("append event: %w", err)
 	}
 	v.lastSeq = seq
+	committed.Sequence, committed.Time = seq, fromNanos(nanos(e.Time))
+	v.appended = append(v.appended, committed)
 	return seq, nil
 }
 
@@ -99,11 +110,9 @@ func (v *txView) ListEvents(_ context.Context, after int64, f store.EventFilter,
 		e.Note = note.toDomain(e.TicketID)
 		e.Attachment = att.toDomain(e.TicketID)
 		if ticket != nil {
-			t, err := decodeTicket(ticket)
-			if err != nil {
+			if e.Ticket, err = encoding.DecodeEventTicket(ticket); err != nil {
 				return nil, fmt.Errorf("decode event %d: %w", e.Sequence, err)
 			}
-			e.Ticket = &t
 		}
 		out = append(out, e)
 	}

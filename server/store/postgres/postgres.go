@@ -10,11 +10,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/store"
 )
 
@@ -23,10 +26,14 @@ type Options struct {
 	// MaxConns is the size of the connection pool (default: pgxpool's,
 	// max(4, GOMAXPROCS); the URL's pool_max_conns also sets it).
 	MaxConns int32
-	// OnCommit, if set, is called after every commit of this store that
-	// appended events, with the highest sequence committed. It must not
-	// block.
-	OnCommit func(lastSeq int64)
+	// PollInterval is how often the store reads the last committed
+	// sequence, in case a commit notification of another replica was lost
+	// (default 1s), and how long it waits before reconnecting its
+	// listening connection.
+	PollInterval time.Duration
+	// Logger receives the failures of the background listener (default:
+	// slog.Default()).
+	Logger *slog.Logger
 }
 
 // maxAttempts bounds the runs of a write transaction that fails with a
@@ -35,8 +42,12 @@ const maxAttempts = 5
 
 // Store is the PostgreSQL implementation of store.Store.
 type Store struct {
-	pool *pgxpool.Pool
-	opts Options
+	pool  *pgxpool.Pool
+	opts  Options
+	notes notifier
+
+	stopBackground context.CancelFunc
+	background     sync.WaitGroup // listen and pollLoop
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -48,6 +59,12 @@ var _ store.Store = (*Store)(nil)
 // migrations and returns the store. Several stores, in this process or
 // others, may share one database.
 func Open(ctx context.Context, url string, opts Options) (*Store, error) {
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = defaultPollInterval
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
 	pool, err := newPool(ctx, url, opts)
 	if err != nil {
 		return nil, err
@@ -56,7 +73,28 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("migrate: %w", mapErr(err))
 	}
-	return &Store{pool: pool, opts: opts, closed: make(chan struct{})}, nil
+	s := &Store{pool: pool, opts: opts, closed: make(chan struct{})}
+	// Subscribers hear of the commits from now on, not of the log's past.
+	err = s.ReadTx(ctx, func(tx store.Reader) (err error) {
+		s.notes.published, err = tx.LastSequence(ctx)
+		return err
+	})
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	// Listening before Open returns: every commit and revocation of
+	// another replica after Open is heard of.
+	conn, err := s.connectListener(ctx)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: listen: %w", err)
+	}
+	bg, stop := context.WithCancel(context.Background())
+	s.stopBackground = stop
+	s.background.Go(func() { s.listen(bg, conn) })
+	s.background.Go(func() { s.pollLoop(bg) })
+	return s, nil
 }
 
 // Migrate applies the pending migrations of the database at url and
@@ -124,10 +162,12 @@ func (s *Store) ReadWriteTx(ctx context.Context, fn func(tx store.ReadWriter) er
 		if err := s.check(ctx); err != nil {
 			return err
 		}
-		lastSeq, err := s.runWrite(context.WithoutCancel(ctx), fn)
+		committed, err := s.runWrite(context.WithoutCancel(ctx), fn)
 		if err == nil {
-			if lastSeq > 0 && s.opts.OnCommit != nil {
-				s.opts.OnCommit(lastSeq)
+			// Published before answering: a caller that writes and then
+			// watches finds the hub already told of its own write.
+			if len(committed) > 0 {
+				s.notes.publish(store.Commit{Last: committed[len(committed)-1].Sequence, Events: committed})
 			}
 			return nil
 		}
@@ -138,12 +178,11 @@ func (s *Store) ReadWriteTx(ctx context.Context, fn func(tx store.ReadWriter) er
 }
 
 // runWrite runs fn in one transaction and commits it, announcing the
-// events it appended (see notifyChannel). It returns the highest sequence
-// committed.
-func (s *Store) runWrite(ctx context.Context, fn func(tx store.ReadWriter) error) (lastSeq int64, err error) {
+// events it appended on EventsChannel. It returns the events committed.
+func (s *Store) runWrite(ctx context.Context, fn func(tx store.ReadWriter) error) (committed []domain.Event, err error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("begin: %w", mapErr(err))
+		return nil, fmt.Errorf("begin: %w", mapErr(err))
 	}
 	defer func() {
 		if r := recover(); r != nil {
@@ -155,15 +194,15 @@ func (s *Store) runWrite(ctx context.Context, fn func(tx store.ReadWriter) error
 	}()
 	view := &txView{tx: tx, ctx: ctx, write: true}
 	if err := fn(view); err != nil {
-		return 0, err
+		return nil, err
 	}
 	if err := view.announce(); err != nil {
-		return 0, err
+		return nil, err
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return 0, fmt.Errorf("commit: %w", mapErr(err))
+		return nil, fmt.Errorf("commit: %w", mapErr(err))
 	}
-	return view.lastSeq, nil
+	return view.appended, nil
 }
 
 // check refuses a closed store or an ended ctx.
@@ -187,13 +226,21 @@ func (s *Store) closedOr(err error) error {
 	}
 }
 
-// Close waits for the transactions in progress and closes the pool.
+// Close stops listening, waits for the transactions in progress and
+// closes the pool.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.closed)
+		s.stopBackground()
+		s.background.Wait()
 		s.pool.Close()
 	})
 	return nil
+}
+
+// log reports a failure of the background work.
+func (s *Store) log(what string, err error) {
+	s.opts.Logger.Warn("postgres store: "+what, "error", err)
 }
 
 // ErrNoBackup is returned when asked for a file backup of a PostgreSQL

@@ -9,6 +9,7 @@ import (
 
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/store"
+	"github.com/supportd/supportd/server/store/encoding"
 )
 
 const topicCols = `id, service, name, category, featured, rank`
@@ -154,7 +155,7 @@ func (v *txView) queryTickets(query string, args ...any) ([]domain.Ticket, error
 	for rows.Next() {
 		// RawValues are valid until the next row: decoded straight from
 		// the connection's buffer, not copied.
-		t, err := decodeTicket(rows.RawValues()[0])
+		t, err := encoding.DecodeTicket(rows.RawValues()[0])
 		if err != nil {
 			return nil, err
 		}
@@ -163,14 +164,18 @@ func (v *txView) queryTickets(query string, args ...any) ([]domain.Ticket, error
 	return out, mapErr(rows.Err())
 }
 
-func ticketColumns(t domain.Ticket) []any {
+func ticketColumns(t domain.Ticket) ([]any, error) {
+	data, err := encoding.EncodeTicket(t)
+	if err != nil {
+		return nil, fmt.Errorf("ticket %q: %w", t.ID, err)
+	}
 	var next *int64
 	if at, ok := t.NextEscalation(); ok {
 		n := at.UnixNano()
 		next = &n
 	}
 	return []any{t.PartnerID, t.CustomerID, t.Service, t.Status, t.Queue, priority(t),
-		nanos(t.ResponseDueTime), next, t.Version, mustJSON(t)}
+		nanos(t.ResponseDueTime), next, t.Version, data}, nil
 }
 
 // CreateTicket implements store.Writer.
@@ -178,9 +183,13 @@ func (v *txView) CreateTicket(_ context.Context, t domain.Ticket) error {
 	if t.Version != 1 {
 		return fmt.Errorf("ticket %q: new ticket must have version 1, has %d", t.ID, t.Version)
 	}
-	_, err := v.exec(`INSERT INTO tickets(id, partner_id, customer_id, service, status, queue, priority,
+	cols, err := ticketColumns(t)
+	if err != nil {
+		return err
+	}
+	_, err = v.exec(`INSERT INTO tickets(id, partner_id, customer_id, service, status, queue, priority,
 		response_due, next_escalation, version, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		append([]any{t.ID}, ticketColumns(t)...)...)
+		append([]any{t.ID}, cols...)...)
 	if err != nil {
 		return fmt.Errorf("ticket %q: %w", t.ID, err)
 	}
@@ -192,9 +201,13 @@ func (v *txView) CreateTicket(_ context.Context, t domain.Ticket) error {
 // the second waits for the first's row lock, then finds the version
 // changed and updates nothing (ErrConflict).
 func (v *txView) UpdateTicket(_ context.Context, t domain.Ticket) error {
+	cols, err := ticketColumns(t)
+	if err != nil {
+		return err
+	}
 	tag, err := v.exec(`UPDATE tickets SET partner_id = $1, customer_id = $2, service = $3, status = $4, queue = $5,
 		priority = $6, response_due = $7, next_escalation = $8, version = $9, data = $10 WHERE id = $11 AND version = $12`,
-		append(ticketColumns(t), t.ID, t.Version-1)...)
+		append(cols, t.ID, t.Version-1)...)
 	if err != nil {
 		return fmt.Errorf("ticket %q: %w", t.ID, err)
 	}

@@ -4,14 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/supportd/supportd/server/domain"
 	"strconv"
 	"time"
 
-	gojson "github.com/goccy/go-json"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-
-	"github.com/supportd/supportd/server/domain"
 )
 
 // EventsChannel is the LISTEN/NOTIFY channel on which every commit that
@@ -26,6 +24,9 @@ type txView struct {
 	ctx     context.Context
 	write   bool
 	lastSeq int64 // highest event sequence appended in this transaction
+	// appended are the events appended in this transaction, in order, as
+	// ListEvents would return them: the commit notification carries them.
+	appended []domain.Event
 }
 
 // exec runs a statement that changes data inside a savepoint, sent with
@@ -123,8 +124,8 @@ func nullNanos(t time.Time) *int64 {
 	return &n
 }
 
-// mustJSON encodes a record as the SQLite store does (encoding/json), so
-// that both backends store the same bytes.
+// mustJSON encodes the JSON columns of the directory (lists of domains
+// and benefits) as the SQLite store does.
 func mustJSON(v any) []byte {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -135,16 +136,6 @@ func mustJSON(v any) []byte {
 
 // jsonText is mustJSON for TEXT columns.
 func jsonText(v any) string { return string(mustJSON(v)) }
-
-// decodeTicket decodes a stored ticket's JSON (goccy/go-json, as the
-// SQLite store: encoding/json-compatible and faster).
-func decodeTicket(data []byte) (domain.Ticket, error) {
-	var t domain.Ticket
-	if err := gojson.Unmarshal(data, &t); err != nil {
-		return t, fmt.Errorf("decode ticket: %w", err)
-	}
-	return t, nil
-}
 
 // limitOr returns limit, or def when limit is not positive.
 func limitOr(limit, def int) int {

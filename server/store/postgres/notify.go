@@ -1,0 +1,173 @@
+package postgres
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/supportd/supportd/server/store"
+)
+
+// defaultPollInterval is how often a store reads the last sequence when no
+// notification came (Options.PollInterval).
+const defaultPollInterval = time.Second
+
+// notifier publishes the commits of every replica to the store's
+// subscribers: its own commits with their events (publishOwn), the other
+// replicas' as the last sequence (LISTEN on EventsChannel, and a periodic
+// read of the last sequence that heals a notification lost while the
+// listening connection was down).
+type notifier struct {
+	feed store.CommitFeed
+
+	mu        sync.Mutex
+	published int64 // highest Last published: publications only grow
+
+	revokedMu sync.Mutex
+	onRevoked []func(keyID string)
+}
+
+// publish publishes c unless a later commit was published already. Events
+// are passed on only when they follow the last publication without a
+// hole; otherwise subscribers are told to read the log (nil Events).
+func (n *notifier) publish(c store.Commit) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if c.Last <= n.published {
+		return
+	}
+	if len(c.Events) == 0 || c.Events[0].Sequence != n.published+1 {
+		c.Events = nil
+	}
+	n.published = c.Last
+	n.feed.Publish(c)
+}
+
+// keyRevoked tells the registered functions of a revoked key.
+func (n *notifier) keyRevoked(id string) {
+	n.revokedMu.Lock()
+	fns := append([]func(string){}, n.onRevoked...)
+	n.revokedMu.Unlock()
+	for _, fn := range fns {
+		fn(id)
+	}
+}
+
+// SubscribeCommits implements store.Store: the commits of this store
+// with their events, once committed (visible to new read transactions),
+// before ReadWriteTx returns; other replicas' commits as their last
+// sequence, as soon as their notification arrives, or at the latest after
+// Options.PollInterval.
+func (s *Store) SubscribeCommits() *store.CommitSubscription { return s.notes.feed.Subscribe() }
+
+// OnKeyRevoked implements store.KeyRevocationSource: fn is called with
+// the id of every key whose revocation commits, on this replica or
+// another (through KeysChannel). fn must not block.
+func (s *Store) OnKeyRevoked(fn func(keyID string)) {
+	s.notes.revokedMu.Lock()
+	defer s.notes.revokedMu.Unlock()
+	s.notes.onRevoked = append(s.notes.onRevoked, fn)
+}
+
+// listen handles the notifications of conn, the dedicated listening
+// connection Open made, then of the connections it makes again after a
+// failure (one try every PollInterval), until ctx ends.
+func (s *Store) listen(ctx context.Context, conn *pgx.Conn) {
+	for {
+		if conn != nil {
+			err := s.serveNotifications(ctx, conn)
+			conn.Close(context.Background()) //nolint:errcheck // reconnecting anyway
+			if ctx.Err() != nil {
+				return
+			}
+			s.log("listen for commit notifications", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(s.opts.PollInterval):
+		}
+		var err error
+		if conn, err = s.connectListener(ctx); err != nil {
+			conn = nil
+			if ctx.Err() == nil {
+				s.log("reconnect the listening connection", err)
+			}
+			continue
+		}
+		// Commits made while no connection listened are heard of now.
+		s.poll(ctx)
+	}
+}
+
+// connectListener opens a connection that LISTENs on EventsChannel and
+// KeysChannel.
+func (s *Store) connectListener(ctx context.Context) (*pgx.Conn, error) {
+	conn, err := pgx.ConnectConfig(ctx, s.pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	for _, ch := range []string{EventsChannel, KeysChannel} {
+		if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{ch}.Sanitize()); err != nil {
+			conn.Close(context.Background()) //nolint:errcheck // failing anyway
+			return nil, mapErr(err)
+		}
+	}
+	return conn, nil
+}
+
+// serveNotifications handles conn's notifications until it fails or ctx
+// ends.
+func (s *Store) serveNotifications(ctx context.Context, conn *pgx.Conn) error {
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		switch n.Channel {
+		case EventsChannel:
+			if last, err := strconv.ParseInt(n.Payload, 10, 64); err == nil {
+				s.notes.publish(store.Commit{Last: last})
+			}
+		case KeysChannel:
+			// This replica's own revocations come back too: telling
+			// again of a revoked key is harmless.
+			s.notes.keyRevoked(n.Payload)
+		}
+	}
+}
+
+// pollLoop reads the last sequence every PollInterval until ctx ends.
+func (s *Store) pollLoop(ctx context.Context) {
+	t := time.NewTicker(s.opts.PollInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s.poll(ctx)
+		}
+	}
+}
+
+// poll publishes the last committed sequence if no publication reached
+// it: a notification lost (the listening connection was down) delays a
+// watcher by one PollInterval at most.
+func (s *Store) poll(ctx context.Context) {
+	var last int64
+	err := s.ReadTx(ctx, func(tx store.Reader) (err error) {
+		last, err = tx.LastSequence(ctx)
+		return err
+	})
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log("poll the last sequence", err)
+		}
+		return
+	}
+	s.notes.publish(store.Commit{Last: last})
+}
