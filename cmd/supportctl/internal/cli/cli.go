@@ -12,10 +12,12 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/grpc/codes"
 
 	"github.com/supportd/supportd/client"
 )
@@ -28,6 +30,10 @@ const (
 	ExitOK    = 0
 	ExitError = 1 // the server answered with an error, or the call failed
 	ExitUsage = 2 // bad command line
+	// ExitUnreachable: the server could not be reached (connection
+	// refused, unknown host, TLS handshake failure, deadline while
+	// connecting): nothing was asked, so nothing was refused.
+	ExitUnreachable = 3
 )
 
 // Run runs supportctl with args (without the program name) and returns the
@@ -49,9 +55,7 @@ func RunContext(ctx context.Context, args []string, stdout, stderr io.Writer, en
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
-	if a.c != nil {
-		a.c.Close()
-	}
+	a.c.close()
 	if err == nil {
 		return ExitOK
 	}
@@ -73,12 +77,35 @@ type exitError struct {
 func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
 
-// failed marks err as a runtime failure (exit 1).
+// failed marks err as a runtime failure: exit 3 when the server could
+// not be reached, 1 otherwise.
 func failed(err error) error {
 	if err == nil {
 		return nil
 	}
+	if unreachable(err) {
+		return &exitError{code: ExitUnreachable, err: err}
+	}
 	return &exitError{code: ExitError, err: err}
+}
+
+// unreachable reports whether err says the connection itself failed. gRPC
+// reports those as UNAVAILABLE (or DEADLINE_EXCEEDED while waiting for a
+// connection) with the transport's words; a server that answers
+// UNAVAILABLE itself (shedding load, shutting down) does not use them.
+func unreachable(err error) bool {
+	code := client.Code(err)
+	if code != codes.Unavailable && code != codes.DeadlineExceeded {
+		return false
+	}
+	msg := err.Error()
+	for _, s := range []string{"while dialing", "connection refused", "no such host", "handshake",
+		"waiting for connections to become ready", "connection error", "certificate", "name resolver"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }
 
 type app struct {
@@ -89,9 +116,10 @@ type app struct {
 	addr, key, output, ca string
 	cert, certKey         string
 	insecure, useTLS      bool
+	noHeaders             bool
 	timeout               time.Duration
 
-	c *client.Client
+	c conns
 }
 
 func (a *app) root() *cobra.Command {
@@ -109,12 +137,13 @@ client certificate (servers that require mutual TLS). -o json prints the API's o
 
 Exit codes: 0 success, 1 the server refused the call or it failed (the
 gRPC code, reason and field violations are printed on one line), 2 bad
-command line.`,
+command line, 3 the server could not be reached (connection refused,
+unknown host, TLS handshake failure, deadline while connecting).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			if a.output != "table" && a.output != "json" {
-				return fmt.Errorf("-o %q: want table or json", a.output)
+			if !slices.Contains(outputFormats, a.output) {
+				return fmt.Errorf("-o %q: want one of %s", a.output, strings.Join(outputFormats, ", "))
 			}
 			return nil
 		},
@@ -122,7 +151,8 @@ command line.`,
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.addr, "addr", "", "server address host:port (env SUPPORT_ADDR; default "+DefaultAddr+")")
 	pf.StringVar(&a.key, "key", "", "partner API key (env SUPPORT_KEY)")
-	pf.StringVarP(&a.output, "output", "o", "table", "output format: table or json")
+	pf.StringVarP(&a.output, "output", "o", "table", "output format: table, json, yaml or name (the resource ids, one per line)")
+	pf.BoolVar(&a.noHeaders, "no-headers", false, "tables without their header row")
 	pf.BoolVar(&a.insecure, "insecure", false, "plaintext connection (default for loopback addresses)")
 	pf.BoolVar(&a.useTLS, "tls", false, "TLS connection (default for non-loopback addresses)")
 	pf.StringVar(&a.ca, "ca", "", "PEM file of the CA to trust for TLS (default: the system roots)")
@@ -138,15 +168,77 @@ command line.`,
 	return root
 }
 
-// client returns the connection, built on first use.
-func (a *app) client() (*client.Client, error) {
-	if a.c != nil {
-		return a.c, nil
+// conns are the connections a command opened, closed when it returns.
+type conns struct {
+	partner *client.Client
+	agent   *client.Agent
+	dir     *client.Directory
+}
+
+func (c *conns) close() {
+	if c.partner != nil {
+		c.partner.Close()
 	}
+	if c.agent != nil {
+		c.agent.Close()
+	}
+	if c.dir != nil {
+		c.dir.Close()
+	}
+}
+
+// client returns the partner connection, built on first use.
+func (a *app) client() (*client.Client, error) {
+	if a.c.partner != nil {
+		return a.c.partner, nil
+	}
+	addr, opts, err := a.dialOptions()
+	if err != nil {
+		return nil, err
+	}
+	if a.c.partner, err = client.New(addr, opts...); err != nil {
+		return nil, err
+	}
+	return a.c.partner, nil
+}
+
+// agent returns the agent connection, built on first use.
+func (a *app) agent() (*client.Agent, error) {
+	if a.c.agent != nil {
+		return a.c.agent, nil
+	}
+	addr, opts, err := a.dialOptions()
+	if err != nil {
+		return nil, err
+	}
+	if a.c.agent, err = client.NewAgent(addr, opts...); err != nil {
+		return nil, err
+	}
+	return a.c.agent, nil
+}
+
+// directory returns the admin connection, built on first use.
+func (a *app) directory() (*client.Directory, error) {
+	if a.c.dir != nil {
+		return a.c.dir, nil
+	}
+	addr, opts, err := a.dialOptions()
+	if err != nil {
+		return nil, err
+	}
+	if a.c.dir, err = client.NewDirectory(addr, opts...); err != nil {
+		return nil, err
+	}
+	return a.c.dir, nil
+}
+
+// dialOptions resolves the address, key and transport (flags, then
+// environment, then defaults) into client options.
+func (a *app) dialOptions() (string, []client.Option, error) {
 	addr := firstNonEmpty(a.addr, a.env("SUPPORT_ADDR"), DefaultAddr)
 	key := firstNonEmpty(a.key, a.env("SUPPORT_KEY"))
 	if key == "" {
-		return nil, errors.New("no API key: pass --key or set SUPPORT_KEY")
+		return "", nil, errors.New("no API key: pass --key or set SUPPORT_KEY")
 	}
 	opts := []client.Option{client.WithAPIKey(key), client.WithTimeout(a.timeout), client.WithUserAgent("supportctl/1")}
 	tlsMaterial := a.ca != "" || a.cert != ""
@@ -158,11 +250,11 @@ func (a *app) client() (*client.Client, error) {
 		if a.ca != "" {
 			pem, err := os.ReadFile(a.ca)
 			if err != nil {
-				return nil, failed(err)
+				return "", nil, failed(err)
 			}
 			pool := x509.NewCertPool()
 			if !pool.AppendCertsFromPEM(pem) {
-				return nil, fmt.Errorf("--ca %s: no PEM certificate", a.ca)
+				return "", nil, fmt.Errorf("--ca %s: no PEM certificate", a.ca)
 			}
 			cfg.RootCAs = pool
 		}
@@ -171,12 +263,7 @@ func (a *app) client() (*client.Client, error) {
 			opts = append(opts, client.WithClientCertificate(a.cert, a.certKey))
 		}
 	}
-	c, err := client.New(addr, append(opts, a.extra...)...)
-	if err != nil {
-		return nil, err
-	}
-	a.c = c
-	return c, nil
+	return addr, append(opts, a.extra...), nil
 }
 
 func isLoopback(addr string) bool {
