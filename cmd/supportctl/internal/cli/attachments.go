@@ -112,10 +112,11 @@ func (a *app) attachmentsCommand() *cobra.Command {
 }
 
 func (a *app) printAttachments(resp *supportv1.ListAttachmentsResponse) error {
-	if a.json() {
-		return printJSON(a.stdout, resp)
+	v := view{msg: resp, list: true, table: func(w io.Writer) error { return printAttachments(w, resp.GetAttachments()) }}
+	for _, at := range resp.GetAttachments() {
+		v.names = append(v.names, at.GetId())
 	}
-	return printAttachments(a.stdout, resp.GetAttachments())
+	return a.emit(v)
 }
 
 func (a *app) downloadCommand() *cobra.Command {

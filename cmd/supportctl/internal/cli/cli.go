@@ -163,7 +163,7 @@ unknown host, TLS handshake failure, deadline while connecting).`,
 	root.MarkFlagsMutuallyExclusive("insecure", "ca")
 	root.MarkFlagsMutuallyExclusive("insecure", "cert")
 	root.MarkFlagsRequiredTogether("cert", "cert-key")
-	root.AddCommand(a.topicsCommand(), a.entitlementCommand(), a.ticketsCommand())
+	root.AddCommand(a.topicsCommand(), a.entitlementCommand(), a.ticketsCommand(), a.adminCommand())
 	root.AddCommand(versionCommand())
 	return root
 }

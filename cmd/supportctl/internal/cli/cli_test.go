@@ -109,9 +109,10 @@ func TestTopicsAndEntitlement(t *testing.T) {
 			t.Errorf("entitlement table lacks %q:\n%s", want, out)
 		}
 	}
-	out = c.ok("entitlement", "check", "--customer", "adatum-self", "--service", "azure", "--topic", "azure-vm-connectivity", "--severity", "B")
-	if !strings.Contains(out, "OWN_SUBSCRIPTION_REQUIRES_PROOF") {
-		t.Errorf("own tenant without proof:\n%s", out)
+	// "Not entitled" is an answer, printed in full, and exit 1 for scripts.
+	code, out, errs := c.run("entitlement", "check", "--customer", "adatum-self", "--service", "azure", "--topic", "azure-vm-connectivity", "--severity", "B")
+	if code != cli.ExitError || !strings.Contains(out, "OWN_SUBSCRIPTION_REQUIRES_PROOF") || !strings.Contains(errs, "not entitled: OWN_SUBSCRIPTION_REQUIRES_PROOF") {
+		t.Errorf("own tenant without proof: exit %d\n%s\n%s", code, out, errs)
 	}
 	out = c.ok("entitlement", "check", "--customer", "adatum-self", "--service", "azure", "--topic", "azure-vm-connectivity", "--severity", "B",
 		"--proof-kind", "azure-support-plan", "--proof-ref", "ASP-7", "-o", "json")
@@ -209,7 +210,7 @@ func TestErrorsAndExitCodes(t *testing.T) {
 		{"topics", "list", "--service", "gcp"},
 		{"tickets", "severity", "x", "Z", "--reason", "r"},
 		{"tickets", "list", "--status", "sleeping"},
-		{"-o", "yaml", "tickets", "list"},
+		{"-o", "xml", "tickets", "list"},
 		{"--tls", "--insecure", "tickets", "list"},
 		{"entitlement", "check", "--customer", "c", "--service", "azure", "--topic", "t", "--severity", "B", "--proof-kind", "mpn"},
 	} {

@@ -4,16 +4,58 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/supportd/supportd/client"
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
 )
 
-func (a *app) json() bool { return a.output == "json" }
+// notesView shows a ticket's notes.
+func notesView(resp proto.Message) view {
+	var notes []*supportv1.Note
+	switch r := resp.(type) {
+	case *supportv1.ListTicketNotesResponse:
+		notes = r.GetNotes()
+	case *supportv1.ListAgentTicketNotesResponse:
+		notes = r.GetNotes()
+	}
+	v := view{msg: resp, list: true, table: func(w io.Writer) error { return printNotes(w, notes) }}
+	for _, n := range notes {
+		v.names = append(v.names, n.GetId())
+	}
+	return v
+}
+
+// ticketsView shows tickets, one per row.
+func ticketsView(tickets []*supportv1.Ticket, msg proto.Message) view {
+	v := view{msg: msg, list: true, table: func(w io.Writer) error { return printTickets(w, tickets) }}
+	for _, t := range tickets {
+		v.names = append(v.names, t.GetId())
+	}
+	return v
+}
+
+// printEvent prints one watch event as it arrives: a table row, one JSON
+// object per line, one YAML document, or the ticket id.
+func (a *app) printEvent(ev *supportv1.TicketEvent) error {
+	switch a.output {
+	case "yaml":
+		if _, err := fmt.Fprintln(a.stdout, "---"); err != nil {
+			return err
+		}
+		return printYAML(a.stdout, ev)
+	case "name":
+		_, err := fmt.Fprintln(a.stdout, printable(ev.GetTicketId()))
+		return err
+	}
+	return printEvent(a.stdout, a.output == "json", ev)
+}
 
 // group is a command that only holds subcommands: alone it prints its
 // help; with an unknown subcommand it is a usage error.
@@ -51,10 +93,12 @@ func (a *app) topicsCommand() *cobra.Command {
 			if err != nil {
 				return failed(err)
 			}
-			if a.json() {
-				return printJSON(a.stdout, &supportv1.ListSupportTopicsResponse{Topics: topics})
+			v := view{msg: &supportv1.ListSupportTopicsResponse{Topics: topics}, list: true,
+				table: func(w io.Writer) error { return printTopics(w, topics) }}
+			for _, t := range topics {
+				v.names = append(v.names, t.GetId())
 			}
-			return printTopics(a.stdout, topics)
+			return a.emit(v)
 		},
 	}
 	list.Flags().StringVar(&service, "service", "", "service: azure, office-365, dynamics-crm-online, enterprise-mobility-suite")
@@ -135,10 +179,19 @@ func (a *app) entitlementCommand() *cobra.Command {
 			if err != nil {
 				return failed(err)
 			}
-			if a.json() {
-				return printJSON(a.stdout, resp)
+			if err := a.emit(view{msg: resp, table: func(w io.Writer) error { return printEntitlement(w, resp) }}); err != nil {
+				return err
 			}
-			return printEntitlement(a.stdout, resp)
+			if !resp.GetEntitled() {
+				// A "no" is the answer scripts test for: exit 1 with the
+				// violations (printed above, and here in one line).
+				var reasons []string
+				for _, v := range resp.GetViolations() {
+					reasons = append(reasons, v.GetReason())
+				}
+				return &exitError{code: ExitError, err: fmt.Errorf("not entitled: %s", strings.Join(reasons, ", "))}
+			}
+			return nil
 		},
 	}
 	f.register(check)
@@ -148,10 +201,7 @@ func (a *app) entitlementCommand() *cobra.Command {
 }
 
 func (a *app) printTicket(t *supportv1.Ticket) error {
-	if a.json() {
-		return printJSON(a.stdout, t)
-	}
-	return printTicket(a.stdout, t)
+	return a.emit(view{msg: t, names: []string{t.GetId()}, table: func(w io.Writer) error { return printTicket(w, t) }})
 }
 
 // ticketAction is a command taking a ticket id (and maybe more) that
@@ -252,10 +302,7 @@ func (a *app) notesCommand() *cobra.Command {
 				}
 				resp.Notes = append(resp.Notes, n)
 			}
-			if a.json() {
-				return printJSON(a.stdout, resp)
-			}
-			return printNotes(a.stdout, resp.GetNotes())
+			return a.emit(notesView(resp))
 		},
 	}
 }
@@ -342,10 +389,7 @@ func (a *app) listCommand() *cobra.Command {
 			} else if resp, err = c.ListTickets(cmd.Context(), req); err != nil {
 				return failed(err)
 			}
-			if a.json() {
-				return printJSON(a.stdout, resp)
-			}
-			if err := printTickets(a.stdout, resp.GetTickets()); err != nil {
+			if err := a.emit(ticketsView(resp.GetTickets(), resp)); err != nil {
 				return err
 			}
 			if resp.GetNextPageToken() != "" {
@@ -395,7 +439,7 @@ On interruption the resume token is printed on standard error: pass it to
 			} else {
 				w = c.WatchTickets(ctx, customer, from, opts...)
 			}
-			if !a.json() {
+			if a.output == "table" && !a.noHeaders {
 				fmt.Fprintf(a.stdout, "%-20s  %-8s  %-36s  %-18s  %-16s  %-20s  %s\n", "TIME", "SEQ", "TICKET", "EVENT", "STATUS", "ACTOR", "DETAIL")
 			}
 			for ev, err := range w.Events() {
@@ -405,7 +449,7 @@ On interruption the resume token is printed on standard error: pass it to
 					}
 					return failed(err)
 				}
-				if err := printEvent(a.stdout, a.json(), ev); err != nil {
+				if err := a.printEvent(ev); err != nil {
 					return err
 				}
 			}

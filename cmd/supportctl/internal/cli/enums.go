@@ -85,3 +85,36 @@ func parseContactMethod(s string) (supportv1.ContactMethod, error) {
 	n, err := parseEnum(supportv1.ContactMethod(0).Descriptor(), "--contact-method", s)
 	return supportv1.ContactMethod(n), err
 }
+
+// protoEnum is a generated enum type.
+type protoEnum interface {
+	~int32
+	Descriptor() protoreflect.EnumDescriptor
+}
+
+// parseAs reads a value of the enum E as parseEnum does.
+func parseAs[E protoEnum](flag, s string) (E, error) {
+	var zero E
+	n, err := parseEnum(zero.Descriptor(), flag, s)
+	return E(n), err
+}
+
+// parseAllAs reads every value of a repeated enum flag.
+func parseAllAs[E protoEnum](flag string, ss []string) ([]E, error) {
+	out := make([]E, 0, len(ss))
+	for _, s := range ss {
+		v, err := parseAs[E](flag, s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// choices lists the values of E as parseAs reads them, for help texts
+// and shell completion.
+func choices[E protoEnum]() []string {
+	var zero E
+	return enumChoices(zero.Descriptor())
+}

@@ -43,7 +43,7 @@ func dur(d *durationpb.Duration) string {
 	if d == nil {
 		return "-"
 	}
-	return d.AsDuration().String()
+	return humane(d.AsDuration())
 }
 
 // sev prints a severity as the letter (A, B, C).
@@ -121,11 +121,11 @@ func printTicket(w io.Writer, t *supportv1.Ticket) error {
 
 func printTickets(w io.Writer, tickets []*supportv1.Ticket) error {
 	tw := table(w)
-	fmt.Fprintln(tw, "ID\tCUSTOMER\tSERVICE\tSEV\tSTATUS\tSLA\tQUEUE\tCREATED\tTITLE")
+	fmt.Fprintln(tw, "ID\tCUSTOMER\tSERVICE\tSEV\tSTATUS\tSLA\tQUEUE\tAGE\tTITLE")
 	for _, t := range tickets {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", printable(t.GetId()), printable(t.GetCustomerId()), enumName(t.GetService()),
 			sev(t.GetSeverity()), enumName(t.GetStatus()), enumName(t.GetSlaState()), enumName(t.GetQueue()),
-			ts(t.GetCreateTime()), printable(t.GetTitle()))
+			age(t.GetCreateTime()), printable(t.GetTitle()))
 	}
 	return tw.Flush()
 }

@@ -29,9 +29,10 @@ func TestMutualTLSWithClientCertificate(t *testing.T) {
 	if !strings.Contains(out, "azure-vm-connectivity") {
 		t.Fatalf("topics over mutual TLS: %q", out)
 	}
-	// Without a client certificate the server refuses the connection.
+	// Without a client certificate the server refuses the connection: the
+	// handshake fails, so the server is unreachable (exit 3), not refusing.
 	code, _, errs := c.run("--ca", ca.File, "--timeout", "2s", "topics", "list", "--service", "azure")
-	if code != cli.ExitError {
+	if code != cli.ExitUnreachable {
 		t.Fatalf("without a client certificate: exit %d, stderr %q", code, errs)
 	}
 	// Usage errors: a certificate without its key, or with --insecure.
