@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,7 +30,33 @@ func (a *app) progress(total int64, what string) *progressbar.ProgressBar {
 		progressbar.OptionSetDescription(printable(what)), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100e6))
 }
 
-func (a *app) attachCommand() *cobra.Command {
+// attachmentCalls are the attachment calls of one side of the API
+// (partner or agent): the commands are the same on both.
+type attachmentCalls struct {
+	upload   func(ctx context.Context, ticketID, filename, contentType string, r io.Reader, opts ...client.UploadOption) (*supportv1.Attachment, error)
+	download func(ctx context.Context, ticketID, attachmentID string, w io.Writer, opts ...client.DownloadOption) (*supportv1.Attachment, error)
+	list     func(ctx context.Context, ticketID string) iter.Seq2[*supportv1.Attachment, error]
+}
+
+// partnerAttachments are the SupportService's attachment calls.
+func (a *app) partnerAttachments() (attachmentCalls, error) {
+	c, err := a.client()
+	if err != nil {
+		return attachmentCalls{}, err
+	}
+	return attachmentCalls{upload: c.UploadAttachment, download: c.DownloadAttachment, list: c.AllAttachments}, nil
+}
+
+// agentAttachments are the AgentService's attachment calls.
+func (a *app) agentAttachments() (attachmentCalls, error) {
+	c, err := a.agent()
+	if err != nil {
+		return attachmentCalls{}, err
+	}
+	return attachmentCalls{upload: c.UploadAgentAttachment, download: c.DownloadAgentAttachment, list: c.AllAgentAttachments}, nil
+}
+
+func (a *app) attachCommand(calls func() (attachmentCalls, error)) *cobra.Command {
 	var contentType string
 	cmd := &cobra.Command{
 		Use:   "attach ID FILE... [--content-type TYPE]",
@@ -42,7 +70,7 @@ id, so a file is never attached twice. The attachments stored are printed
 (-o json: as a ListAttachmentsResponse).`,
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.client()
+			c, err := calls()
 			if err != nil {
 				return err
 			}
@@ -68,7 +96,7 @@ id, so a file is never attached twice. The attachments stored are printed
 	return cmd
 }
 
-func (a *app) attachFile(cmd *cobra.Command, c *client.Client, ticketID, path, contentType string) (*supportv1.Attachment, error) {
+func (a *app) attachFile(cmd *cobra.Command, c attachmentCalls, ticketID, path, contentType string) (*supportv1.Attachment, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -86,21 +114,21 @@ func (a *app) attachFile(cmd *cobra.Command, c *client.Client, ticketID, path, c
 		defer bar.Close()
 		opts = append(opts, client.OnUploadProgress(func(sent int64) { _ = bar.Set64(sent) }))
 	}
-	return c.UploadAttachment(cmd.Context(), ticketID, filepath.Base(path), contentType, f, opts...)
+	return c.upload(cmd.Context(), ticketID, filepath.Base(path), contentType, f, opts...)
 }
 
-func (a *app) attachmentsCommand() *cobra.Command {
+func (a *app) attachmentsCommand(calls func() (attachmentCalls, error)) *cobra.Command {
 	return &cobra.Command{
 		Use:   "attachments ID",
 		Short: "List a ticket's attachments, oldest first (every page)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.client()
+			c, err := calls()
 			if err != nil {
 				return err
 			}
 			resp := &supportv1.ListAttachmentsResponse{}
-			for att, err := range c.AllAttachments(cmd.Context(), args[0]) {
+			for att, err := range c.list(cmd.Context(), args[0]) {
 				if err != nil {
 					return failed(err)
 				}
@@ -119,7 +147,7 @@ func (a *app) printAttachments(resp *supportv1.ListAttachmentsResponse) error {
 	return a.emit(v)
 }
 
-func (a *app) downloadCommand() *cobra.Command {
+func (a *app) downloadCommand(calls func() (attachmentCalls, error)) *cobra.Command {
 	var outFile string
 	var force bool
 	cmd := &cobra.Command{
@@ -134,17 +162,17 @@ given. A download that fails leaves no file behind. The attachment's
 metadata is printed on standard output (unless the content goes there).`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.client()
+			c, err := calls()
 			if err != nil {
 				return err
 			}
 			if outFile == "-" {
-				_, err := c.DownloadAttachment(cmd.Context(), args[0], args[1], a.stdout)
+				_, err := c.download(cmd.Context(), args[0], args[1], a.stdout)
 				return failed(err)
 			}
 			dst := &lazyFile{explicit: outFile, force: force}
 			var bar *progressbar.ProgressBar
-			att, err := c.DownloadAttachment(cmd.Context(), args[0], args[1], dst, client.BeforeContent(func(att *supportv1.Attachment) error {
+			att, err := c.download(cmd.Context(), args[0], args[1], dst, client.BeforeContent(func(att *supportv1.Attachment) error {
 				if err := dst.open(att.GetFilename()); err != nil {
 					return err
 				}

@@ -46,10 +46,16 @@ func Run(args []string, stdout, stderr io.Writer, env func(string) string) int {
 // stops cleanly when it ends) and extra client options (tests dial an
 // in-process server with client.WithContextDialer).
 func RunContext(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) string, opts ...client.Option) int {
+	return RunWithInput(ctx, args, os.Stdin, stdout, stderr, env, opts...)
+}
+
+// RunWithInput is RunContext reading standard input (--text-file -) from
+// stdin.
+func RunWithInput(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) string, opts ...client.Option) int {
 	if env == nil {
 		env = func(string) string { return "" }
 	}
-	a := &app{stdout: stdout, stderr: stderr, env: env, extra: opts}
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, env: env, extra: opts}
 	root := a.root()
 	root.SetArgs(args)
 	root.SetOut(stdout)
@@ -109,6 +115,7 @@ func unreachable(err error) bool {
 }
 
 type app struct {
+	stdin          io.Reader
 	stdout, stderr io.Writer
 	env            func(string) string
 	extra          []client.Option
@@ -163,7 +170,7 @@ unknown host, TLS handshake failure, deadline while connecting).`,
 	root.MarkFlagsMutuallyExclusive("insecure", "ca")
 	root.MarkFlagsMutuallyExclusive("insecure", "cert")
 	root.MarkFlagsRequiredTogether("cert", "cert-key")
-	root.AddCommand(a.topicsCommand(), a.entitlementCommand(), a.ticketsCommand(), a.adminCommand())
+	root.AddCommand(a.topicsCommand(), a.entitlementCommand(), a.ticketsCommand(), a.agentCommand(), a.adminCommand())
 	root.AddCommand(versionCommand())
 	return root
 }

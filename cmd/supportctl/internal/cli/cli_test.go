@@ -50,8 +50,12 @@ func newCtl(t *testing.T) *ctl {
 }
 
 func (c *ctl) runContext(ctx context.Context, stdout, stderr io.Writer, args ...string) int {
-	return cli.RunContext(ctx, args, stdout, stderr, func(k string) string { return c.env[k] },
-		client.WithContextDialer(c.s.Dial), client.WithWatchBackoff(5*time.Millisecond, 50*time.Millisecond))
+	return cli.RunContext(ctx, args, stdout, stderr, func(k string) string { return c.env[k] }, dialer(c)...)
+}
+
+// dialer are the client options reaching c's in-process server.
+func dialer(c *ctl) []client.Option {
+	return []client.Option{client.WithContextDialer(c.s.Dial), client.WithWatchBackoff(5*time.Millisecond, 50*time.Millisecond)}
 }
 
 // run runs a command line and returns its exit code, stdout and stderr.

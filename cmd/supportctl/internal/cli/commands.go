@@ -208,9 +208,10 @@ func (a *app) printTicket(t *supportv1.Ticket) error {
 // prints the ticket it gets back.
 func (a *app) ticketAction(use, short string, args cobra.PositionalArgs, do func(ctx context.Context, c *client.Client, args []string) (*supportv1.Ticket, error)) *cobra.Command {
 	return &cobra.Command{
-		Use:   use,
-		Short: short,
-		Args:  args,
+		Use:               use,
+		Short:             short,
+		Args:              args,
+		ValidArgsFunction: a.completeTicketThen(nil),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := a.client()
 			if err != nil {
@@ -259,6 +260,7 @@ func (a *app) ticketsCommand() *cobra.Command {
 		}
 		return c.ChangeTicketSeverity(ctx, args[0], sev, sevReason, upd()...)
 	}))
+	severity.ValidArgsFunction = a.completeTicketThen([]string{"A", "B", "C"})
 	severity.Flags().StringVar(&sevReason, "reason", "", "why the business impact changed (required)")
 	severity.MarkFlagRequired("reason")
 	var escReason, justification string
@@ -281,7 +283,7 @@ func (a *app) ticketsCommand() *cobra.Command {
 	}))
 
 	cmd.AddCommand(a.createCommand(), a.listCommand(), get, note, a.notesCommand(), severity, escalate, closeCmd, reopen, a.watchCommand(),
-		a.attachCommand(), a.attachmentsCommand(), a.downloadCommand())
+		a.attachCommand(a.partnerAttachments), a.attachmentsCommand(a.partnerAttachments), a.downloadCommand(a.partnerAttachments))
 	return cmd
 }
 
@@ -410,8 +412,9 @@ func (a *app) listCommand() *cobra.Command {
 
 func (a *app) watchCommand() *cobra.Command {
 	var from, customer string
+	var follow bool
 	cmd := &cobra.Command{
-		Use:   "watch [ID] [--from TOKEN] [--customer ID]",
+		Use:   "watch [ID] [--from TOKEN] [--customer ID] [--follow]",
 		Short: "Follow a ticket (history first) or all your tickets live; resumes by itself after a dropped connection",
 		Long: `Follow one ticket (its whole history first, then live) or, without an
 ID, every ticket of yours (or of --customer) from now on. Each event is
@@ -419,7 +422,8 @@ printed as it arrives (-o json: one JSON object per line). The watch survives
 dropped connections and server restarts: it reconnects with backoff and
 resumes exactly after the last event, so nothing is missed or repeated.
 On interruption the resume token is printed on standard error: pass it to
---from to continue later.`,
+--from to continue later. The watch of one ticket ends (exit 0) once the
+ticket is closed, unless --follow is given.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 && customer != "" {
@@ -430,36 +434,45 @@ On interruption the resume token is printed on standard error: pass it to
 				return err
 			}
 			ctx := cmd.Context()
-			opts := []client.WatchOption{client.OnReconnect(func(attempt int, delay time.Duration, err error) {
-				fmt.Fprintf(a.stderr, "supportctl: watch interrupted (%s); reconnecting in %v (attempt %d)\n", printable(err.Error()), delay.Round(time.Millisecond), attempt)
-			})}
 			var w *client.Watch
 			if len(args) == 1 {
-				w = c.WatchTicket(ctx, args[0], from, opts...)
+				w = c.WatchTicket(ctx, args[0], from, a.reconnectNotice())
 			} else {
-				w = c.WatchTickets(ctx, customer, from, opts...)
+				w = c.WatchTickets(ctx, customer, from, a.reconnectNotice())
 			}
-			if a.output == "table" && !a.noHeaders {
-				fmt.Fprintf(a.stdout, "%-20s  %-8s  %-36s  %-18s  %-16s  %-20s  %s\n", "TIME", "SEQ", "TICKET", "EVENT", "STATUS", "ACTOR", "DETAIL")
-			}
-			for ev, err := range w.Events() {
-				if err != nil {
-					if ctx.Err() != nil {
-						break
-					}
-					return failed(err)
-				}
-				if err := a.printEvent(ev); err != nil {
-					return err
-				}
-			}
-			if tok := w.ResumeToken(); tok != "" {
-				fmt.Fprintf(a.stderr, "resume with: --from %s\n", printable(tok))
-			}
-			return nil
+			return a.follow(ctx, w, len(args) == 1 && !follow)
 		},
 	}
 	cmd.Flags().StringVar(&from, "from", "", "resume token: continue exactly after it")
 	cmd.Flags().StringVar(&customer, "customer", "", "without ID: only this customer's tickets")
+	cmd.Flags().BoolVar(&follow, "follow", false, "with ID: keep watching after the ticket is closed")
+	cmd.ValidArgsFunction = a.completeTicketThen(nil)
 	return cmd
+}
+
+// follow prints a watch's events as they arrive until the context ends
+// (or, with untilClosed, until an event shows the ticket closed), then the
+// resume token on standard error.
+func (a *app) follow(ctx context.Context, w *client.Watch, untilClosed bool) error {
+	if a.output == "table" && !a.noHeaders {
+		fmt.Fprintf(a.stdout, "%-20s  %-8s  %-36s  %-18s  %-16s  %-20s  %s\n", "TIME", "SEQ", "TICKET", "EVENT", "STATUS", "ACTOR", "DETAIL")
+	}
+	for ev, err := range w.Events() {
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			return failed(err)
+		}
+		if err := a.printEvent(ev); err != nil {
+			return err
+		}
+		if untilClosed && ev.GetTicket().GetStatus() == supportv1.TicketStatus_TICKET_STATUS_CLOSED {
+			return nil
+		}
+	}
+	if tok := w.ResumeToken(); tok != "" {
+		fmt.Fprintf(a.stderr, "resume with: --from %s\n", printable(tok))
+	}
+	return nil
 }

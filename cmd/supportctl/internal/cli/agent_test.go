@@ -1,0 +1,113 @@
+package cli_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/supportd/supportd/cmd/supportctl/internal/cli"
+	supportv1 "github.com/supportd/supportd/gen/support/v1"
+)
+
+// TestAgentWorksATicket takes a partner's ticket through an agent's day:
+// queue, acknowledge, reply (from a file and from standard input), status
+// and reassignment, each visible to the partner.
+func TestAgentWorksATicket(t *testing.T) {
+	c := newCtl(t)
+	tk := c.create()
+	agent := []string{"--key", c.s.Keys.Agent}
+	ag := func(args ...string) string { c.t.Helper(); return c.ok(append(append([]string{}, agent...), args...)...) }
+
+	out := ag("agent", "queue", "azure")
+	if !strings.HasPrefix(out, "ID") || !strings.Contains(out, tk.GetId()) || !strings.Contains(out, "AGE") {
+		t.Fatalf("agent queue azure:\n%s", out)
+	}
+	if ids := ag("-o", "name", "agent", "queue", "azure"); !strings.Contains(ids, tk.GetId()+"\n") {
+		t.Errorf("queue -o name: %q", ids)
+	}
+	out = ag("agent", "ack", tk.GetId(), "Looking at it now")
+	if !strings.Contains(out, "in-progress") || !strings.Contains(out, "FIRST RESPONSE") {
+		t.Errorf("ack:\n%s", out)
+	}
+	long := filepath.Join(t.TempDir(), "reply.txt")
+	if err := os.WriteFile(long, []byte("Please send the boot diagnostics.\nThanks."), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ag("agent", "reply", tk.GetId(), "--text-file", long)
+	var out2, errb syncBuffer
+	code := cli.RunWithInput(t.Context(), append(append([]string{}, agent...), "agent", "reply", tk.GetId(), "--text-file", "-"),
+		strings.NewReader("from stdin"), &out2, &errb, func(k string) string { return c.env[k] }, dialer(c)...)
+	if code != 0 {
+		t.Fatalf("reply --text-file -: exit %d %s", code, errb.String())
+	}
+	ag("agent", "status", tk.GetId(), "waiting-on-partner", "--message", "Waiting for the diagnostics")
+	out = ag("-o", "json", "agent", "reassign", tk.GetId(), "billing")
+	var got supportv1.Ticket
+	if err := protojson.Unmarshal([]byte(out), &got); err != nil || got.GetQueue() != supportv1.Queue_QUEUE_BILLING {
+		t.Errorf("reassign billing: %v %v", got.GetQueue(), err)
+	}
+
+	// The partner sees the conversation, in order.
+	notes := c.ok("tickets", "notes", tk.GetId())
+	for _, want := range []string{"Looking at it now", "Please send the boot diagnostics. Thanks.", "from stdin", "Waiting for the diagnostics"} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("partner notes lack %q:\n%s", want, notes)
+		}
+	}
+	if agentNotes := ag("agent", "notes", tk.GetId()); !strings.Contains(agentNotes, "from stdin") {
+		t.Errorf("agent notes:\n%s", agentNotes)
+	}
+
+	// Usage errors: text twice, no text, a bad status or queue.
+	for _, args := range [][]string{
+		{"agent", "reply", tk.GetId(), "x", "--text-file", long},
+		{"agent", "ack", tk.GetId()},
+		{"agent", "status", tk.GetId(), "sleeping"},
+		{"agent", "reassign", tk.GetId(), "mars"},
+		{"agent", "queue", "mars"},
+	} {
+		if code, _, errs := c.run(append(append([]string{}, agent...), args...)...); code != cli.ExitUsage {
+			t.Errorf("%v: exit %d %q; want 2", args, code, errs)
+		}
+	}
+	// A partner key on the agent side is refused.
+	if code, _, errs := c.run("agent", "queue", "azure"); code != cli.ExitError || !strings.Contains(errs, "PERMISSION_DENIED") {
+		t.Errorf("partner key: exit %d %q", code, errs)
+	}
+}
+
+// TestWatchOfOneTicketEndsWhenClosed: the history replays, the close
+// event ends the watch with exit 0.
+func TestWatchOfOneTicketEndsWhenClosed(t *testing.T) {
+	c := newCtl(t)
+	tk := c.create()
+	c.ok("tickets", "close", tk.GetId())
+	out := c.ok("tickets", "watch", tk.GetId())
+	if !strings.Contains(out, "closed") {
+		t.Errorf("watch of a closed ticket:\n%s", out)
+	}
+}
+
+// TestCompletionOffersEnumsAndIDs: flag values and ticket ids.
+func TestCompletionOffersEnumsAndIDs(t *testing.T) {
+	c := newCtl(t)
+	tk := c.create()
+	out := c.ok("__complete", "admin", "customers", "create", "x", "--kind", "")
+	for _, want := range []string{"end-customer", "partner-self"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("--kind completion lacks %q:\n%s", want, out)
+		}
+	}
+	if out := c.ok("__complete", "agent", "queue", ""); !strings.Contains(out, "office-365") {
+		t.Errorf("queue completion:\n%s", out)
+	}
+	if out := c.ok("__complete", "tickets", "get", ""); !strings.Contains(out, tk.GetId()) {
+		t.Errorf("ticket id completion:\n%s", out)
+	}
+	if out := c.ok("__complete", "tickets", "severity", tk.GetId(), ""); !strings.Contains(out, "A\n") {
+		t.Errorf("severity completion:\n%s", out)
+	}
+}
