@@ -19,7 +19,10 @@ func TestAgentWorksATicket(t *testing.T) {
 	c := newCtl(t)
 	tk := c.create()
 	agent := []string{"--key", c.s.Keys.Agent}
-	ag := func(args ...string) string { c.t.Helper(); return c.ok(append(append([]string{}, agent...), args...)...) }
+	ag := func(args ...string) string {
+		c.t.Helper()
+		return c.ok(append(append([]string{}, agent...), args...)...)
+	}
 
 	out := ag("agent", "queue", "azure")
 	if !strings.HasPrefix(out, "ID") || !strings.Contains(out, tk.GetId()) || !strings.Contains(out, "AGE") {
