@@ -440,7 +440,7 @@ var readmeChecks = []readmeCheck{
 		}},
 	{name: "close", match: regexp.MustCompile(`^supportctl tickets close ID$`),
 		check: func(e *readmeEnv, _ []string, stdout, _ string) error { return want(stdout, `(?m)^STATUS\s+closed$`) }},
-	{name: "watch", match: regexp.MustCompile(`^supportctl tickets watch ID$`), stream: true,
+	{name: "watch", match: regexp.MustCompile(`^supportctl tickets watch ID --follow$`), stream: true,
 		check: func(e *readmeEnv, _ []string, stdout, stderr string) error {
 			id := regexp.QuoteMeta(e.vars["ID"])
 			// The history, then interrupted live: the resume token.
