@@ -41,12 +41,12 @@ func startHTTP(t *testing.T, opts ...testserver.Option) *httpEnv {
 
 // call sends a REST request with the partner key and decodes the JSON
 // answer into a map; it returns the status code.
-func (e *httpEnv) call(t *testing.T, method, path, body string) (int, map[string]any) {
+func (e *httpEnv) call(t testing.TB, method, path, body string) (int, map[string]any) {
 	t.Helper()
 	return e.callKey(t, e.seed.PartnerKey, method, path, body)
 }
 
-func (e *httpEnv) callKey(t *testing.T, key, method, path, body string) (int, map[string]any) {
+func (e *httpEnv) callKey(t testing.TB, key, method, path, body string) (int, map[string]any) {
 	t.Helper()
 	req, err := http.NewRequest(method, e.srv.URL+path, strings.NewReader(body))
 	if err != nil {
@@ -82,7 +82,7 @@ func (e *httpEnv) createBody() string {
 		"contact":{"name":"Ann Smith","email":"ann@adatum.example"}}`
 }
 
-func (e *httpEnv) create(t *testing.T) map[string]any {
+func (e *httpEnv) create(t testing.TB) map[string]any {
 	t.Helper()
 	code, out := e.call(t, "POST", "/v1/tickets", e.createBody())
 	if code != http.StatusOK {
