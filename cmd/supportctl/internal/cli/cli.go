@@ -124,6 +124,7 @@ type app struct {
 	cert, certKey         string
 	insecure, useTLS      bool
 	noHeaders             bool
+	contextName           string
 	timeout               time.Duration
 
 	c conns
@@ -135,9 +136,13 @@ func (a *app) root() *cobra.Command {
 		Short: "The partner command line client of supportd",
 		Long: `supportctl files and follows support tickets through the supportd API.
 
-The server address and the partner API key come from --addr and --key, or
-from the environment variables SUPPORT_ADDR and SUPPORT_KEY (default address
-` + DefaultAddr + `). Loopback addresses are reached in plaintext, any other
+The server address and the API key come from --addr and --key, or from
+the environment variables SUPPORT_ADDR and SUPPORT_KEY, or from a named
+context of the credentials file $XDG_CONFIG_HOME/supportctl/config.yaml
+(default ~/.config/supportctl/config.yaml; --context NAME, else its
+current-context): flags win over the environment, which wins over the
+context (default address ` + DefaultAddr + `). The file must not be readable by
+group or others (chmod 600). Loopback addresses are reached in plaintext, any other
 address over TLS (system roots, or --ca FILE); --tls and --insecure force
 either, and --ca or --cert imply TLS. --cert FILE --cert-key FILE present a
 client certificate (servers that require mutual TLS). -o json prints the API's own JSON (protojson, proto field names).
@@ -157,7 +162,8 @@ unknown host, TLS handshake failure, deadline while connecting).`,
 	}
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.addr, "addr", "", "server address host:port (env SUPPORT_ADDR; default "+DefaultAddr+")")
-	pf.StringVar(&a.key, "key", "", "partner API key (env SUPPORT_KEY)")
+	pf.StringVar(&a.key, "key", "", "API key (env SUPPORT_KEY; prefer a context: the command line is visible in ps)")
+	pf.StringVar(&a.contextName, "context", "", "named context of the credentials file (env SUPPORT_CONTEXT; default its current-context)")
 	pf.StringVarP(&a.output, "output", "o", "table", "output format: table, json, yaml or name (the resource ids, one per line)")
 	pf.BoolVar(&a.noHeaders, "no-headers", false, "tables without their header row")
 	pf.BoolVar(&a.insecure, "insecure", false, "plaintext connection (default for loopback addresses)")
@@ -170,7 +176,7 @@ unknown host, TLS handshake failure, deadline while connecting).`,
 	root.MarkFlagsMutuallyExclusive("insecure", "ca")
 	root.MarkFlagsMutuallyExclusive("insecure", "cert")
 	root.MarkFlagsRequiredTogether("cert", "cert-key")
-	root.AddCommand(a.topicsCommand(), a.entitlementCommand(), a.ticketsCommand(), a.agentCommand(), a.adminCommand())
+	root.AddCommand(a.topicsCommand(), a.entitlementCommand(), a.ticketsCommand(), a.agentCommand(), a.adminCommand(), a.configCommand())
 	root.AddCommand(versionCommand())
 	return root
 }
@@ -242,10 +248,13 @@ func (a *app) directory() (*client.Directory, error) {
 // dialOptions resolves the address, key and transport (flags, then
 // environment, then defaults) into client options.
 func (a *app) dialOptions() (string, []client.Option, error) {
+	if err := a.applyContext(); err != nil {
+		return "", nil, failed(err)
+	}
 	addr := firstNonEmpty(a.addr, a.env("SUPPORT_ADDR"), DefaultAddr)
 	key := firstNonEmpty(a.key, a.env("SUPPORT_KEY"))
 	if key == "" {
-		return "", nil, errors.New("no API key: pass --key or set SUPPORT_KEY")
+		return "", nil, errors.New("no API key: pass --key, set SUPPORT_KEY or use a context (supportctl config set-context)")
 	}
 	opts := []client.Option{client.WithAPIKey(key), client.WithTimeout(a.timeout), client.WithUserAgent("supportctl/1")}
 	tlsMaterial := a.ca != "" || a.cert != ""

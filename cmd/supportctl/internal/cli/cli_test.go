@@ -46,7 +46,8 @@ type ctl struct {
 
 func newCtl(t *testing.T) *ctl {
 	s := livetest.Start(t)
-	return &ctl{t: t, s: s, env: map[string]string{"SUPPORT_KEY": s.Keys.Partner}}
+	// XDG_CONFIG_HOME: no credentials file of the machine's is read.
+	return &ctl{t: t, s: s, env: map[string]string{"SUPPORT_KEY": s.Keys.Partner, "XDG_CONFIG_HOME": t.TempDir()}}
 }
 
 func (c *ctl) runContext(ctx context.Context, stdout, stderr io.Writer, args ...string) int {

@@ -1,0 +1,67 @@
+package cli_test
+
+import (
+	"os"
+	"regexp"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/supportd/supportd/cmd/supportctl/internal/cli"
+)
+
+// TestContextsHoldCredentials: set-context writes a private file under
+// XDG_CONFIG_HOME, the current context is used without --key, --context
+// picks another, flags and environment win over it, and a file others
+// can read is refused.
+func TestContextsHoldCredentials(t *testing.T) {
+	c := newCtl(t)
+	delete(c.env, "SUPPORT_KEY")
+	dir := c.env["XDG_CONFIG_HOME"]
+	keyFile := filepath.Join(t.TempDir(), "agent.key")
+	if err := os.WriteFile(keyFile, []byte(c.s.Keys.Agent+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.ok("config", "set-context", "partner", "--addr", "127.0.0.1:8443", "--key", c.s.Keys.Partner)
+	c.ok("config", "set-context", "agent", "--addr", "127.0.0.1:8443", "--key-file", keyFile)
+	path := filepath.Join(dir, "supportctl", "config.yaml")
+	info, err := os.Stat(path)
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("credentials file: %v mode %v", err, info.Mode())
+	}
+	out := c.ok("config", "get-contexts")
+	if !strings.Contains(out, "key-file "+keyFile) || !regexpCurrent.MatchString(out) {
+		t.Errorf("get-contexts (partner current):\n%s", out)
+	}
+	if strings.Contains(out, c.s.Keys.Partner) {
+		t.Errorf("get-contexts prints a secret:\n%s", out)
+	}
+
+	// The first context is current: partner calls work without --key.
+	c.ok("tickets", "list")
+	// --context picks the agent's (its key from the key file).
+	c.ok("--context", "agent", "agent", "queue", "azure")
+	c.ok("config", "use-context", "agent")
+	c.ok("agent", "queue", "azure")
+	// The environment wins over the context, and a flag over both.
+	c.env["SUPPORT_KEY"] = "sk_wrong"
+	if code, _, errs := c.run("agent", "queue", "azure"); code != cli.ExitError || !strings.Contains(errs, "UNAUTHENTICATED") {
+		t.Errorf("SUPPORT_KEY over the context: exit %d %q", code, errs)
+	}
+	c.ok("--key", c.s.Keys.Agent, "agent", "queue", "azure")
+	delete(c.env, "SUPPORT_KEY")
+
+	// An unknown context, and a file others may read: refused, clearly.
+	if code, _, errs := c.run("--context", "nope", "tickets", "list"); code == 0 || !strings.Contains(errs, `context "nope"`) {
+		t.Errorf("unknown context: exit %d %q", code, errs)
+	}
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := c.run("tickets", "list")
+	if code == 0 || !strings.Contains(errs, "readable by others") || !strings.Contains(errs, "chmod 600") {
+		t.Errorf("group-readable file: exit %d %q", code, errs)
+	}
+}
+
+var regexpCurrent = regexp.MustCompile(`(?m)^\*\s+partner\s`)
