@@ -116,3 +116,17 @@ func Filing(requestID string) *supportv1.CreateTicketRequest {
 		Contact: &supportv1.Contact{Name: "Ann Smith", Email: "ann@adatum.example"},
 	}
 }
+
+// LoadAverage is the 1, 5 and 15 minute load average of the machine, as
+// /proc/loadavg gives it ("?" where it cannot be read).
+func LoadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
