@@ -87,3 +87,65 @@ func TestTicketCacheBounded(t *testing.T) {
 		t.Fatalf("%d entries, want at most %d", n, ticketCacheSize)
 	}
 }
+
+// TestListMixesCachedAndReadTickets checks that a page of which some
+// tickets are cached and others are not (their data is read by a second
+// statement) comes back whole and in order, and that a ticket updated
+// since it was cached is read again at its new version.
+func TestListMixesCachedAndReadTickets(t *testing.T) {
+	ctx := context.Background()
+	s := openAt(t, filepath.Join(t.TempDir(), "mixed.db"), Options{})
+	ids := []string{"tk-1", "tk-2", "tk-3", "tk-4", "tk-5"}
+	noErr(t, s.ReadWriteTx(ctx, func(tx store.ReadWriter) error {
+		if err := tx.CreatePartner(ctx, domain.Partner{ID: "p1", DisplayName: "P1", Status: domain.PartnerActive}); err != nil {
+			return err
+		}
+		if err := tx.CreateCustomer(ctx, domain.Customer{ID: "c1", PartnerID: "p1", DisplayName: "C1", Kind: domain.CustomerEndCustomer}); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			tk := benchTicket(id)
+			tk.PartnerID, tk.CustomerID, tk.Title = "p1", "c1", "title of "+id
+			if err := tx.CreateTicket(ctx, tk); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	read := func(fn func(tx store.Reader) error) { t.Helper(); noErr(t, s.ReadTx(ctx, fn)) }
+	// Cache tk-2 and tk-4 only.
+	read(func(tx store.Reader) error {
+		for _, id := range []string{"tk-2", "tk-4"} {
+			if _, err := tx.GetTicket(ctx, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	// tk-4 moves on to version 2 after it was cached.
+	var tk4 domain.Ticket
+	read(func(tx store.Reader) (err error) { tk4, err = tx.GetTicket(ctx, "tk-4"); return err })
+	tk4.Version, tk4.Title = tk4.Version+1, "updated"
+	noErr(t, s.ReadWriteTx(ctx, func(tx store.ReadWriter) error { return tx.UpdateTicket(ctx, tk4) }))
+
+	for pass := range 2 { // the second pass finds every ticket cached
+		var listed []domain.Ticket
+		read(func(tx store.Reader) (err error) {
+			listed, err = tx.ListTickets(ctx, store.TicketFilter{PartnerID: "p1"}, store.Page{})
+			return err
+		})
+		want := []string{"tk-5", "tk-4", "tk-3", "tk-2", "tk-1"}
+		if len(listed) != len(want) {
+			t.Fatalf("pass %d: listed %d tickets, want %d", pass, len(listed), len(want))
+		}
+		for i, tk := range listed {
+			wantTitle := "title of " + want[i]
+			if want[i] == "tk-4" {
+				wantTitle = "updated"
+			}
+			if tk.ID != want[i] || tk.Title != wantTitle || tk.CustomerID != "c1" {
+				t.Fatalf("pass %d: ticket %d is %s %q (customer %q), want %s %q", pass, i, tk.ID, tk.Title, tk.CustomerID, want[i], wantTitle)
+			}
+		}
+	}
+}
