@@ -25,11 +25,12 @@ type Support struct {
 	watcher     *Watcher
 	tokens      *token.Signer
 	log         *slog.Logger
+	protos      *ticketProtos
 }
 
 // NewSupport returns the SupportService handlers.
 func NewSupport(tickets *ticket.Service, attachments *ticket.Attachments, watcher *Watcher, tokens *token.Signer, log *slog.Logger) *Support {
-	return &Support{tickets: tickets, attachments: attachments, watcher: watcher, tokens: tokens, log: log}
+	return &Support{tickets: tickets, attachments: attachments, watcher: watcher, tokens: tokens, log: log, protos: newTicketProtos()}
 }
 
 // partnerOfCall returns the calling partner's id (the auth interceptor
@@ -116,7 +117,7 @@ func (s *Support) GetTicket(ctx context.Context, req *supportv1.GetTicketRequest
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
-	return &supportv1.GetTicketResponse{Ticket: ticketToProto(t)}, nil
+	return &supportv1.GetTicketResponse{Ticket: s.protos.of(t)}, nil
 }
 
 // ListTickets implements SupportService.ListTickets.
@@ -141,7 +142,7 @@ func (s *Support) ListTickets(ctx context.Context, req *supportv1.ListTicketsReq
 	}
 	resp := &supportv1.ListTicketsResponse{}
 	for _, t := range tickets {
-		resp.Tickets = append(resp.Tickets, ticketToProto(t))
+		resp.Tickets = append(resp.Tickets, s.protos.of(t))
 	}
 	n := fitPage(resp.Tickets)
 	switch {
