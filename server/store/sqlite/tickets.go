@@ -55,7 +55,7 @@ func (v *txView) UpsertTopic(_ context.Context, t domain.Topic) error {
 
 // GetTicket implements store.Reader.
 func (v *txView) GetTicket(_ context.Context, id string) (domain.Ticket, error) {
-	tickets, err := v.queryTickets(`SELECT id, version, data FROM tickets WHERE id = ?`, id)
+	tickets, err := v.queryTickets(1, `SELECT id, version, data FROM tickets WHERE id = ?`, id)
 	if err != nil {
 		return domain.Ticket{}, fmt.Errorf("ticket %q: %w", id, err)
 	}
@@ -83,8 +83,9 @@ func (v *txView) ListTickets(_ context.Context, f store.TicketFilter, p store.Pa
 	if p.After != "" {
 		add("id < ?", p.After)
 	}
-	args = append(args, limitOr(p.Limit, 50))
-	return v.queryTickets(`SELECT id, version, data FROM tickets WHERE `+strings.Join(where, " AND ")+` ORDER BY id DESC LIMIT ?`, args...)
+	limit := limitOr(p.Limit, 50)
+	args = append(args, limit)
+	return v.queryTickets(limit, `SELECT id, version, data FROM tickets WHERE `+strings.Join(where, " AND ")+` ORDER BY id DESC LIMIT ?`, args...)
 }
 
 // The queue queries read the partial index tickets_open_by_queue: their
@@ -104,7 +105,7 @@ func (v *txView) ListQueueTickets(_ context.Context, q domain.Queue, p store.Pag
 	var tickets []domain.Ticket
 	var err error
 	if p.After == "" {
-		tickets, err = v.queryTickets(queueFirstQuery, q, limit)
+		tickets, err = v.queryTickets(limit, queueFirstQuery, q, limit)
 	} else {
 		prio, due, id, perr := parseQueueCursor(p.After)
 		if perr != nil {
@@ -122,7 +123,7 @@ func (v *txView) ListQueueTickets(_ context.Context, q domain.Queue, p store.Pag
 // queueAfter lists the open tickets of q that sort after (prio, due, id) in
 // the order priority DESC, response_due, id.
 func (v *txView) queueAfter(q domain.Queue, prio int, due int64, id string, limit int) ([]domain.Ticket, error) {
-	return v.queryTickets(queueAfterQuery, q, prio, prio, due, due, id, limit)
+	return v.queryTickets(limit, queueAfterQuery, q, prio, prio, due, due, id, limit)
 }
 
 func queueCursor(t domain.Ticket) string {
@@ -155,8 +156,13 @@ const dueTicketsQuery = `SELECT id, version, data FROM tickets WHERE next_escala
 // ListDueTickets implements store.Reader through the partial index on
 // next_escalation.
 func (v *txView) ListDueTickets(_ context.Context, now time.Time, limit int) ([]domain.Ticket, error) {
-	return v.queryTickets(dueTicketsQuery, now.UnixNano(), limitOr(limit, 1000))
+	limit = limitOr(limit, 1000)
+	return v.queryTickets(limit, dueTicketsQuery, now.UnixNano(), limit)
 }
+
+// maxTicketsAllocated caps the room allocated ahead for a query's tickets
+// (a caller's limit may be large; the slice still grows past it).
+const maxTicketsAllocated = 1000
 
 // ticketSelect is how every ticket query begins: queryTickets relies on it.
 const ticketSelect = "SELECT id, version, data "
@@ -167,18 +173,21 @@ const ticketSelect = "SELECT id, version, data "
 // data of the others in one more statement (missingTickets): a cached
 // ticket's ~1.3 KB of stored JSON is neither copied out of SQLite nor
 // decoded (a list page of cached tickets was spending more on copying
-// blobs than on anything else in the store).
-func (v *txView) queryTickets(query string, args ...any) ([]domain.Ticket, error) {
+// blobs than on anything else in the store). limit is the most rows the
+// query returns (its LIMIT): the result is allocated once at that size,
+// since a domain.Ticket is large and growing the slice by appending was 7 %
+// of a ListTickets page's CPU.
+func (v *txView) queryTickets(limit int, query string, args ...any) ([]domain.Ticket, error) {
 	tail, ok := strings.CutPrefix(query, ticketSelect)
 	if v.cache == nil || !ok {
-		return v.decodeTickets(query, args...)
+		return v.decodeTickets(limit, query, args...)
 	}
 	rows, err := v.query("SELECT id, version "+tail, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []domain.Ticket
+	out := make([]domain.Ticket, 0, min(limit, maxTicketsAllocated))
 	var missing []int // indexes in out of the tickets not cached
 	for rows.Next() {
 		var t domain.Ticket
@@ -196,6 +205,9 @@ func (v *txView) queryTickets(query string, args ...any) ([]domain.Ticket, error
 		return nil, mapErr(err)
 	}
 	rows.Close()
+	if len(out) == 0 {
+		return nil, nil // as before: no tickets is a nil slice
+	}
 	if len(missing) == 0 {
 		return out, nil
 	}
@@ -219,7 +231,7 @@ func (v *txView) missingTickets(out []domain.Ticket, missing []int) error {
 	if err != nil {
 		return err
 	}
-	read, err := v.decodeTickets(missingTicketsQuery, string(idsJSON))
+	read, err := v.decodeTickets(len(ids), missingTicketsQuery, string(idsJSON))
 	if err != nil {
 		return err
 	}
@@ -240,13 +252,13 @@ func (v *txView) missingTickets(out []domain.Ticket, missing []int) error {
 // decodeTickets runs a query of the columns id, version, data and decodes
 // every row, caching them when the view has a cache (read transactions:
 // a write transaction may read what its batch later rolls back).
-func (v *txView) decodeTickets(query string, args ...any) ([]domain.Ticket, error) {
+func (v *txView) decodeTickets(limit int, query string, args ...any) ([]domain.Ticket, error) {
 	rows, err := v.query(query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []domain.Ticket
+	out := make([]domain.Ticket, 0, min(limit, maxTicketsAllocated))
 	for rows.Next() {
 		var id string
 		var version int64
@@ -262,6 +274,9 @@ func (v *txView) decodeTickets(query string, args ...any) ([]domain.Ticket, erro
 			v.cache.put(t)
 		}
 		out = append(out, t)
+	}
+	if len(out) == 0 {
+		out = nil // as before: no tickets is a nil slice
 	}
 	return out, mapErr(rows.Err())
 }
