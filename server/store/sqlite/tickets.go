@@ -149,7 +149,9 @@ func parseQueueCursor(c string) (prio int, due int64, id string, err error) {
 }
 
 // dueTicketsQuery lists due tickets through the partial index tickets_due
-// (its plan is checked by TestDueTicketsQueryPlan).
+// (its plan is checked by TestDueTicketsQueryPlan). It needs no open
+// condition: next_escalation is written from domain.Ticket.NextEscalation,
+// which is NULL for a ticket that is not open (TicketStatus.IsOpen).
 const dueTicketsQuery = `SELECT id, version, data FROM tickets WHERE next_escalation IS NOT NULL AND next_escalation <= ?
 		ORDER BY next_escalation, id LIMIT ?`
 
