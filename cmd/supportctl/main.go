@@ -1,6 +1,7 @@
-// Command supportctl is the partner command line client of supportd.
+// Command supportctl is the command line client of supportd, for partners
+// (tickets, topics, entitlement), agents (agent) and operators (admin).
 //
-//	supportctl [--addr HOST:PORT] [--key KEY] [-o table|json] COMMAND
+//	supportctl [--context NAME] [--addr HOST:PORT] [--key KEY] [-o table|json|yaml|name] COMMAND
 //
 // See `supportctl --help` and the README's "Partner quick start with
 // supportctl".

@@ -1,5 +1,5 @@
-// Package cli implements supportctl, the partner command line client of
-// supportd, over the client package. Run executes one command line
+// Package cli implements supportctl, the command line client of supportd
+// for every role (partner, agent, admin), over the client package. Run executes one command line
 // in-process (main and the tests both call it).
 package cli
 
@@ -133,7 +133,7 @@ type app struct {
 func (a *app) root() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "supportctl",
-		Short: "The partner command line client of supportd",
+		Short: "The command line client of supportd: partners, agents and operators",
 		Long: `supportctl files and follows support tickets through the supportd API.
 
 The server address and the API key come from --addr and --key, or from
