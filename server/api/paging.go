@@ -25,14 +25,19 @@ const MaxPageBytes = 3 << 20
 // fitPage returns how many of items, from the first, fit in MaxPageBytes
 // once encoded; at least one.
 func fitPage[T proto.Message](items []T) int {
+	return fitSizes(len(items), func(i int) int { return proto.Size(items[i]) })
+}
+
+// fitSizes is fitPage for n items whose encoded sizes size gives.
+func fitSizes(n int, size func(i int) int) int {
 	total := 0
-	for i, it := range items {
-		total += proto.Size(it) + 6 // the field's tag and length prefix
+	for i := range n {
+		total += size(i) + 6 // the field's tag and length prefix
 		if total > MaxPageBytes && i > 0 {
 			return i
 		}
 	}
-	return len(items)
+	return n
 }
 
 // pageSize validates a requested page size: 0 means the default, sizes

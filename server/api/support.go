@@ -141,10 +141,12 @@ func (s *Support) ListTickets(ctx context.Context, req *supportv1.ListTicketsReq
 		return nil, toStatus(ctx, s.log, err)
 	}
 	resp := &supportv1.ListTicketsResponse{}
-	for _, t := range tickets {
-		resp.Tickets = append(resp.Tickets, s.protos.of(t))
+	sizes := make([]int, len(tickets))
+	for i, t := range tickets {
+		msg, size := s.protos.sized(t)
+		resp.Tickets, sizes[i] = append(resp.Tickets, msg), size
 	}
-	n := fitPage(resp.Tickets)
+	n := fitSizes(len(sizes), func(i int) int { return sizes[i] })
 	switch {
 	case n < len(tickets): // cut short by MaxPageBytes
 		resp.Tickets = resp.Tickets[:n]

@@ -3,6 +3,8 @@ package api
 import (
 	"sync"
 
+	"google.golang.org/protobuf/proto"
+
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
 	"github.com/supportd/supportd/server/domain"
 )
@@ -26,6 +28,7 @@ type ticketProtos struct {
 type versionedProto struct {
 	version int64
 	msg     *supportv1.Ticket
+	size    int // proto.Size(msg), for fitting a page
 }
 
 func newTicketProtos() *ticketProtos {
@@ -34,13 +37,21 @@ func newTicketProtos() *ticketProtos {
 
 // of returns t's API message, converted once per version.
 func (c *ticketProtos) of(t domain.Ticket) *supportv1.Ticket {
+	msg, _ := c.sized(t)
+	return msg
+}
+
+// sized returns t's API message and its encoded size, both computed once
+// per version.
+func (c *ticketProtos) sized(t domain.Ticket) (*supportv1.Ticket, int) {
 	c.mu.Lock()
 	e, ok := c.m[t.ID]
 	c.mu.Unlock()
 	if ok && e.version == t.Version {
-		return e.msg
+		return e.msg, e.size
 	}
 	msg := ticketToProto(t)
+	size := proto.Size(msg)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.m[t.ID]; !ok && len(c.m) >= ticketProtosSize {
@@ -49,6 +60,6 @@ func (c *ticketProtos) of(t domain.Ticket) *supportv1.Ticket {
 			break
 		}
 	}
-	c.m[t.ID] = versionedProto{version: t.Version, msg: msg}
-	return msg
+	c.m[t.ID] = versionedProto{version: t.Version, msg: msg, size: size}
+	return msg, size
 }

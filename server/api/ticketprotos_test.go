@@ -22,6 +22,9 @@ func TestTicketProtosConvertOncePerVersion(t *testing.T) {
 	if !proto.Equal(first, ticketToProto(tk)) {
 		t.Fatalf("cached message %v differs from a conversion", first)
 	}
+	if _, size := c.sized(tk); size != proto.Size(first) {
+		t.Fatalf("cached size %d, want %d", size, proto.Size(first))
+	}
 	tk.Version, tk.Title = 2, "second"
 	if got := c.of(tk); got.GetTitle() != "second" || got.GetEtag() != etagOf(2) {
 		t.Fatalf("after a new version: title %q etag %q", got.GetTitle(), got.GetEtag())
