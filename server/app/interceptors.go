@@ -149,7 +149,8 @@ func recoverFunc(log *slog.Logger) recovery.RecoveryHandlerFuncContext {
 // chain builds the interceptors in their deliberate order: metrics (every
 // call counted), the slots logging reads (principal, duration), logging
 // (method, code, duration, principal; level by code), the call's timing,
-// authentication and role authorisation (skipping health and
+// the refusal of requests that did not decode (codec.go; before anything
+// that can answer without the handler), authentication and role authorisation (skipping health and
 // reflection), the per-key rate limit (after authentication: it counts
 // per key, and refuses before any handler runs), the suspension gate
 // (api.SuspendedPartnerMay), for streams the hold that ends them when
@@ -164,12 +165,15 @@ func chain(metrics *grpcprom.ServerMetrics, a *auth.Authenticator, limiter Limit
 	callLog := newCallLogger(log, cfg.Log.SlowCallThreshold, now)
 	recOpts := []recovery.Option{recovery.WithRecoveryHandlerContext(recoverFunc(log))}
 	af := authFunc(a, log)
+	codec := newMalformedCodec()
 	return []grpc.ServerOption{
+		grpc.ForceServerCodecV2(codec),
 		grpc.ChainUnaryInterceptor(
 			metrics.UnaryServerInterceptor(),
 			slotUnary,
 			logging.UnaryServerInterceptor(callLog, logOpts...),
 			timeUnary(now),
+			codec.unary,
 			selector.UnaryServerInterceptor(grpcauth.UnaryServerInterceptor(af), selector.MatchFunc(needsAuth)),
 			limitUnary(limiter),
 			gate.Unary(),
@@ -180,6 +184,7 @@ func chain(metrics *grpcprom.ServerMetrics, a *auth.Authenticator, limiter Limit
 			metrics.StreamServerInterceptor(),
 			slotStream,
 			logging.StreamServerInterceptor(callLog, logOpts...),
+			codec.stream,
 			selector.StreamServerInterceptor(grpcauth.StreamServerInterceptor(af), selector.MatchFunc(needsAuth)),
 			limitStream(limiter),
 			gate.Stream(),

@@ -1,0 +1,100 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/encoding"
+	"google.golang.org/grpc/encoding/proto"
+	"google.golang.org/grpc/mem"
+	protov2 "google.golang.org/protobuf/proto"
+
+	"github.com/supportd/supportd/server/api"
+	"github.com/supportd/supportd/server/domain"
+)
+
+// grpc-go answers a request message that does not decode (invalid wire
+// bytes, a string field with invalid UTF-8) with INTERNAL, before any
+// interceptor runs. That blames the server for the caller's mistake. The
+// server's codec therefore never fails a decode: it resets the message,
+// remembers the decode error under the message, and the malformed
+// interceptors (which see every decoded request before a handler uses it)
+// turn it into INVALID_ARGUMENT with reason MALFORMED_MESSAGE.
+//
+// What grpc-go still answers itself: a message over the receive limit is
+// RESOURCE_EXHAUSTED, a frame that is not gRPC (bad compression flag,
+// unknown compressor) is INTERNAL or UNIMPLEMENTED from the transport.
+
+// malformedCodec is the proto codec with decode errors deferred to the
+// malformed interceptors.
+type malformedCodec struct {
+	encoding.CodecV2
+	undecoded *sync.Map // message pointer -> decode error
+}
+
+func newMalformedCodec() malformedCodec {
+	return malformedCodec{CodecV2: encoding.GetCodecV2(proto.Name), undecoded: &sync.Map{}}
+}
+
+// Unmarshal implements encoding.CodecV2.
+func (c malformedCodec) Unmarshal(data mem.BufferSlice, v any) error {
+	err := c.CodecV2.Unmarshal(data, v)
+	if err == nil {
+		return nil
+	}
+	m, ok := v.(protov2.Message)
+	if !ok {
+		return err
+	}
+	protov2.Reset(m)
+	c.undecoded.Store(v, err)
+	return nil
+}
+
+// take returns (and forgets) the decode error of v, if it had one.
+func (c malformedCodec) take(v any) error {
+	err, ok := c.undecoded.LoadAndDelete(v)
+	if !ok {
+		return nil
+	}
+	return api.Refusal(codes.InvalidArgument, "MALFORMED_MESSAGE",
+		fmt.Sprintf("the request is not a valid %s message: %s", messageName(v), domain.Clip(err.(error).Error())))
+}
+
+func messageName(v any) string {
+	if m, ok := v.(protov2.Message); ok {
+		return string(m.ProtoReflect().Descriptor().FullName())
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// unary refuses a call whose request did not decode. It must run before
+// any interceptor that can answer without calling the handler, so that
+// every undecoded request is taken from the map.
+func (c malformedCodec) unary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+	if err := c.take(req); err != nil {
+		return nil, err
+	}
+	return h(ctx, req)
+}
+
+// stream checks every message the handler receives.
+func (c malformedCodec) stream(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+	return h(srv, &malformedStream{ServerStream: ss, codec: c})
+}
+
+type malformedStream struct {
+	grpc.ServerStream
+	codec malformedCodec
+}
+
+// RecvMsg implements grpc.ServerStream.
+func (s *malformedStream) RecvMsg(m any) error {
+	if err := s.ServerStream.RecvMsg(m); err != nil {
+		return err
+	}
+	return s.codec.take(m)
+}
