@@ -5,30 +5,40 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
-	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/internal/testserver"
 )
 
-// TestRevokeIsIdempotent: revoking a revoked key succeeds and records
-// nothing more.
-func TestRevokeIsIdempotent(t *testing.T) {
-	s := testserver.Start(t)
-	dir, ctx := s.Directory(), s.Admin(t)
-	s.SeedPartner(t, "adatum")
-	key, err := dir.CreateApiKey(ctx, &supportv1.CreateApiKeyRequest{Role: supportv1.Role_ROLE_PARTNER, PartnerId: "adatum"})
-	if err != nil {
-		t.Fatal(err)
+// TestCheckEntitlementSubmitTimeExtremes previews filings at the edges
+// of the Timestamp range, on the 24x7 clock and on business calendars: the
+// answer is OK or INVALID_ARGUMENT, promptly, never INTERNAL or a hang.
+func TestCheckEntitlementSubmitTimeExtremes(t *testing.T) {
+	w := startWorking(t)
+	times := []time.Time{
+		time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		time.Date(9999, 12, 31, 16, 0, 0, 0, time.UTC),
 	}
-	a := newAudit(t, s)
-	for range 2 {
-		if _, err := dir.RevokeApiKey(ctx, &supportv1.RevokeApiKeyRequest{KeyId: key.GetKeyId()}); err != nil {
-			t.Fatal(err)
+	for _, lang := range []string{"en", "fr-FR", "ja"} {
+		for _, at := range times {
+			ctx, cancel := context.WithTimeout(w.partner(t), 5*time.Second)
+			req := &supportv1.CheckEntitlementRequest{
+				CustomerId: w.dir.EndCustomer.GetId(), Service: supportv1.Service_SERVICE_AZURE,
+				SupportTopicId: "azure-vm-connectivity", Severity: supportv1.Severity_SEVERITY_C,
+				Language: lang, SubmitTime: timestamppb.New(at),
+			}
+			_, err := w.s.Support().CheckEntitlement(ctx, req)
+			cancel()
+			if c := status.Code(err); c != codes.OK && c != codes.InvalidArgument {
+				t.Errorf("CheckEntitlement(%s at %s) = %v, want OK or INVALID_ARGUMENT", lang, at, err)
+			}
 		}
 	}
-	a.one(t, domain.AuditAPIKeyRevoked, "apiKeys/"+key.GetKeyId())
 }
 
 // TestCheckEntitlementSubmitTimeRange: a preview's submit_time must lie

@@ -123,7 +123,7 @@ var badCodes = map[codes.Code]bool{
 	codes.DataLoss: true, codes.Unavailable: true,
 }
 
-func TestReviewEveryRPCAnswersBadInputProperly(t *testing.T) {
+func TestEveryRPCAnswersBadInputProperly(t *testing.T) {
 	w := startWorking(t)
 	tk := w.file(t, supportv1.Severity_SEVERITY_B)
 	ctxs := map[string]func() context.Context{

@@ -10,10 +10,10 @@ import (
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
 )
 
-// TestReviewUnknownEnumValuesAreInvalid sends valid requests with one enum
+// TestUnknownEnumValuesAreInvalid sends valid requests with one enum
 // field set to a number this server does not know: each must fail with
 // INVALID_ARGUMENT naming that field, never be accepted as if unset.
-func TestReviewUnknownEnumValuesAreInvalid(t *testing.T) {
+func TestUnknownEnumValuesAreInvalid(t *testing.T) {
 	w := startWorking(t)
 	tk := w.file(t, supportv1.Severity_SEVERITY_B)
 	const bad = 99
