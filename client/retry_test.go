@@ -117,7 +117,6 @@ func TestRetryUnavailable(t *testing.T) {
 func TestRetryGivesUp(t *testing.T) {
 	e := start(t)
 	f, c := startFlaky(t, e, 10, 0)
-	start := time.Now()
 	_, err := c.GetTicket(t.Context(), "x")
 	if client.Code(err) != codes.Unavailable {
 		t.Fatalf("GetTicket = %v, want UNAVAILABLE", err)
@@ -125,10 +124,7 @@ func TestRetryGivesUp(t *testing.T) {
 	if n := f.count("GetTicket"); n != 4 {
 		t.Errorf("attempts = %d, want the 4 of WithRetry", n)
 	}
-	// 3 backoffs of 1, 2, 4 ms (±20%): well under a second.
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("gave up after %v", d)
-	}
+	// How long it waited between attempts is TestBackoffBounds's subject.
 }
 
 func TestRetryDisabled(t *testing.T) {
