@@ -165,9 +165,15 @@ func TestMigrationsExistingDatabase(t *testing.T) {
 	})
 	noErr(t, err)
 	noErr(t, s.Close())
+	// Mark every applied migration with an applied_time no re-application
+	// could write (the epoch), so that a re-applied one shows without
+	// depending on the clock moving between the opens.
+	db, err := sql.Open("sqlite3", "file:"+path)
+	noErr(t, err)
+	_, err = db.Exec(`UPDATE schema_migrations SET applied_time = 0`)
+	noErr(t, err)
+	noErr(t, db.Close())
 	first := migrationRows(t, path)
-
-	time.Sleep(2 * time.Millisecond) // a re-applied migration would get a later applied_time
 	for range 2 {
 		s = openAt(t, path, Options{})
 		var p domain.Partner
@@ -280,14 +286,18 @@ func TestGroupCommitBatch(t *testing.T) {
 		_, err := tx.AppendEvent(ctx, domain.Event{Type: domain.EventPartnerUpdated, Actor: "a", Time: time.Now(), Detail: detail})
 		return err
 	}
-	release := make(chan struct{})
+	entered, release := make(chan struct{}), make(chan struct{})
 	blocking := make(chan error, 1)
 	go func() {
 		blocking <- s.ReadWriteTx(ctx, func(tx store.ReadWriter) error {
+			close(entered)
 			<-release // holds the writer while the others queue
 			return appendEvent(tx, "first")
 		})
 	}()
+	// waitQueued polls the request queue's length: the queue is a channel
+	// and offers no signal when a request enters it. The poll is bounded
+	// (5 s) and only waits for a condition; it asserts nothing by timing.
 	waitQueued := func(n int) {
 		t.Helper()
 		deadline := time.Now().Add(5 * time.Second)
@@ -298,9 +308,9 @@ func TestGroupCommitBatch(t *testing.T) {
 			time.Sleep(time.Millisecond)
 		}
 	}
-	// The writer has taken the blocking request once the queue is empty
-	// again and it is still waiting.
-	time.Sleep(20 * time.Millisecond)
+	// The writer is inside the blocking request: it has taken it from the
+	// queue and holds the write connection until release.
+	<-entered
 	waitQueued(0)
 
 	const members = 12
