@@ -60,6 +60,10 @@ type Options struct {
 	// Config holds response targets, escalation, calendars and watch
 	// settings; config.Default() when nil.
 	Config *config.Config
+	// SweepRound, if set, is called after each round of the background
+	// escalation loop, so that tests can see the loop has run instead of
+	// sleeping; nil in production.
+	SweepRound func()
 	// GracePeriod bounds how long Shutdown waits for in-flight calls
 	// (default 10s).
 	GracePeriod time.Duration

@@ -60,6 +60,9 @@ func (a *App) sweep(ctx context.Context) {
 	} else if n > 0 {
 		a.opts.Logger.Info("escalation sweep", "tickets", n)
 	}
+	if a.opts.SweepRound != nil {
+		a.opts.SweepRound()
+	}
 }
 
 // recheckKeys reads the keys of open streams again (revocations by another
