@@ -169,6 +169,8 @@ func TestWatchRandomResume(t *testing.T) {
 					return
 				}
 				if wr.rng.IntN(4) == 0 {
+					// Random jitter that only shapes the interleaving (not
+					// synchronisation: the checks hold for any timing).
 					time.Sleep(time.Duration(wr.rng.IntN(3)) * time.Millisecond)
 				}
 			}
@@ -199,6 +201,7 @@ func TestWatchRandomResume(t *testing.T) {
 					return
 				}
 				if wrng.IntN(3) == 0 { // stay away while events are written
+					// Jitter shaping the interleaving, not synchronisation.
 					time.Sleep(time.Duration(wrng.IntN(15)) * time.Millisecond)
 				}
 			}

@@ -202,7 +202,9 @@ func TestWatchTicketReplaySeam(t *testing.T) {
 				}
 			}
 		})
-		// Start while the writer runs: the replay overlaps the commits.
+		// Start while the writer runs: the replay overlaps the commits. The
+		// delay varies the overlap from round to round; it is not
+		// synchronisation (the order checks below hold for any timing).
 		time.Sleep(time.Duration(round) * 5 * time.Millisecond)
 		w := s.watchTicket(t, a.key, &supportv1.WatchTicketRequest{TicketId: id})
 		var got []*supportv1.TicketEvent
@@ -559,7 +561,9 @@ func TestWatchStreamLimit(t *testing.T) {
 	s.watchTickets(t, b.key, &supportv1.WatchTicketsRequest{}).checkpoint(t)
 
 	// The client cancels one: its slot comes back once the server-side
-	// stream has ended.
+	// stream has ended. The client cannot observe that end, so the loop
+	// retries, bounded by watchWait and 10 ms apart; a refusal is only
+	// accepted while the deadline has not passed.
 	open[1].close()
 	deadline := time.Now().Add(watchWait)
 	var again *wStream
