@@ -252,13 +252,7 @@ func TestWatchFollowsAcrossRestart(t *testing.T) {
 	go func() { done <- c.runContext(ctx, &out, &errs, "tickets", "watch", id) }()
 	waitFor := func(n int, what string) {
 		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for strings.Count(out.String(), what) < n {
-			if time.Now().After(deadline) {
-				t.Fatalf("no %d× %q in watch output:\n%s\nstderr:\n%s", n, what, out.String(), errs.String())
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+		waitOutput(t, &out, &errs, n, what)
 	}
 	waitFor(1, "created")
 	c.ok("tickets", "note", id, "first")
@@ -289,20 +283,22 @@ func TestWatchFollowsAcrossRestart(t *testing.T) {
 	go func() {
 		done2 <- c.runContext(ctx2, &out2, &errs2, "-o", "json", "tickets", "watch", id, "--from", token)
 	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(out2.String(), "\n") && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	time.Sleep(100 * time.Millisecond)
+	waitOutput(t, &out2, &errs2, 1, "\n")
+	// A later note is the barrier: once it is printed, anything the resumed
+	// stream would wrongly replay has been printed before it.
+	c.ok("tickets", "note", id, "fourth")
+	waitOutput(t, &out2, &errs2, 2, "\n")
 	cancel2()
 	<-done2
 	got := strings.Split(strings.TrimSpace(out2.String()), "\n")
-	if len(got) != 1 {
-		t.Fatalf("resumed watch printed %d lines:\n%s", len(got), out2.String())
+	if len(got) != 2 {
+		t.Fatalf("resumed watch printed %d lines, want the 2 notes after the token:\n%s", len(got), out2.String())
 	}
-	var ev supportv1.TicketEvent
-	if err := protojson.Unmarshal([]byte(got[0]), &ev); err != nil || ev.GetType() != supportv1.TicketEventType_TICKET_EVENT_TYPE_NOTE_ADDED {
-		t.Fatalf("resumed event %q: %v", got[0], err)
+	for _, line := range got {
+		var ev supportv1.TicketEvent
+		if err := protojson.Unmarshal([]byte(line), &ev); err != nil || ev.GetType() != supportv1.TicketEventType_TICKET_EVENT_TYPE_NOTE_ADDED {
+			t.Fatalf("resumed event %q: %v", line, err)
+		}
 	}
 }
 
@@ -404,5 +400,19 @@ func TestWatchShowsAttachmentName(t *testing.T) {
 		if strings.Contains(line, "attachment-added") && !strings.Contains(line, "trace.txt (text/plain; charset=utf-8, 5 bytes)") {
 			t.Errorf("watch line %q lacks the file name", line)
 		}
+	}
+}
+
+// waitOutput waits until out holds what n times. The command writes only to
+// its output, so this polls it, 10 ms apart and bounded at 10 s; it waits
+// for a condition and asserts nothing about timing.
+func waitOutput(t *testing.T, out, errs *syncBuffer, n int, what string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for strings.Count(out.String(), what) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %d× %q in watch output:\n%s\nstderr:\n%s", n, what, out.String(), errs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
