@@ -380,7 +380,19 @@ func TestShutdownLetsInFlightCallsFinish(t *testing.T) {
 		s.App.Shutdown(context.Background())
 		close(done)
 	}()
-	time.Sleep(100 * time.Millisecond)
+	// Shutdown has reached its wait for in-flight calls once new calls are
+	// refused (the graceful stop closed the listener and sent GOAWAY): poll
+	// for that, bounded at 10 s, then check that it is still waiting.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, err := s.Health().Check(context.Background(), &healthpb.HealthCheckRequest{})
+		if status.Code(err) == codes.Unavailable {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("new calls still answered during Shutdown: %v", err)
+		}
+	}
 	select {
 	case <-done:
 		t.Fatal("Shutdown returned while a call was in flight")
