@@ -288,7 +288,9 @@ func TestHealthAndReflectionNeedNoKey(t *testing.T) {
 }
 
 func TestShutdownHealth(t *testing.T) {
-	s := testserver.Start(t)
+	// A grace period of an hour: if the watchers held the graceful stop,
+	// Shutdown would not return within the test's wait.
+	s := testserver.Start(t, testserver.WithOptions(func(o *app.Options) { o.GracePeriod = time.Hour }))
 	metrics := httptest.NewServer(s.App.MetricsHandler())
 	defer metrics.Close()
 	healthz := func() int {
@@ -339,7 +341,7 @@ func TestShutdownHealth(t *testing.T) {
 		t.Fatalf("/healthz = %d while draining, want 503", code)
 	}
 	// The watch streams end at shutdown like every stream: the watchers do
-	// not hold the graceful stop for the grace period (2s in testserver).
+	// not hold the graceful stop for the grace period.
 	for svc, w := range watches {
 		if resp, err := w.Recv(); err != io.EOF {
 			t.Fatalf("Watch(%q) after NOT_SERVING: %v, %v; want the stream to end", svc, resp, err)
@@ -347,7 +349,7 @@ func TestShutdownHealth(t *testing.T) {
 	}
 	select {
 	case <-done:
-	case <-time.After(time.Second):
+	case <-time.After(10 * time.Second):
 		t.Fatal("Shutdown waits for the health watchers")
 	}
 	// New calls are refused once stopped.
