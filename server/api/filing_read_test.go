@@ -363,20 +363,32 @@ func TestFilingListTicketsConcurrentPaging(t *testing.T) {
 	var wg sync.WaitGroup
 	var filed atomic.Int64
 	errs := make(chan error, 4)
+	// going gets one signal per writer, after its first filing (or when it
+	// stops early, its error is then reported below).
+	going := make(chan struct{}, 4)
 	for range 4 {
 		wg.Go(func() {
+			signalled := false
+			signal := func() {
+				if !signalled {
+					signalled = true
+					going <- struct{}{}
+				}
+			}
+			defer signal()
 			for !stop.Load() {
 				if _, err := e.sup.CreateTicket(e.adatum, filingRequest()); err != nil {
 					errs <- err
 					return
 				}
 				filed.Add(1)
+				signal()
 			}
 		})
 	}
-	// Let the writers get going before the listing starts.
-	for deadline := time.Now().Add(5 * time.Second); filed.Load() < 4 && time.Now().Before(deadline); {
-		time.Sleep(time.Millisecond)
+	// The writers are going before the listing starts.
+	for range 4 {
+		<-going
 	}
 	// Every ticket committed now exists when paging starts: the bulk ones
 	// and those the writers have filed so far.
