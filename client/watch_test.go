@@ -72,8 +72,8 @@ func TestWatchTicketReplayAndLive(t *testing.T) {
 	if _, err := e.c.AddTicketNote(ctx, tk.GetId(), "one"); err != nil {
 		t.Fatal(err)
 	}
-	var checkpoints atomic.Int32
-	w := e.c.WatchTicket(ctx, tk.GetId(), "", client.OnCheckpoint(func(*supportv1.Checkpoint) { checkpoints.Add(1) }))
+	checkpoints := make(chan struct{}, 1)
+	w := e.c.WatchTicket(ctx, tk.GetId(), "", client.OnCheckpoint(func(*supportv1.Checkpoint) { signal(checkpoints) }))
 	ch := collect(w)
 	expect(t, ch, supportv1.TicketEventType_TICKET_EVENT_TYPE_CREATED, supportv1.TicketEventType_TICKET_EVENT_TYPE_NOTE_ADDED)
 	if _, err := e.c.AddTicketNote(ctx, tk.GetId(), "two"); err != nil {
@@ -83,11 +83,9 @@ func TestWatchTicketReplayAndLive(t *testing.T) {
 	if w.LastSequence() != last.GetSequence() {
 		t.Errorf("LastSequence = %d, want %d", w.LastSequence(), last.GetSequence())
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for checkpoints.Load() == 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if checkpoints.Load() == 0 {
+	select {
+	case <-checkpoints:
+	case <-time.After(5 * time.Second):
 		t.Error("no checkpoint after catching up")
 	}
 	if w.ResumeToken() == "" {
@@ -169,9 +167,9 @@ func TestWatchResumesAfterRestart(t *testing.T) {
 	}
 	defer wc.Close()
 	onReconnect := client.OnReconnect(func(int, time.Duration, error) { reconnects.Add(1) })
-	var allCaught atomic.Bool
+	allCaught := make(chan struct{}, 1)
 	one := collect(wc.WatchTicket(ctx, tk.GetId(), "", onReconnect))
-	all := wc.WatchTickets(ctx, "", "", onReconnect, client.OnCheckpoint(func(*supportv1.Checkpoint) { allCaught.Store(true) }))
+	all := wc.WatchTickets(ctx, "", "", onReconnect, client.OnCheckpoint(func(*supportv1.Checkpoint) { signal(allCaught) }))
 	allCh := collect(all)
 	var oneSeqs []int64
 	expectOne := func(want ...supportv1.TicketEventType) {
@@ -181,8 +179,10 @@ func TestWatchResumesAfterRestart(t *testing.T) {
 		}
 	}
 	expectOne(supportv1.TicketEventType_TICKET_EVENT_TYPE_CREATED)
-	for !allCaught.Load() {
-		time.Sleep(5 * time.Millisecond)
+	select {
+	case <-allCaught:
+	case <-time.After(10 * time.Second):
+		t.Fatal("WatchTickets sent no checkpoint")
 	}
 	if _, err := e.c.AddTicketNote(ctx, tk.GetId(), "before"); err != nil {
 		t.Fatal(err)
@@ -241,5 +241,14 @@ func TestWatchResumesAfterRestart(t *testing.T) {
 	}
 	if !slices.Equal(seqs, oneSeqs) {
 		t.Fatalf("watched across restarts %v, replay %v", oneSeqs, seqs)
+	}
+}
+
+// signal notes that something happened at least once since the last
+// receive on ch (a channel of capacity 1), without ever blocking the caller.
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
 	}
 }
