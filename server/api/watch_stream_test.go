@@ -659,7 +659,9 @@ func TestWatchShutdownWhileCatchingUp(t *testing.T) {
 		defer close(done)
 		s.App.Shutdown(context.Background())
 	}()
-	time.Sleep(100 * time.Millisecond)
+	// Shutdown has cancelled the streams and reached its graceful stop
+	// once new calls are refused.
+	s.AwaitRefusing(t)
 	n := 1
 	for {
 		_, err, ok := w.next(watchWait)

@@ -383,18 +383,8 @@ func TestShutdownLetsInFlightCallsFinish(t *testing.T) {
 		close(done)
 	}()
 	// Shutdown has reached its wait for in-flight calls once new calls are
-	// refused (the graceful stop closed the listener and sent GOAWAY): poll
-	// for that, bounded at 10 s, then check that it is still waiting.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		_, err := s.Health().Check(context.Background(), &healthpb.HealthCheckRequest{})
-		if status.Code(err) == codes.Unavailable {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("new calls still answered during Shutdown: %v", err)
-		}
-	}
+	// refused; it must still be waiting then.
+	s.AwaitRefusing(t)
 	select {
 	case <-done:
 		t.Fatal("Shutdown returned while a call was in flight")
