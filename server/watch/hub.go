@@ -90,6 +90,11 @@ type Hub struct {
 	// events from the log themselves instead of waiting for the loader.
 	loadFailed atomic.Bool
 
+	// waitingForLoader, if set (by tests, before subscribing), is called
+	// when Next starts waiting for the loader, so that a test can tell a
+	// subscriber is waiting instead of sleeping.
+	waitingForLoader func()
+
 	done   chan struct{}
 	closed chan struct{}
 	once   sync.Once

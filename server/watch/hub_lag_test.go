@@ -59,6 +59,13 @@ func TestWatchSubscribersWaitForALaggingLoader(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer h.Close()
+	waiting := make(chan struct{}, 1)
+	h.waitingForLoader = func() {
+		select {
+		case waiting <- struct{}{}:
+		default:
+		}
+	}
 	f.commit(t, ticketEvent("p1", 1))
 	waitLoaded(t, h, 1)
 	sub, err := h.Subscribe(Owner{PartnerID: "p1"}, store.EventFilter{PartnerID: "p1"}, 1)
@@ -78,6 +85,10 @@ func TestWatchSubscribersWaitForALaggingLoader(t *testing.T) {
 		caughtUp bool
 		err      error
 	}
+	select {
+	case <-waiting: // a wait before the gate is not the one observed below
+	default:
+	}
 	done := make(chan next, 1)
 	go func() {
 		var all []*Entry
@@ -90,10 +101,14 @@ func TestWatchSubscribersWaitForALaggingLoader(t *testing.T) {
 			}
 		}
 	}()
+	// Next waits for the loader, which is held in its read: it must not
+	// return before.
 	select {
 	case r := <-done:
 		t.Fatalf("Next returned %v (caught up %v, %v) before the loader read the commit", seqsOf(r.batch), r.caughtUp, r.err)
-	case <-time.After(100 * time.Millisecond):
+	case <-waiting:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Next neither returned nor waited for the loader")
 	}
 	g.gated.Store(false)
 	close(g.release)

@@ -151,6 +151,9 @@ func (s *Subscription) Next(ctx context.Context, max int) (batch []*Entry, caugh
 		// loadFailed is set before they are woken when a load fails or
 		// the loader is stuck; a wake-up sent since the ring was read
 		// above is kept in s.wake.
+		if s.hub.waitingForLoader != nil {
+			s.hub.waitingForLoader()
+		}
 		select {
 		case <-s.wake:
 		case <-ctx.Done():
