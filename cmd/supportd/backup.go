@@ -6,6 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/supportd/supportd/server/store/dburl"
+	"github.com/supportd/supportd/server/store/postgres"
 	"github.com/supportd/supportd/server/store/sqlite"
 )
 
@@ -22,10 +24,20 @@ It must pass SQLite's integrity check before it is given its name. --out must
 not exist.
 
 Restore: stop the server, replace the database file with the copy, remove the
-database's -wal and -shm files, start the server.`,
+database's -wal and -shm files, start the server.
+
+A PostgreSQL database (--db postgres://...) is backed up with PostgreSQL's own
+tools: pg_dump (or a streaming replica and pg_basebackup).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := sqlite.Backup(cmd.Context(), db, out); err != nil {
+			kind, path, err := dburl.Parse(db)
+			if err != nil {
+				return err
+			}
+			if kind != dburl.SQLite {
+				return postgres.ErrNoBackup
+			}
+			if err := sqlite.Backup(cmd.Context(), path, out); err != nil {
 				return err
 			}
 			fi, err := os.Stat(out)
@@ -36,7 +48,7 @@ database's -wal and -shm files, start the server.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&db, "db", "supportd.db", "SQLite database file to copy")
+	cmd.Flags().StringVar(&db, "db", "supportd.db", "SQLite database file (or sqlite:PATH) to copy")
 	cmd.Flags().StringVar(&out, "out", "", "new file to write the copy to")
 	_ = cmd.MarkFlagRequired("out")
 	return cmd

@@ -28,10 +28,25 @@ import (
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
+	"github.com/supportd/supportd/internal/pgtest"
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	pgtest.Main(leakChecked{m})
+}
+
+// leakChecked runs the tests, then fails them if goroutines leaked.
+type leakChecked struct{ m *testing.M }
+
+func (l leakChecked) Run() int {
+	code := l.m.Run()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)
+			return 1
+		}
+	}
+	return code
 }
 
 // buildSupportd builds the command into a temporary directory.

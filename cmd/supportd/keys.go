@@ -13,7 +13,7 @@ import (
 	"github.com/supportd/supportd/server/directory"
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/store"
-	"github.com/supportd/supportd/server/store/sqlite"
+	"github.com/supportd/supportd/server/store/dburl"
 )
 
 func keysCommand() *cobra.Command {
@@ -36,7 +36,7 @@ func keysCommand() *cobra.Command {
 					return err
 				}
 			}
-			st, err := sqlite.Open(cmd.Context(), db, sqlite.Options{})
+			st, err := dburl.Open(cmd.Context(), db)
 			if errors.Is(err, store.ErrInUse) {
 				return fmt.Errorf("%w: a running server holds it; create the key through its API "+
 					"(DirectoryService.CreateApiKey with an admin key), or stop the server first", err)
@@ -61,7 +61,7 @@ func keysCommand() *cobra.Command {
 		},
 	}
 	f := create.Flags()
-	f.StringVar(&db, "db", "supportd.db", "SQLite database file (created if missing)")
+	f.StringVar(&db, "db", "supportd.db", dbUsage)
 	f.StringVar(&role, "role", "", "admin, agent or partner")
 	f.StringVar(&partner, "partner", "", "the partner id of a partner key")
 	f.DurationVar(&expireIn, "expire-in", 0, "the key expires this long from now (e.g. 720h); default: never")

@@ -21,7 +21,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCommand(), keysCommand(), backupCommand())
+	root.AddCommand(serveCommand(), keysCommand(), backupCommand(), migrateCommand())
 	root.AddCommand(versionCommand(), healthCommand())
 	if err := root.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "supportd:", err)

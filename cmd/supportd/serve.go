@@ -21,7 +21,7 @@ import (
 	"github.com/supportd/supportd/server/demo"
 	"github.com/supportd/supportd/server/directory"
 	"github.com/supportd/supportd/server/store"
-	"github.com/supportd/supportd/server/store/sqlite"
+	"github.com/supportd/supportd/server/store/dburl"
 )
 
 // serveFlags are the flags of `supportd serve`.
@@ -64,7 +64,7 @@ SUPPORTD_METRICS_LISTEN); a flag on the command line wins.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.listen, "listen", "127.0.0.1:8443", "gRPC listen address")
 	fl.StringVar(&f.httpListen, "http-listen", "127.0.0.1:8080", "HTTP listen address: REST/JSON, Connect, gRPC-Web and /openapi.json, same TLS as --listen (empty: off)")
-	fl.StringVar(&f.db, "db", "supportd.db", "SQLite database file (created if missing)")
+	fl.StringVar(&f.db, "db", "supportd.db", dbUsage)
 	fl.StringVar(&f.config, "config", "", "YAML configuration file (response targets, escalation, calendars)")
 	fl.BoolVar(&f.demo, "demo", false, "seed a demo directory into an empty database and print demo API keys")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
@@ -116,7 +116,7 @@ func serve(ctx context.Context, f serveFlags) error {
 	ctx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stopSignals()
 
-	st, err := sqlite.Open(ctx, f.db, sqlite.Options{})
+	st, err := dburl.Open(ctx, f.db)
 	if errors.Is(err, store.ErrInUse) {
 		return fmt.Errorf("%w: one server per database file; stop the other one or pass another --db", err)
 	}
@@ -179,7 +179,7 @@ func serve(ctx context.Context, f serveFlags) error {
 		servers++
 		go func() { served <- a.ServeHTTP(httpLis) }()
 	}
-	log.Info("supportd serving", "addr", lis.Addr().String(), "http", httpAddr, "db", f.db, "metrics", metricsAddr, "tls", tlsConfig != nil, "mtls", f.tlsClientCA != "")
+	log.Info("supportd serving", "addr", lis.Addr().String(), "http", httpAddr, "db", dburl.Redact(f.db), "metrics", metricsAddr, "tls", tlsConfig != nil, "mtls", f.tlsClientCA != "")
 	logOut.Flush() // at once: scripts and tests wait for this line
 	go func() { served <- a.Serve(lis) }()
 	select {

@@ -50,12 +50,13 @@ var (
 )
 
 // Main starts the cluster (when PostgreSQL is installed), runs the tests
-// and stops it, then exits with the tests' status.
-func Main(m *testing.M) {
+// (m is a *testing.M, or a wrapper that runs it and checks more) and stops
+// the cluster, then exits with the tests' status.
+func Main(m interface{ Run() int }) {
 	os.Exit(run(m))
 }
 
-func run(m *testing.M) int {
+func run(m interface{ Run() int }) int {
 	bin, err := findBin()
 	if err != nil {
 		skipReason = err.Error()
