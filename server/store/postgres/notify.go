@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -129,7 +130,8 @@ func (s *Store) serveNotifications(ctx context.Context, conn *pgx.Conn) error {
 		}
 		switch n.Channel {
 		case EventsChannel:
-			if last, err := strconv.ParseInt(n.Payload, 10, 64); err == nil {
+			seq, origin, _ := strings.Cut(n.Payload, " ")
+			if last, err := strconv.ParseInt(seq, 10, 64); err == nil && origin != s.id {
 				s.notes.publish(store.Commit{Last: last})
 			}
 		case KeysChannel:

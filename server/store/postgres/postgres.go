@@ -8,6 +8,7 @@ package postgres
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -45,6 +46,7 @@ type Store struct {
 	pool  *pgxpool.Pool
 	opts  Options
 	notes notifier
+	id    string // random: tells this store's commit notifications apart
 
 	stopBackground context.CancelFunc
 	background     sync.WaitGroup // listen and pollLoop
@@ -73,7 +75,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("migrate: %w", mapErr(err))
 	}
-	s := &Store{pool: pool, opts: opts, closed: make(chan struct{})}
+	s := &Store{pool: pool, opts: opts, closed: make(chan struct{}), id: rand.Text()}
 	// Subscribers hear of the commits from now on, not of the log's past.
 	err = s.ReadTx(ctx, func(tx store.Reader) (err error) {
 		s.notes.published, err = tx.LastSequence(ctx)
@@ -192,7 +194,7 @@ func (s *Store) runWrite(ctx context.Context, fn func(tx store.ReadWriter) error
 			_ = tx.Rollback(ctx)
 		}
 	}()
-	view := &txView{tx: tx, ctx: ctx, write: true}
+	view := &txView{tx: tx, ctx: ctx, write: true, origin: s.id}
 	if err := fn(view); err != nil {
 		return nil, err
 	}

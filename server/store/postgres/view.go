@@ -13,8 +13,10 @@ import (
 )
 
 // EventsChannel is the LISTEN/NOTIFY channel on which every commit that
-// appended events announces its highest sequence (decimal text), so that
-// the other replicas' watchers learn of it.
+// appended events announces its highest sequence, so that the other
+// replicas' watchers learn of it. The payload is "SEQ ORIGIN": the decimal
+// sequence and the id of the committing store, which ignores its own
+// notifications (it publishes its commits with their events itself).
 const EventsChannel = "supportd_events"
 
 // txView implements store.ReadWriter over one transaction. All statements
@@ -23,6 +25,7 @@ type txView struct {
 	tx      pgx.Tx
 	ctx     context.Context
 	write   bool
+	origin  string // the store's id, in its commit notifications
 	lastSeq int64 // highest event sequence appended in this transaction
 	// appended are the events appended in this transaction, in order, as
 	// ListEvents would return them: the commit notification carries them.
@@ -95,7 +98,7 @@ func (v *txView) announce() error {
 	if v.lastSeq == 0 {
 		return nil
 	}
-	_, err := v.tx.Exec(v.ctx, `SELECT pg_notify($1, $2)`, EventsChannel, strconv.FormatInt(v.lastSeq, 10))
+	_, err := v.tx.Exec(v.ctx, `SELECT pg_notify($1, $2)`, EventsChannel, strconv.FormatInt(v.lastSeq, 10)+" "+v.origin)
 	return mapErr(err)
 }
 
