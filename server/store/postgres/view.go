@@ -26,7 +26,7 @@ type txView struct {
 	ctx     context.Context
 	write   bool
 	origin  string // the store's id, in its commit notifications
-	lastSeq int64 // highest event sequence appended in this transaction
+	lastSeq int64  // highest event sequence appended in this transaction
 	// appended are the events appended in this transaction, in order, as
 	// ListEvents would return them: the commit notification carries them.
 	appended []domain.Event
