@@ -83,10 +83,13 @@ type App struct {
 	stop     context.CancelFunc
 	draining atomic.Bool
 	hub      *watch.Hub
-	tickets  *ticket.Service
-	authn    *auth.Authenticator
-	workers  sync.WaitGroup
-	storage  *storageWatch
+	// domain and commits: the domain metrics and the commit subscription feeding them.
+	domain  *domainMetrics
+	commits *store.CommitSubscription
+	tickets *ticket.Service
+	authn   *auth.Authenticator
+	workers sync.WaitGroup
+	storage *storageWatch
 	// attachments is the attachment service (its janitor sweeps staged uploads).
 	attachments *ticket.Attachments
 	// httpHandler serves the same services over HTTP (see ServeHTTP);
@@ -195,6 +198,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		a.health.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
 	}
 	storage.attach(a.health)
+	a.domain, a.commits = newDomainMetrics(registry, hub), opts.Store.SubscribeCommits()
 	a.startWorkers()
 	return a, nil
 }

@@ -17,7 +17,11 @@ const janitorInterval = time.Hour
 // startWorkers runs the escalation sweep, the janitor and the key checks
 // of open streams until shutdown.
 func (a *App) startWorkers() {
-	a.workers.Add(4)
+	a.workers.Add(5)
+	go func() {
+		defer a.workers.Done()
+		a.followCommits(a.commits, a.domain)
+	}()
 	go func() {
 		defer a.workers.Done()
 		a.every(keyExpiryInterval, func(context.Context) { a.authn.ExpireStreams() })

@@ -3,6 +3,7 @@ package store
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/supportd/supportd/server/domain"
 )
@@ -20,6 +21,12 @@ import (
 type Commit struct {
 	Last   int64
 	Events []domain.Event
+	// Writes is how many write transactions the commit held (a group
+	// commit holds several), and Took how long it took from its start to
+	// being durable; zero when the backend does not know (another
+	// process's commit). For metrics only.
+	Writes int
+	Took   time.Duration
 }
 
 // CommitFeed fans commit notifications out to subscriptions without ever

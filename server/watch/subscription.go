@@ -59,6 +59,13 @@ func (h *Hub) Subscribe(owner Owner, f store.EventFilter, after int64) (*Subscri
 	return s, nil
 }
 
+// Streams is the number of open subscriptions (watch streams).
+func (h *Hub) Streams() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs)
+}
+
 // Close unregisters the subscription.
 func (s *Subscription) Close() {
 	h := s.hub

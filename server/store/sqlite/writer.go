@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/supportd/supportd/server/store"
 )
@@ -109,6 +110,7 @@ func (s *Store) drainClosed(batch []*writeRequest) {
 func (s *Store) commitBatch(batch []*writeRequest) {
 	results := make([]error, len(batch))
 	ctx := context.Background()
+	start := time.Now()
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		for _, req := range batch {
@@ -153,7 +155,7 @@ func (s *Store) commitBatch(batch []*writeRequest) {
 	// Notify before answering the writers, so that a client that writes
 	// and then watches finds the hub already told about its own write.
 	if view.lastSeq > 0 {
-		s.commits.Publish(store.Commit{Last: view.lastSeq, Events: view.appended})
+		s.commits.Publish(store.Commit{Last: view.lastSeq, Events: view.appended, Writes: len(batch), Took: time.Since(start)})
 	}
 	for i, req := range batch {
 		req.done <- results[i]
