@@ -1,8 +1,12 @@
 package client_test
 
 import (
+	"context"
 	"testing"
 	"time"
+
+	"google.golang.org/grpc"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/supportd/supportd/client"
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
@@ -84,4 +88,29 @@ func mustCreate(t *testing.T, c *client.Client, title string) *supportv1.Ticket 
 		t.Fatalf("CreateTicket: %v", err)
 	}
 	return tk
+}
+
+// restart stops the server and starts it again on the same database, and
+// returns once the clients' connections serve again: a call that changes
+// state is not retried after UNAVAILABLE (it may have been applied), so a
+// test must not send one while the connection still waits out its
+// reconnect backoff. A health check that waits for the connection to be
+// ready, and succeeds on it, proves the new server is reached.
+func (e *env) restart(t *testing.T) {
+	t.Helper()
+	e.s.Stop()
+	e.s.Restart()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	for _, cc := range []*grpc.ClientConn{e.c.Conn(), e.agent.Conn()} {
+		for {
+			_, err := healthpb.NewHealthClient(cc).Check(ctx, &healthpb.HealthCheckRequest{}, grpc.WaitForReady(true))
+			if err == nil {
+				break
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("the server did not come back: %v", err)
+			}
+		}
+	}
 }

@@ -109,8 +109,7 @@ func TestWatchQueueTicketsSurvivesRestart(t *testing.T) {
 		t.Fatalf("NOTE_ADDED carries %v", evs[1].GetNote())
 	}
 
-	e.s.Stop()
-	e.s.Restart()
+	e.restart(t)
 	if _, err := e.c.AddTicketNote(ctx, tk.GetId(), "while down"); err != nil {
 		t.Fatal(err)
 	}

@@ -192,8 +192,7 @@ func TestWatchResumesAfterRestart(t *testing.T) {
 
 	for round := range 2 {
 		g.set(true)
-		e.s.Stop()
-		e.s.Restart()
+		e.restart(t)
 		// Changes while the watchers are cut off.
 		if _, err := e.c.AddTicketNote(ctx, tk.GetId(), "while down"); err != nil {
 			t.Fatalf("round %d: %v", round, err)
