@@ -35,11 +35,12 @@ ENV SUPPORTD_TLS_CERT=/etc/supportd/tls/tls.crt
 ENV SUPPORTD_TLS_KEY=/etc/supportd/tls/tls.key
 ENV SUPPORTD_DB=/var/lib/supportd/supportd.db
 ENV SUPPORTD_METRICS_LISTEN=0.0.0.0:9464
+ENV SUPPORTD_HTTP_LISTEN=0.0.0.0:8080
 ENV SUPPORTD_LOG_FORMAT=json
 USER supportd:supportd
 WORKDIR /var/lib/supportd
 VOLUME ["/var/lib/supportd"]
-EXPOSE 8443 9464
+EXPOSE 8443 8080 9464
 # The probe speaks TLS when SUPPORTD_TLS_CERT is set (supportd health --help).
 HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
   CMD ["supportd", "health", "--addr", "127.0.0.1:8443"]

@@ -8,16 +8,17 @@
 # What cannot be reproduced without a container: the non-root user, the
 # filesystem layout (the image's /var/lib/supportd and /etc/supportd become
 # $WORK/root/..., with a self-signed certificate in place of the mounted one)
-# and the published ports (8443 and 9464 become GRPC_PORT and METRICS_PORT).
+# and the published ports (8443, 8080 and 9464 become GRPC_PORT, HTTP_PORT and METRICS_PORT).
 #
 # Usage (from anywhere): deploy/docker-steps.sh
 # Environment: WORK (default: a new temporary directory), GRPC_PORT (18443),
-# METRICS_PORT (19464), VERSION (stamped into the binaries).
+# HTTP_PORT (18080), METRICS_PORT (19464), VERSION (stamped into the binaries).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=${WORK:-$(mktemp -d)}
 grpc_port=${GRPC_PORT:-18443}
 metrics_port=${METRICS_PORT:-19464}
+http_port=${HTTP_PORT:-18080}
 step() { printf '\n== %s\n' "$*"; }
 
 # json_args 'CMD ["a", "b"]' prints a, b one per line (the Dockerfile's exec
@@ -26,7 +27,7 @@ json_args() { sed -e 's/^[^[]*\[//' -e 's/\].*$//' -e 's/", *"/\n/g' -e 's/"//g'
 # image_paths maps the image's paths and ports to the native ones.
 image_paths() {
   sed -e "s|/var/lib/supportd|$work/root/var/lib/supportd|g" -e "s|/etc/supportd|$work/root/etc/supportd|g" \
-      -e "s|:8443\b|:$grpc_port|g" -e "s|:9464\b|:$metrics_port|g" <<<"$1"
+      -e "s|:8443\b|:$grpc_port|g" -e "s|:9464\b|:$metrics_port|g" -e "s|:8080\b|:$http_port|g" <<<"$1"
 }
 
 step "build stage (Dockerfile: go mod download; deploy/build.sh /out)"
@@ -63,6 +64,7 @@ export PATH="$work/out:$PATH"                       # the image's /usr/local/bin
 cd "$work/root/var/lib/supportd"                    # WORKDIR
 
 log="$work/supportd.log"
+: >"$log" # exists before tail follows it (the server opens it in the background)
 echo "+ ${entry[*]} ${cmd[*]}"
 "${entry[@]}" "${cmd[@]}" >"$log" 2>&1 &
 pid=$!

@@ -33,7 +33,7 @@ func TestDockerSteps(t *testing.T) {
 		}
 	}
 	cmd := exec.Command("bash", "docker-steps.sh")
-	cmd.Env = append(cmd.Environ(), "WORK="+t.TempDir(), "GRPC_PORT="+freePort(t), "METRICS_PORT="+freePort(t), "VERSION=v0.0.0-dockersteps")
+	cmd.Env = append(cmd.Environ(), "WORK="+t.TempDir(), "GRPC_PORT="+freePort(t), "METRICS_PORT="+freePort(t), "HTTP_PORT="+freePort(t), "VERSION=v0.0.0-dockersteps")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("docker-steps.sh: %v\n%s", err, out)
