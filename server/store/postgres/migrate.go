@@ -4,60 +4,33 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/supportd/supportd/server/store/migration"
 )
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
-
-// migration is one embedded schema change, named NNNN_description.sql.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
 
 // migrationLock is the advisory lock key that makes replicas starting
 // together apply the migrations one at a time ("supportd" in ASCII).
 const migrationLock = 0x737570706f727464
 
 // migrations returns the embedded migrations in version order.
-func migrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
-	if err != nil {
-		return nil, err
-	}
-	var out []migration
-	for _, e := range entries {
-		prefix, _, ok := strings.Cut(e.Name(), "_")
-		v, err := strconv.Atoi(prefix)
-		if !ok || err != nil {
-			return nil, fmt.Errorf("migration %q: name must start with a version number", e.Name())
-		}
-		body, err := migrationFiles.ReadFile("migrations/" + e.Name())
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{version: v, name: e.Name(), sql: string(body)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	return out, nil
+func migrations() ([]migration.Migration, error) {
+	return migration.Load(migrationFiles, "migrations")
 }
 
 // SchemaVersion is the highest embedded migration version: the schema a
 // freshly migrated database has.
 func SchemaVersion() int {
 	ms, err := migrations()
-	if err != nil || len(ms) == 0 {
+	if err != nil {
 		return 0
 	}
-	return ms[len(ms)-1].version
+	return migration.Latest(ms)
 }
 
 // migrate applies the embedded migrations the database lacks, all in one
@@ -82,19 +55,19 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 		if err != nil {
 			return err
 		}
-		if len(ms) > 0 && current > ms[len(ms)-1].version {
-			return fmt.Errorf("database schema version %d is newer than this binary's %d", current, ms[len(ms)-1].version)
+		if len(ms) > 0 && current > ms[len(ms)-1].Version {
+			return fmt.Errorf("database schema version %d is newer than this binary's %d", current, ms[len(ms)-1].Version)
 		}
 		for _, m := range ms {
-			if applied[m.version] {
+			if applied[m.Version] {
 				continue
 			}
-			if _, err := tx.Exec(ctx, m.sql, pgx.QueryExecModeSimpleProtocol); err != nil {
-				return fmt.Errorf("%s: %w", m.name, err)
+			if _, err := tx.Exec(ctx, m.SQL, pgx.QueryExecModeSimpleProtocol); err != nil {
+				return fmt.Errorf("%s: %w", m.Name, err)
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations(version, name, applied_time)
-				VALUES ($1, $2, (extract(epoch FROM clock_timestamp()) * 1e9)::BIGINT)`, m.version, m.name); err != nil {
-				return fmt.Errorf("%s: %w", m.name, err)
+				VALUES ($1, $2, (extract(epoch FROM clock_timestamp()) * 1e9)::BIGINT)`, m.Version, m.Name); err != nil {
+				return fmt.Errorf("%s: %w", m.Name, err)
 			}
 		}
 		return nil

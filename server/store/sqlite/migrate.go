@@ -5,54 +5,27 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/supportd/supportd/server/store/migration"
 )
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// migration is one embedded schema change, named NNNN_description.sql.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
 // migrations returns the embedded migrations in version order.
-func migrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
-	if err != nil {
-		return nil, err
-	}
-	var out []migration
-	for _, e := range entries {
-		prefix, _, ok := strings.Cut(e.Name(), "_")
-		v, err := strconv.Atoi(prefix)
-		if !ok || err != nil {
-			return nil, fmt.Errorf("migration %q: name must start with a version number", e.Name())
-		}
-		body, err := migrationFiles.ReadFile("migrations/" + e.Name())
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{version: v, name: e.Name(), sql: string(body)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	return out, nil
+func migrations() ([]migration.Migration, error) {
+	return migration.Load(migrationFiles, "migrations")
 }
 
 // SchemaVersion is the highest embedded migration version: the schema a
 // freshly migrated database has.
 func SchemaVersion() int {
 	ms, err := migrations()
-	if err != nil || len(ms) == 0 {
+	if err != nil {
 		return 0
 	}
-	return ms[len(ms)-1].version
+	return migration.Latest(ms)
 }
 
 // migrate applies the embedded migrations that the database lacks, each in
@@ -76,17 +49,17 @@ func migrateTo(ctx context.Context, db *sql.DB, upTo int) error {
 	if err != nil {
 		return err
 	}
-	if len(ms) > 0 && current > ms[len(ms)-1].version {
-		return fmt.Errorf("database schema version %d is newer than this binary's %d", current, ms[len(ms)-1].version)
+	if len(ms) > 0 && current > ms[len(ms)-1].Version {
+		return fmt.Errorf("database schema version %d is newer than this binary's %d", current, ms[len(ms)-1].Version)
 	}
 	// Every missing version is applied, not only those above the highest
 	// applied one: migrations written in parallel may land out of order.
 	for _, m := range ms {
-		if applied[m.version] || m.version > upTo {
+		if applied[m.Version] || m.Version > upTo {
 			continue
 		}
 		if err := applyMigration(ctx, db, m); err != nil {
-			return fmt.Errorf("%s: %w", m.name, err)
+			return fmt.Errorf("%s: %w", m.Name, err)
 		}
 	}
 	return nil
@@ -113,17 +86,17 @@ func appliedMigrations(ctx context.Context, db *sql.DB) (map[int]bool, int, erro
 	return applied, current, rows.Err()
 }
 
-func applyMigration(ctx context.Context, db *sql.DB, m migration) error {
+func applyMigration(ctx context.Context, db *sql.DB, m migration.Migration) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after commit
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(version, name, applied_time) VALUES (?, ?, ?)`,
-		m.version, m.name, time.Now().UnixNano()); err != nil {
+		m.Version, m.Name, time.Now().UnixNano()); err != nil {
 		return err
 	}
 	return tx.Commit()

@@ -108,12 +108,12 @@ func TestMigrationsFresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ms) == 0 || SchemaVersion() != ms[len(ms)-1].version {
+	if len(ms) == 0 || SchemaVersion() != ms[len(ms)-1].Version {
 		t.Fatalf("SchemaVersion %d, migrations %v", SchemaVersion(), ms)
 	}
 	for i, m := range ms {
-		if i > 0 && m.version <= ms[i-1].version {
-			t.Errorf("migration versions not increasing: %s after %s", m.name, ms[i-1].name)
+		if i > 0 && m.Version <= ms[i-1].Version {
+			t.Errorf("migration versions not increasing: %s after %s", m.Name, ms[i-1].Name)
 		}
 	}
 	// Every table of the schema exists.
@@ -146,8 +146,8 @@ func TestMigrationsFresh(t *testing.T) {
 		t.Fatalf("schema_migrations has %d rows, want %d: %+v", len(got), len(ms), got)
 	}
 	for i, m := range ms {
-		if got[i].version != m.version || got[i].name != m.name || got[i].applied == 0 {
-			t.Errorf("schema_migrations row %d = %+v, want version %d name %s", i, got[i], m.version, m.name)
+		if got[i].version != m.Version || got[i].name != m.Name || got[i].applied == 0 {
+			t.Errorf("schema_migrations row %d = %+v, want version %d name %s", i, got[i], m.Version, m.Name)
 		}
 	}
 }
