@@ -20,16 +20,32 @@ import (
 	"github.com/supportd/supportd/internal/livetest"
 )
 
-// syncBuffer is a bytes.Buffer safe for a writer and a concurrent reader.
+// syncBuffer is a bytes.Buffer safe for a writer and a concurrent reader,
+// which can wait for the next write (changed).
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu      sync.Mutex
+	b       bytes.Buffer
+	written chan struct{} // closed and replaced by every write
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.written != nil {
+		close(s.written)
+		s.written = nil
+	}
 	return s.b.Write(p)
+}
+
+// changed returns the contents and a channel closed by the next write.
+func (s *syncBuffer) changed() (string, <-chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.written == nil {
+		s.written = make(chan struct{})
+	}
+	return s.b.String(), s.written
 }
 
 func (s *syncBuffer) String() string {
@@ -403,16 +419,21 @@ func TestWatchShowsAttachmentName(t *testing.T) {
 	}
 }
 
-// waitOutput waits until out holds what n times. The command writes only to
-// its output, so this polls it, 10 ms apart and bounded at 10 s; it waits
-// for a condition and asserts nothing about timing.
+// waitOutput waits, write by write, until out holds what n times (10 s at
+// most: a failure guard, not a timing assertion).
 func waitOutput(t *testing.T, out, errs *syncBuffer, n int, what string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for strings.Count(out.String(), what) < n {
-		if time.Now().After(deadline) {
+	guard := time.NewTimer(10 * time.Second)
+	defer guard.Stop()
+	for {
+		got, written := out.changed()
+		if strings.Count(got, what) >= n {
+			return
+		}
+		select {
+		case <-written:
+		case <-guard.C:
 			t.Fatalf("no %d× %q in watch output:\n%s\nstderr:\n%s", n, what, out.String(), errs.String())
 		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
