@@ -36,6 +36,18 @@ func ToStatus(ctx context.Context, log *slog.Logger, err error) error { return t
 // apart without parsing messages.
 func Refusal(code codes.Code, reason, msg string) error { return withInfo(code, msg, reason, nil) }
 
+// Internal is the status of a failure whose cause is logged, never sent
+// (a bug, a storage failure, a recovered panic): INTERNAL, the message
+// "internal error" and an ErrorInfo INTERNAL.
+func Internal() error { return withInfo(codes.Internal, "internal error", "INTERNAL", nil) }
+
+// ShuttingDown is the status of a call the server ended or refused
+// because it is stopping: UNAVAILABLE (clients retry, watches resume
+// elsewhere) with an ErrorInfo SHUTTING_DOWN; what says what to do.
+func ShuttingDown(what string) error {
+	return withInfo(codes.Unavailable, "the server is shutting down; "+what, "SHUTTING_DOWN", nil)
+}
+
 // toStatus maps an error of the domain or store to a gRPC status error.
 // Unknown errors are logged and become INTERNAL without their text. The
 // message and the detail strings are bounded (MaxMessageBytes,
@@ -82,22 +94,22 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 	case errors.As(err, &quota):
 		return quotaStatus(quota)
 	case errors.Is(err, context.Canceled):
-		return status.Error(codes.Canceled, "the call was cancelled")
+		return withInfo(codes.Canceled, "the call was cancelled", "CANCELLED", nil)
 	case errors.Is(err, context.DeadlineExceeded):
-		return status.Error(codes.DeadlineExceeded, "the deadline passed before the call completed")
+		return withInfo(codes.DeadlineExceeded, "the deadline passed before the call completed", "DEADLINE_EXCEEDED", nil)
 	case errors.Is(err, store.ErrStorageFull):
 		// RESOURCE_EXHAUSTED, not UNAVAILABLE: clients retry UNAVAILABLE
 		// at once, and a full disk stays full until an operator acts.
 		// Not logged here: the store's watch logs the change of state once.
 		return withInfo(codes.ResourceExhausted, "storage is full: the server cannot save changes until disk space is freed; reads still work", "STORAGE_FULL", nil)
 	case errors.Is(err, store.ErrClosed):
-		return status.Error(codes.Unavailable, "the server is shutting down; retry")
+		return ShuttingDown("retry")
 	case errors.Is(err, store.ErrUnavailable):
 		log.WarnContext(ctx, "database unavailable", "error", err)
 		return withInfo(codes.Unavailable, "the database is unavailable; retry", "DATABASE_UNAVAILABLE", nil)
 	}
 	log.ErrorContext(ctx, "internal error", "error", err)
-	return status.Error(codes.Internal, "internal error")
+	return Internal()
 }
 
 func withInfo(code codes.Code, msg, reason string, meta map[string]string) error {

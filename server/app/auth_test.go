@@ -431,8 +431,8 @@ func TestHandlerPanicIsInternal(t *testing.T) {
 	_, err := s.Directory().GetPartner(ctx, &supportv1.GetPartnerRequest{PartnerId: "adatum"})
 	st.onRead.Store(nil)
 	stat := wantCode(t, err, codes.Internal)
-	if stat.Message() != "internal error" || len(stat.Details()) != 0 {
-		t.Fatalf("panic became %q %v, want the generic \"internal error\"", stat.Message(), stat.Details())
+	if info, _, _ := details(stat); stat.Message() != "internal error" || len(stat.Details()) != 1 || info.GetReason() != "INTERNAL" {
+		t.Fatalf("panic became %q %v, want the generic \"internal error\" with ErrorInfo INTERNAL alone", stat.Message(), stat.Details())
 	}
 	// The server goes on serving.
 	if _, err := s.Directory().ListPartners(ctx, &supportv1.ListPartnersRequest{}); err != nil {

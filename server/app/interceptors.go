@@ -17,7 +17,6 @@ import (
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/selector"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/supportd/supportd/server/api"
 	"github.com/supportd/supportd/server/auth"
@@ -132,7 +131,7 @@ func endOnShutdown(shutdown context.Context) grpc.StreamServerInterceptor {
 		err := h(srv, &wrappedStream{ServerStream: ss, ctx: ctx})
 		if err != nil && shutdown.Err() != nil && ss.Context().Err() == nil {
 			// Ended by the shutdown, not by the client: tell it to come back.
-			return status.Error(codes.Unavailable, "the server is shutting down; reconnect and resume")
+			return api.ShuttingDown("reconnect and resume")
 		}
 		return err
 	}
@@ -142,7 +141,7 @@ func endOnShutdown(shutdown context.Context) grpc.StreamServerInterceptor {
 func recoverFunc(log *slog.Logger) recovery.RecoveryHandlerFuncContext {
 	return func(ctx context.Context, p any) error {
 		log.ErrorContext(ctx, "panic in handler", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-		return status.Error(codes.Internal, "internal error")
+		return api.Internal()
 	}
 }
 
