@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// envPrefix prefixes the environment variables of `supportd serve` flags.
+// envPrefix prefixes the environment variables of supportd's flags.
 const envPrefix = "SUPPORTD_"
 
 // envName is the environment variable of flag name: --metrics-listen is
@@ -24,7 +24,7 @@ func envName(name string) string {
 func flagsFromEnv(fs *pflag.FlagSet, lookup func(string) (string, bool)) error {
 	var err error
 	fs.VisitAll(func(f *pflag.Flag) {
-		if err != nil || f.Changed {
+		if err != nil || f.Changed || f.Name == "help" {
 			return
 		}
 		name := envName(f.Name)

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
 
@@ -65,24 +69,69 @@ func TestFlagsFromEnvRejectsBadValue(t *testing.T) {
 	}
 }
 
-// TestEveryServeFlagHasItsVariable: the serve command applies the
-// environment to its whole flag set, so every flag (today's and tomorrow's)
-// can be set as SUPPORTD_<FLAG>.
-func TestEveryServeFlagHasItsVariable(t *testing.T) {
-	cmd := serveCommand()
-	env := map[string]string{}
-	cmd.Flags().VisitAll(func(f *pflag.Flag) { env[envName(f.Name)] = f.DefValue })
-	set := map[string]bool{}
-	err := flagsFromEnv(cmd.Flags(), func(k string) (string, bool) { set[k] = true; v, ok := env[k]; return v, ok })
-	if err != nil {
-		t.Fatalf("defaults given back through the environment: %v", err)
+// TestEveryFlagHasItsVariable: the root command applies the environment
+// to the flag set of whichever subcommand runs, so every flag of serve,
+// keys create, migrate, backup and health (today's and tomorrow's) can be
+// set as SUPPORTD_<FLAG>.
+func TestEveryFlagHasItsVariable(t *testing.T) {
+	root := rootCommand(func(string) (string, bool) { return "", false })
+	if root.PersistentPreRunE == nil {
+		t.Fatal("the root command has no PersistentPreRunE: the environment is not applied")
 	}
-	for k := range env {
-		if !set[k] {
-			t.Errorf("%s is not looked up", k)
+	var leaves []*cobra.Command
+	var walk func(*cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+		if len(c.Commands()) == 0 {
+			leaves = append(leaves, c)
 		}
 	}
-	if cmd.PreRunE == nil {
-		t.Fatal("serve has no PreRunE: the environment is not applied")
+	walk(root)
+	for _, cmd := range leaves {
+		env := map[string]string{}
+		cmd.Flags().VisitAll(func(f *pflag.Flag) { env[envName(f.Name)] = f.DefValue })
+		set := map[string]bool{}
+		err := flagsFromEnv(cmd.Flags(), func(k string) (string, bool) { set[k] = true; v, ok := env[k]; return v, ok })
+		if err != nil {
+			t.Fatalf("%s: defaults given back through the environment: %v", cmd.CommandPath(), err)
+		}
+		for k := range env {
+			if !set[k] {
+				t.Errorf("%s: %s is not looked up", cmd.CommandPath(), k)
+			}
+		}
+	}
+}
+
+// TestKeysCreateReadsDatabaseFromEnvironment: `supportd keys create`
+// finds its database in SUPPORTD_DB as serve does, and --db still wins.
+func TestKeysCreateReadsDatabaseFromEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	envDB, flagDB := filepath.Join(dir, "env.db"), filepath.Join(dir, "flag.db")
+	lookup := func(k string) (string, bool) {
+		switch k {
+		case "SUPPORTD_DB":
+			return envDB, true
+		case "SUPPORTD_ROLE":
+			return "admin", true
+		}
+		return "", false
+	}
+	for _, args := range [][]string{{"keys", "create"}, {"keys", "create", "--db", flagDB}} {
+		root := rootCommand(lookup)
+		var out bytes.Buffer
+		root.SetOut(&out)
+		root.SetErr(&out)
+		root.SetArgs(args)
+		if err := root.ExecuteContext(t.Context()); err != nil {
+			t.Fatalf("supportd %s: %v\n%s", strings.Join(args, " "), err, out.String())
+		}
+	}
+	for _, db := range []string{envDB, flagDB} {
+		if _, err := os.Stat(db); err != nil {
+			t.Errorf("no key database at %s: %v", db, err)
+		}
 	}
 }

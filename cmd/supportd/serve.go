@@ -52,11 +52,6 @@ Every flag can also be set in the environment as SUPPORTD_<FLAG>, upper
 case with dashes as underscores (SUPPORTD_LISTEN, SUPPORTD_DB,
 SUPPORTD_METRICS_LISTEN); a flag on the command line wins.`,
 		Args: cobra.NoArgs,
-		// The environment is read after parsing, so it only fills flags the
-		// command line did not set.
-		PreRunE: func(cmd *cobra.Command, _ []string) error {
-			return flagsFromEnv(cmd.Flags(), os.LookupEnv)
-		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return serve(cmd.Context(), f)
 		},
