@@ -27,44 +27,41 @@ func (a *app) agentCommand() *cobra.Command {
 		c.Flags().StringVar(&etag, "etag", "", "fail with ABORTED unless the ticket's etag is still this one")
 		return c
 	}
-	text := &textFlag{stdin: a.stdin}
-
 	get := a.agentAction("get ID", "Show any partner's ticket", cobra.ExactArgs(1), func(ctx context.Context, c *client.Agent, args []string) (*supportv1.Ticket, error) {
 		return c.GetAgentTicket(ctx, args[0])
 	})
+	var ackText, replyText, statusText *longText
 	ack := withEtag(a.agentAction("ack ID [MESSAGE | --text-file FILE]", "Acknowledge a ticket: the first response, with a message to the partner",
 		cobra.RangeArgs(1, 2), func(ctx context.Context, c *client.Agent, args []string) (*supportv1.Ticket, error) {
-			msg, err := text.value(argAt(args, 1), len(args) > 1, true)
+			msg, err := ackText.value(args)
 			if err != nil {
 				return nil, err
 			}
 			return c.AcknowledgeTicket(ctx, args[0], msg, upd()...)
 		}))
-	text.register(ack, "message")
+	ackText = a.textArg(ack, "message", 1, true)
 	reply := withEtag(a.agentAction("reply ID [TEXT | --text-file FILE]", "Add an agent note (the partner sees it; a reply to one waiting on you)",
 		cobra.RangeArgs(1, 2), func(ctx context.Context, c *client.Agent, args []string) (*supportv1.Ticket, error) {
-			t, err := text.value(argAt(args, 1), len(args) > 1, true)
+			t, err := replyText.value(args)
 			if err != nil {
 				return nil, err
 			}
 			return c.AddAgentNote(ctx, args[0], t, upd()...)
 		}))
-	text.register(reply, "note")
-	var message string
+	replyText = a.textArg(reply, "note", 1, true)
 	status := withEtag(a.agentAction("status ID STATUS [--message TEXT | --text-file FILE]", "Move a ticket to a status (in-progress, waiting-on-partner, resolved, ...)",
 		cobra.ExactArgs(2), func(ctx context.Context, c *client.Agent, args []string) (*supportv1.Ticket, error) {
 			st, err := parseStatus(args[1])
 			if err != nil {
 				return nil, err
 			}
-			msg, err := text.value(message, message != "", false)
+			msg, err := statusText.value(args)
 			if err != nil {
 				return nil, err
 			}
 			return c.SetTicketStatus(ctx, args[0], st, msg, upd()...)
 		}))
-	status.Flags().StringVar(&message, "message", "", "message to the partner")
-	text.register(status, "message")
+	statusText = a.textFlag(status, "message", "message", "message to the partner", false)
 	status.ValidArgsFunction = a.completeTicketThen(choices[supportv1.TicketStatus]())
 	reassign := withEtag(a.agentAction("reassign ID QUEUE", "Move a ticket to another queue", cobra.ExactArgs(2),
 		func(ctx context.Context, c *client.Agent, args []string) (*supportv1.Ticket, error) {

@@ -249,32 +249,43 @@ func (a *app) ticketsCommand() *cobra.Command {
 	get := a.ticketAction("get ID", "Show a ticket", cobra.ExactArgs(1), func(ctx context.Context, c *client.Client, args []string) (*supportv1.Ticket, error) {
 		return c.GetTicket(ctx, args[0])
 	})
-	note := withEtag(a.ticketAction("note ID TEXT", "Add a note to a ticket", cobra.ExactArgs(2), func(ctx context.Context, c *client.Client, args []string) (*supportv1.Ticket, error) {
-		return c.AddTicketNote(ctx, args[0], args[1], upd()...)
+	var noteText, sevReason, justification *longText
+	note := withEtag(a.ticketAction("note ID [TEXT | --text-file FILE]", "Add a note to a ticket", cobra.RangeArgs(1, 2), func(ctx context.Context, c *client.Client, args []string) (*supportv1.Ticket, error) {
+		text, err := noteText.value(args)
+		if err != nil {
+			return nil, err
+		}
+		return c.AddTicketNote(ctx, args[0], text, upd()...)
 	}))
-	var sevReason string
+	noteText = a.textArg(note, "note", 1, true)
 	severity := withEtag(a.ticketAction("severity ID A|B|C --reason TEXT", "Change a ticket's severity", cobra.ExactArgs(2), func(ctx context.Context, c *client.Client, args []string) (*supportv1.Ticket, error) {
 		sev, err := parseSeverity("severity", args[1])
 		if err != nil {
 			return nil, &usageError{err}
 		}
-		return c.ChangeTicketSeverity(ctx, args[0], sev, sevReason, upd()...)
+		reason, err := sevReason.value(args)
+		if err != nil {
+			return nil, err
+		}
+		return c.ChangeTicketSeverity(ctx, args[0], sev, reason, upd()...)
 	}))
 	severity.ValidArgsFunction = a.completeTicketThen([]string{"A", "B", "C"})
-	severity.Flags().StringVar(&sevReason, "reason", "", "why the business impact changed (required)")
-	severity.MarkFlagRequired("reason")
-	var escReason, justification string
+	sevReason = a.textFlag(severity, "reason", "reason", "why the business impact changed", true)
+	var escReason string
 	escalate := withEtag(a.ticketAction("escalate ID --reason REASON --justification TEXT", "Escalate a ticket", cobra.ExactArgs(1), func(ctx context.Context, c *client.Client, args []string) (*supportv1.Ticket, error) {
 		r, err := parseEscalationReason(escReason)
 		if err != nil {
 			return nil, &usageError{err}
 		}
-		return c.EscalateTicket(ctx, args[0], r, justification, upd()...)
+		text, err := justification.value(args)
+		if err != nil {
+			return nil, err
+		}
+		return c.EscalateTicket(ctx, args[0], r, text, upd()...)
 	}))
 	escalate.Flags().StringVar(&escReason, "reason", "", "business-impact, resolution-time or technical-expertise (required)")
-	escalate.Flags().StringVar(&justification, "justification", "", "why (required)")
 	escalate.MarkFlagRequired("reason")
-	escalate.MarkFlagRequired("justification")
+	justification = a.textFlag(escalate, "justification", "justification", "why", true)
 	closeCmd := withEtag(a.ticketAction("close ID", "Close a ticket", cobra.ExactArgs(1), func(ctx context.Context, c *client.Client, args []string) (*supportv1.Ticket, error) {
 		return c.CloseTicket(ctx, args[0], upd()...)
 	}))
@@ -311,9 +322,10 @@ func (a *app) notesCommand() *cobra.Command {
 
 func (a *app) createCommand() *cobra.Command {
 	var f filingFlags
-	var title, description, name, email, phone, method, requestID string
+	var title, name, email, phone, method, requestID string
+	var desc *longText
 	cmd := &cobra.Command{
-		Use:   "create --customer ID --service SERVICE --topic TOPIC --severity A|B|C --title TEXT --description TEXT --contact-name NAME --contact-email EMAIL",
+		Use:   "create --customer ID --service SERVICE --topic TOPIC --severity A|B|C --title TEXT (--description TEXT | --text-file FILE) --contact-name NAME --contact-email EMAIL",
 		Short: "File a ticket (idempotent: one request id per invocation, reused by the retries)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -326,6 +338,10 @@ func (a *app) createCommand() *cobra.Command {
 				if cm, err = parseContactMethod(method); err != nil {
 					return err
 				}
+			}
+			description, err := desc.value(nil)
+			if err != nil {
+				return err
 			}
 			c, err := a.client()
 			if err != nil {
@@ -346,7 +362,7 @@ func (a *app) createCommand() *cobra.Command {
 	f.register(cmd)
 	fl := cmd.Flags()
 	fl.StringVar(&title, "title", "", "short summary (1-200 characters)")
-	fl.StringVar(&description, "description", "", "full description")
+	desc = a.textFlag(cmd, "description", "description", "full description", false)
 	fl.StringVar(&name, "contact-name", "", "your contact's name")
 	fl.StringVar(&email, "contact-email", "", "your contact's e-mail (a verified domain of yours)")
 	fl.StringVar(&phone, "contact-phone", "", "your contact's phone (for reference)")
