@@ -172,6 +172,13 @@ type Reader interface {
 	// ListDueTickets lists up to limit tickets without a first response,
 	// not closed, whose next escalation instant (warning or breach not yet
 	// fired) is at or before now, through an index.
+	//
+	// In a write transaction it claims them: it skips the tickets another
+	// write transaction holds (a sweep of another replica at work on
+	// them) and holds those it lists until this transaction ends, so that
+	// concurrent sweeps share the due tickets out instead of colliding on
+	// the same ones. A backend whose write transactions never overlap
+	// (one writer) has nothing to skip.
 	ListDueTickets(ctx context.Context, now time.Time, limit int) ([]domain.Ticket, error)
 	GetIdempotency(ctx context.Context, partnerID, requestID string) (Idempotency, error)
 
@@ -205,7 +212,10 @@ type Reader interface {
 	// chunk per read transaction, never the whole content at once.
 	GetAttachmentChunk(ctx context.Context, attachmentID string, n int) ([]byte, error)
 	// ListStagedUploads lists up to limit staged (uncommitted) uploads
-	// whose last chunk was staged before t, oldest first.
+	// whose last chunk was staged before t, oldest first. In a write
+	// transaction it claims them as ListDueTickets claims tickets:
+	// uploads another write transaction holds are skipped, the listed
+	// ones are held until this transaction ends.
 	ListStagedUploads(ctx context.Context, before time.Time, limit int) ([]string, error)
 
 	// ListAuditEvents lists up to p.Limit audit events matching f, newest
@@ -239,7 +249,12 @@ type Writer interface {
 	// PutIdempotency records a create's request id; ErrAlreadyExists if the
 	// partner already used it.
 	PutIdempotency(ctx context.Context, i Idempotency) error
-	// DeleteIdempotencyBefore forgets request ids recorded before t.
+	// DeleteIdempotencyBefore forgets request ids recorded before t and
+	// returns how many. Like the other deletes of the janitor
+	// (DeleteEventsBefore) it skips the rows another write transaction
+	// holds (a janitor of another replica deleting them): replicas pruning
+	// together never wait for each other, and their counts add up to what
+	// was deleted.
 	DeleteIdempotencyBefore(ctx context.Context, t time.Time) (int64, error)
 
 	// AddNote stores a note of ticket n.TicketID under its number n.ID,
@@ -256,7 +271,8 @@ type Writer interface {
 	// be created (CreateAttachment) in the same transaction or earlier.
 	AppendEvent(ctx context.Context, e domain.Event) (int64, error)
 	// DeleteEventsBefore drops events older than t from the log, never the
-	// newest one, and returns how many it dropped.
+	// newest one, and returns how many it dropped; rows another write
+	// transaction holds are skipped (see DeleteIdempotencyBefore).
 	DeleteEventsBefore(ctx context.Context, t time.Time) (int64, error)
 
 	// PutSetting creates or replaces a server setting.

@@ -377,30 +377,38 @@ func (a *Attachments) List(ctx context.Context, c Caller, ticketID string, p sto
 	return atts, next, err
 }
 
-// sweepBatch is the most staged uploads one sweep looks at per read.
-const sweepUploadsBatch = 100
+// sweepUploadsBatch is the most staged uploads one write transaction of
+// the sweep discards: few, since an upload may hold many chunks and the
+// transaction holds the (SQLite) writer.
+const sweepUploadsBatch = 8
 
 // SweepStagedUploads discards the staged uploads idle for longer than
-// StagedUploadRetention (left by a crash mid-upload), each in a write
-// transaction of its own, and returns how many it discarded.
+// StagedUploadRetention (left by a crash mid-upload), a batch per write
+// transaction, and returns how many it discarded. Each batch claims its
+// uploads (ListStagedUploads in a write transaction skips those another
+// sweep holds): replicas sweeping together share the uploads out, and
+// each is discarded, and counted, once.
 func (a *Attachments) SweepStagedUploads(ctx context.Context) (int, error) {
 	before := a.s.now().Add(-StagedUploadRetention)
 	total := 0
 	for {
-		var ids []string
-		err := a.s.st.ReadTx(ctx, func(tx store.Reader) error {
-			var err error
-			ids, err = tx.ListStagedUploads(ctx, before, sweepUploadsBatch)
-			return err
-		})
-		if err != nil || len(ids) == 0 {
-			return total, err
-		}
-		for _, id := range ids {
-			if err := a.s.st.ReadWriteTx(ctx, func(tx store.ReadWriter) error { return tx.DiscardStagedUpload(ctx, id) }); err != nil {
-				return total, err
+		var n int
+		err := a.s.st.ReadWriteTx(ctx, func(tx store.ReadWriter) error {
+			ids, err := tx.ListStagedUploads(ctx, before, sweepUploadsBatch)
+			if err != nil {
+				return err
 			}
-			total++
+			for _, id := range ids {
+				if err := tx.DiscardStagedUpload(ctx, id); err != nil {
+					return err
+				}
+			}
+			n = len(ids)
+			return nil
+		})
+		total += n
+		if err != nil || n == 0 {
+			return total, err
 		}
 	}
 }

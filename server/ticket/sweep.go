@@ -17,7 +17,11 @@ const SystemActor = "system"
 // store's index (cost grows with the due tickets, not with all open ones)
 // and, in one write transaction per batch of at most batch tickets, advances
 // each and records its events. A stage fires exactly once because the SLA
-// state and its events commit together. It returns how many tickets changed.
+// state and its events commit together. Replicas sweeping together share
+// the due tickets out: each batch claims its tickets (ListDueTickets in a
+// write transaction skips the tickets another sweep holds), so no two
+// sweeps work on one ticket and none fails on another's version. It
+// returns how many tickets changed.
 func (s *Service) Sweep(ctx context.Context, batch int) (int, error) {
 	total := 0
 	for {

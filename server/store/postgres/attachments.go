@@ -87,9 +87,10 @@ func (v *txView) GetAttachmentChunk(_ context.Context, attachmentID string, n in
 	return data, nil
 }
 
-// ListStagedUploads implements store.Reader.
+// ListStagedUploads implements store.Reader; in a write transaction it
+// claims the uploads as ListDueTickets claims tickets.
 func (v *txView) ListStagedUploads(_ context.Context, before time.Time, limit int) ([]string, error) {
-	rows, err := v.query(`SELECT id FROM attachment_uploads WHERE touch_time < $1 ORDER BY touch_time, id LIMIT $2`,
+	rows, err := v.query(`SELECT id FROM attachment_uploads WHERE touch_time < $1 ORDER BY touch_time, id LIMIT $2`+v.claim(),
 		before.UnixNano(), limitOr(limit, 100))
 	if err != nil {
 		return nil, err

@@ -135,7 +135,8 @@ func (v *txView) FirstSequence(_ context.Context) (int64, error) {
 
 // DeleteEventsBefore implements store.Writer.
 func (v *txView) DeleteEventsBefore(_ context.Context, t time.Time) (int64, error) {
-	tag, err := v.exec(`DELETE FROM events WHERE time < $1 AND seq < (SELECT MAX(seq) FROM events)`, t.UnixNano())
+	tag, err := v.exec(`DELETE FROM events WHERE seq IN
+		(SELECT seq FROM events WHERE time < $1 AND seq < (SELECT MAX(seq) FROM events)`+v.claim()+`)`, t.UnixNano())
 	if err != nil {
 		return 0, err
 	}

@@ -33,6 +33,7 @@ func TestConformance(t *testing.T) {
 		return s
 	}
 	storetest.RunFactory(t, storetest.Factory{
+		ConcurrentWriters: true,
 		Open: func(t *testing.T) store.Store {
 			url := pgtest.NewDatabase(t)
 			return remember(openURL(t, url, Options{MaxConns: 8}), url)

@@ -136,12 +136,16 @@ func priority(t domain.Ticket) int {
 }
 
 // ListDueTickets implements store.Reader through the partial index on
-// next_escalation. Replicas sweeping together may list the same ticket:
-// each applies a stage through UpdateTicket, whose version check lets
-// only one of them fire it.
+// next_escalation. In a write transaction it locks the tickets it lists
+// (FOR UPDATE) and skips those locked by another transaction (SKIP
+// LOCKED): replicas sweeping together each take other tickets, rather
+// than all listing the same ones and all but one failing UpdateTicket's
+// version check. A ticket another replica advanced and committed
+// meanwhile is rechecked on its new row (READ COMMITTED): it is listed
+// only if a stage is still due.
 func (v *txView) ListDueTickets(_ context.Context, now time.Time, limit int) ([]domain.Ticket, error) {
 	return v.queryTickets(`SELECT data FROM tickets WHERE next_escalation IS NOT NULL AND next_escalation <= $1
-		ORDER BY next_escalation, id LIMIT $2`, now.UnixNano(), limitOr(limit, 1000))
+		ORDER BY next_escalation, id LIMIT $2`+v.claim(), now.UnixNano(), limitOr(limit, 1000))
 }
 
 // queryTickets runs a query of the column data and decodes each ticket.
@@ -248,7 +252,8 @@ func (v *txView) PutIdempotency(_ context.Context, i store.Idempotency) error {
 
 // DeleteIdempotencyBefore implements store.Writer.
 func (v *txView) DeleteIdempotencyBefore(_ context.Context, t time.Time) (int64, error) {
-	tag, err := v.exec(`DELETE FROM idempotency WHERE create_time < $1`, t.UnixNano())
+	tag, err := v.exec(`DELETE FROM idempotency WHERE (partner_id, request_id) IN
+		(SELECT partner_id, request_id FROM idempotency WHERE create_time < $1`+v.claim()+`)`, t.UnixNano())
 	if err != nil {
 		return 0, err
 	}

@@ -82,6 +82,19 @@ func (v *txView) guarded(query string, args []any, read func(pgx.BatchResults) e
 	return mapErr(err)
 }
 
+// claim is the locking clause of the queries by which periodic work (the
+// escalation sweep, the janitor) takes its rows in a write transaction:
+// the rows listed stay locked until the transaction ends, and the rows
+// another transaction locked are skipped rather than waited for, so that
+// replicas doing the same work together share it out. Nothing in a read
+// transaction (which takes no row locks).
+func (v *txView) claim() string {
+	if !v.write {
+		return ""
+	}
+	return " FOR UPDATE SKIP LOCKED"
+}
+
 func (v *txView) query(query string, args ...any) (pgx.Rows, error) {
 	rows, err := v.tx.Query(v.ctx, query, args...)
 	return rows, mapErr(err)

@@ -156,7 +156,8 @@ const dueTicketsQuery = `SELECT id, version, data FROM tickets WHERE next_escala
 		ORDER BY next_escalation, id LIMIT ?`
 
 // ListDueTickets implements store.Reader through the partial index on
-// next_escalation.
+// next_escalation. Write transactions never overlap (one writer): there
+// is nothing another one could hold, so nothing is skipped.
 func (v *txView) ListDueTickets(_ context.Context, now time.Time, limit int) ([]domain.Ticket, error) {
 	limit = limitOr(limit, 1000)
 	return v.queryTickets(limit, dueTicketsQuery, now.UnixNano(), limit)

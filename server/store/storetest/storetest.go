@@ -29,6 +29,12 @@ type Factory struct {
 	// Reopen returns a new store over the same data as old, which the suite
 	// has closed. A nil Reopen skips the persistence subtests.
 	Reopen func(t *testing.T, old store.Store) store.Store
+	// ConcurrentWriters says the store runs write transactions
+	// concurrently (several replicas over one database): the suite then
+	// also checks that a write transaction skips the rows another one
+	// claimed, while that one is still open. Leave it false for a store
+	// with one writer, whose write transactions cannot overlap.
+	ConcurrentWriters bool
 }
 
 // Run runs the suite on stores made by open, without the subtests that
@@ -55,6 +61,7 @@ func RunFactory(t *testing.T, f Factory) {
 		{"Lifecycle", lifecycleTests},
 		{"Attachments", attachmentTests},
 		{"Commits", commitTests},
+		{"Claims", claimTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
