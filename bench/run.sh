@@ -7,6 +7,11 @@
 # cached under $TMPDIR (or /tmp). Extra flags go to supportbench, e.g.
 #   bench/run.sh --pprof-dir /tmp/prof     # CPU profiles of supportd per load
 #   bench/run.sh --phases bare,get         # a subset (bare,get,durable,create,list)
+#   bench/run.sh --phases bare,durable,get,create,pg   # and on PostgreSQL:
+#       GetTicket and CreateTicket with 1 and 2 supportd replicas over a
+#       throwaway cluster the run starts (initdb, durable defaults; or
+#       --postgres URL), with PostgreSQL's CPU per call (pg-get, pg-create,
+#       pg2-get, pg2-create; pg = all four); --pg-pool N sets pool_max_conns
 set -eu
 cd "$(dirname "$0")/.."
 bin=$(mktemp -d)

@@ -23,6 +23,9 @@ type result struct {
 	// CPU is the server process's CPU time (user+system) during the
 	// measurement window: less disturbed by other load than the rate.
 	CPU time.Duration
+	// DBCPU is the database server's CPU time (all its processes) during
+	// the window, for the loads on PostgreSQL; 0 otherwise.
+	DBCPU time.Duration
 }
 
 // CPUPerCall is the server's CPU time per measured call.
@@ -33,11 +36,22 @@ func (r result) CPUPerCall() time.Duration {
 	return r.CPU / time.Duration(r.Calls)
 }
 
+// DBCPUPerCall is the database server's CPU time per measured call.
+func (r result) DBCPUPerCall() time.Duration {
+	if r.Calls == 0 {
+		return 0
+	}
+	return r.DBCPU / time.Duration(r.Calls)
+}
+
 func (r result) Rate() float64 { return float64(r.Calls) / r.Duration.Seconds() }
 
 func (r result) String() string {
 	s := fmt.Sprintf("%-28s %9.0f calls/s  p50 %7.3f ms  p99 %7.3f ms  server CPU %6.1f us/call  (%d calls", r.Name, r.Rate(), ms(r.P50), ms(r.P99),
 		float64(r.CPUPerCall())/float64(time.Microsecond), r.Calls)
+	if r.DBCPU > 0 {
+		s += fmt.Sprintf(", postgres CPU %.1f us/call", float64(r.DBCPUPerCall())/float64(time.Microsecond))
+	}
 	if r.Errors > 0 {
 		s += fmt.Sprintf(", %d ERRORS, first: %v", r.Errors, r.FirstErr)
 	}

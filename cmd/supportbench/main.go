@@ -10,7 +10,11 @@
 // (3) supportd on a database of --tickets tickets (generated once through
 // the SQLite store and cached under os.TempDir()) and measures ListTickets
 // (first page of 50). It prints rates, p50/p99 latencies and the ratios to
-// the bare server. See bench/run.sh.
+// the bare server. With --phases pg (or pg-get, pg-create, pg2-get,
+// pg2-create) it also measures GetTicket and CreateTicket on PostgreSQL,
+// with one supportd replica and with two over the same database, beside
+// the SQLite loads, with PostgreSQL's CPU per call (postgres.go). See
+// bench/run.sh.
 package main
 
 import (
@@ -48,6 +52,8 @@ type options struct {
 	pprofDir    string
 	keep        bool
 	rounds      int
+	postgres    string
+	pgPool      int
 }
 
 func main() {
@@ -74,10 +80,12 @@ func main() {
 	flag.IntVar(&o.tickets, "tickets", 1_000_000, "tickets in the ListTickets database")
 	flag.StringVar(&o.logLevel, "log-level", "info", "supportd --log-level")
 	flag.StringVar(&o.logFormat, "log-format", "json", "supportd --log-format (its log goes to a file in the work directory)")
-	flag.StringVar(&o.phases, "phases", "bare,get,durable,create,list", "loads to run")
+	flag.StringVar(&o.phases, "phases", "bare,get,durable,create,list", "loads to run: bare,get,durable,create,list and pg-get,pg-create,pg2-get,pg2-create (PostgreSQL, 1 and 2 replicas; pg = all four)")
 	flag.StringVar(&o.pprofDir, "pprof-dir", "", "write a CPU profile of supportd for each load into this directory")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory")
 	flag.IntVar(&o.rounds, "rounds", 1, "run the loads this many times, interleaved; ratios are reported per round and as the median")
+	flag.StringVar(&o.postgres, "postgres", "", "PostgreSQL of the pg-* loads: a postgres:// URL of an existing database, or empty to start a throwaway cluster with durable settings (initdb in a temporary directory, a free port)")
+	flag.IntVar(&o.pgPool, "pg-pool", 0, "pool_max_conns of each supportd replica on PostgreSQL (0: supportd's default)")
 	flag.Parse()
 	benchkit.Main("supportbench", func(ctx context.Context) error { return bench(ctx, o) })
 }
@@ -98,11 +106,6 @@ func bench(ctx context.Context, o options) error {
 	// Start every server first (idle ones cost nothing), then run the
 	// loads in rounds, so that each round measures bare and supportd within
 	// seconds of each other.
-	type load struct {
-		name    string
-		srv     *benchkit.Server
-		measure func(name string) result
-	}
 	var loads []load
 	var servers []*benchkit.Server
 	var allConns []*grpc.ClientConn
@@ -245,6 +248,19 @@ func bench(ctx context.Context, o options) error {
 		}})
 	}
 
+	if pgWanted(o.phases) {
+		pg, err := startPostgres(ctx, o, work)
+		if err != nil {
+			return err
+		}
+		defer pg.stop()
+		pgLoads, err := pg.loads(ctx, o, work)
+		if err != nil {
+			return err
+		}
+		loads = append(loads, pgLoads...)
+	}
+
 	var rounds [][]result
 	for round := 1; round <= max(1, o.rounds); round++ {
 		if o.rounds > 1 {
@@ -263,7 +279,15 @@ func bench(ctx context.Context, o options) error {
 		rounds = append(rounds, results)
 	}
 	summarise(rounds)
+	summarisePostgres(rounds)
 	return nil
+}
+
+// load is one measured load of a round.
+type load struct {
+	name    string
+	srv     *benchkit.Server // profiled with --pprof-dir
+	measure func(name string) result
 }
 
 // profiled runs measure, taking a CPU profile of srv during its
