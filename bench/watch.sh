@@ -7,6 +7,9 @@
 # Extra flags go to watchbench, e.g.
 #   bench/watch.sh --pprof-dir /tmp/prof   # supportd CPU profile, idle heap
 #   bench/watch.sh --phases idle           # only the idle memory
+#   bench/watch.sh --phases replicas       # two replicas over PostgreSQL (a
+#       throwaway cluster; or --postgres URL): streams on the replica that
+#       commits against streams on the other, same events, same window
 set -eu
 cd "$(dirname "$0")/.."
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true

@@ -19,6 +19,11 @@
 // publishes nothing; the per-stream memory is the server's VmRSS with them
 // open minus its VmRSS before, divided by their number.
 //
+// Across replicas (--phases replicas, replicas.go): two supportd replicas
+// over one PostgreSQL database, half of the streams on each, the notes
+// added on the first: the latency of the second's streams (events that
+// reach it through PostgreSQL) beside the first's, in the same window.
+//
 // See bench/watch.sh.
 package main
 
@@ -31,10 +36,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/google/uuid"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
@@ -58,6 +61,7 @@ type options struct {
 	phases      string
 	pprofDir    string
 	keep        bool
+	postgres    string
 }
 
 func main() {
@@ -84,7 +88,8 @@ func main() {
 	flag.IntVar(&o.idleConns, "idle-conns", 100, "client connections of the idle-memory measurement")
 	flag.DurationVar(&o.settle, "settle", 3*time.Second, "wait before reading the RSS (after start, and after the idle streams opened)")
 	flag.StringVar(&o.logLevel, "log-level", "info", "supportd --log-level (its JSON log goes to a file in the work directory)")
-	flag.StringVar(&o.phases, "phases", "deliver,idle", "what to measure: deliver, idle")
+	flag.StringVar(&o.phases, "phases", "deliver,idle", "what to measure: deliver, idle, replicas (two replicas over PostgreSQL: cross-replica against same-replica delivery)")
+	flag.StringVar(&o.postgres, "postgres", "", "PostgreSQL database of the replicas phase (postgres:// URL of an empty database), or empty to start a throwaway cluster with durable settings")
 	flag.StringVar(&o.pprofDir, "pprof-dir", "", "write supportd's CPU profile of the delivery window and heap/goroutine profiles of the idle streams into this directory")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory")
 	flag.Parse()
@@ -210,6 +215,15 @@ func bench(ctx context.Context, o options) error {
 		fmt.Println(b)
 	}
 	summarise(sd, bd, si, bi)
+	if benchkit.Has(o.phases, "replicas") {
+		same, cross, err := deliverReplicas(ctx, o, work, cfg)
+		if err != nil {
+			return err
+		}
+		fmt.Println(same)
+		fmt.Println(cross)
+		summariseReplicas(same, cross)
+	}
 	return nil
 }
 
@@ -221,6 +235,9 @@ func check(ok bool) string {
 }
 
 func summarise(sd, bd *delivery, si, bi *idle) {
+	if sd == nil && si == nil {
+		return
+	}
 	fmt.Println()
 	fmt.Printf("| %-26s | %12s | %12s | %12s | %-22s |\n", "", "bare grpc-go", "supportd", "supportd/bare", "target")
 	fmt.Printf("|%s|%s|%s|%s|%s|\n", strings.Repeat("-", 28), strings.Repeat("-", 14), strings.Repeat("-", 14), strings.Repeat("-", 15), strings.Repeat("-", 24))
@@ -315,82 +332,23 @@ func deliverSupportd(ctx context.Context, o options, work, cfg string) (delivery
 	defer conn.Close()
 	client := supportv1.NewSupportServiceClient(conn)
 	actx := metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+key)
-	ids := make([]string, o.tickets)
-	for i := range ids {
-		resp, err := client.CreateTicket(actx, benchkit.Filing(uuid.NewString()))
-		if err != nil {
-			return d, nil, fmt.Errorf("create ticket: %w", err)
-		}
-		ids[i] = resp.GetTicket().GetId()
+	ids, err := createTickets(actx, client, o.tickets)
+	if err != nil {
+		return d, nil, err
 	}
 	w, err := openWatchers(ctx, srv.Addr, key, o.conns, o.streams/o.conns)
 	if err != nil {
 		return d, nil, err
 	}
-	// Publish: one AddTicketNote per tick, each in its own goroutine so
-	// that a slow commit does not lower the rate.
-	var published, pubErrs atomic.Int64
-	var firstErr atomic.Value
-	var commitMu sync.Mutex
-	var commits []time.Duration
-	stopPub := make(chan struct{})
-	var pubs sync.WaitGroup
-	pubs.Add(1)
-	go func() {
-		defer pubs.Done()
-		t := time.NewTicker(time.Duration(float64(time.Second) / o.rate))
-		defer t.Stop()
-		for n := 0; ; n++ {
-			select {
-			case <-stopPub:
-				return
-			case <-t.C:
-			}
-			pubs.Add(1)
-			go func(n int) {
-				defer pubs.Done()
-				start := time.Now()
-				_, err := client.AddTicketNote(actx, &supportv1.AddTicketNoteRequest{TicketId: ids[n%len(ids)],
-					Text: fmt.Sprintf("watchbench note %d at %s", n, time.Now().Format(time.RFC3339Nano))})
-				took := time.Since(start)
-				commitMu.Lock()
-				commits = append(commits, took)
-				commitMu.Unlock()
-				if err != nil {
-					if pubErrs.Add(1) == 1 {
-						firstErr.Store(err)
-					}
-					return
-				}
-				published.Add(1)
-			}(n)
-		}
-	}()
+	// Publish: one AddTicketNote per tick.
+	pub := startPublisher(actx, client, ids, o.rate)
 	measure(ctx, o, srv, w, &d, "supportd-deliver.cpu.pprof")
-	close(stopPub)
-	pubs.Wait()
+	pub.halt()
 	// Drain: every stream must get every event, once, in order.
-	want := published.Load()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		var got int64
-		for _, st := range w.stats {
-			got += atomic.LoadInt64(&st.events)
-		}
-		if got >= want*int64(len(w.stats)) {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	drain(pub.published.Load(), w)
 	w.close()
 	sample := gather(w, &d)
-	d.published = want
-	d.lost = want*int64(len(w.stats)) - d.events
-	d.commitP50, d.commitP99 = percentile(commits, 0.50), percentile(commits, 0.99)
-	d.pubErrors = pubErrs.Load()
-	if e, ok := firstErr.Load().(error); ok {
-		d.firstPubEr = e
-	}
+	pub.record(&d, w)
 	return d, sample, nil
 }
 
