@@ -85,24 +85,33 @@ func serviceOf(fullMethod string) string {
 	return s
 }
 
-// principalFields adds the caller (never its secret) to the log line of a
-// call, read from the slot the auth interceptor fills.
-func principalFields(ctx context.Context, _ interceptors.CallMeta) logging.Fields {
-	slot, ok := auth.SlotFromContext(ctx)
-	if !ok {
-		return nil
+// callFields adds to the log line of a call the caller (never its
+// secret), read from the slot the auth interceptor fills, and, once
+// timeUnary has measured the call, its start and duration on the server's
+// clock. These take precedence over the middleware's own grpc.start_time
+// and grpc.time_ms, which are wrong for a call logged after it ended (see
+// logUnary).
+func callFields(ctx context.Context, _ interceptors.CallMeta) logging.Fields {
+	var f logging.Fields
+	if slot, ok := auth.SlotFromContext(ctx); ok {
+		if p, ok := slot.Get(); ok {
+			f = append(f, "principal", p.Actor())
+		}
 	}
-	if p, ok := slot.Get(); ok {
-		return logging.Fields{"principal", p.Actor()}
+	if t, ok := ctx.Value(callTimeKey{}).(*callTime); ok {
+		if start, took, done := t.measured(); done {
+			f = append(f, "grpc.start_time", start.Format(time.RFC3339))
+			f = append(f, logging.DurationToTimeMillisFields(took)...)
+		}
 	}
-	return nil
+	return f
 }
 
 // slotUnary puts in the context the slots that interceptors after the
 // logging one fill for it: the principal and the call's duration.
 func slotUnary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
 	ctx, _ = auth.WithSlot(ctx)
-	ctx = context.WithValue(ctx, callTimeKey{}, &callTime{})
+	ctx = context.WithValue(ctx, callTimeKey{}, newCallTime())
 	return h(ctx, req)
 }
 
@@ -158,7 +167,7 @@ func recoverFunc(log *slog.Logger) recovery.RecoveryHandlerFuncContext {
 func chain(metrics *grpcprom.ServerMetrics, a *auth.Authenticator, limiter Limiter, gate *api.SuspensionGate, log *slog.Logger, cfg *config.Config, now func() time.Time, shutdown context.Context) []grpc.ServerOption {
 	logOpts := []logging.Option{
 		logging.WithLogOnEvents(logging.FinishCall),
-		logging.WithFieldsFromContextAndCallMeta(principalFields),
+		logging.WithFieldsFromContextAndCallMeta(callFields),
 		logging.WithLevels(callLevel),
 	}
 	callLog := newCallLogger(log, cfg.Log.SlowCallThreshold, now)
@@ -170,7 +179,7 @@ func chain(metrics *grpcprom.ServerMetrics, a *auth.Authenticator, limiter Limit
 		grpc.ChainUnaryInterceptor(
 			metrics.UnaryServerInterceptor(),
 			slotUnary,
-			logging.UnaryServerInterceptor(callLog, logOpts...),
+			logUnary(logging.UnaryServerInterceptor(callLog, logOpts...), callLog),
 			timeUnary(now),
 			codec.unary,
 			selector.UnaryServerInterceptor(grpcauth.UnaryServerInterceptor(af), selector.MatchFunc(needsAuth)),

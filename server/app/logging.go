@@ -75,9 +75,9 @@ func newCallLogger(log *slog.Logger, slow time.Duration, now func() time.Time) *
 // Log implements logging.Logger.
 func (c *callLogger) Log(ctx context.Context, lvl logging.Level, msg string, fields ...any) {
 	if lvl == logging.LevelDebug {
-		if t, ok := ctx.Value(callTimeKey{}).(*callTime); ok && t.took() > c.slow {
+		if took, slow := c.slowCall(ctx); slow {
 			lvl, msg = logging.LevelWarn, "slow call"
-			fields = append(fields, "took", t.took(), "slow_call_threshold", c.slow)
+			fields = append(fields, "took", took, "slow_call_threshold", c.slow)
 		}
 	}
 	if !c.log.Enabled(ctx, slog.Level(lvl)) {
@@ -107,14 +107,64 @@ func fieldString(fields []any, key string) string {
 	return ""
 }
 
-// callTime is how long a unary call took in the server's clock, set by
-// timeUnary and read by callLogger. The logging interceptor runs outside
-// timeUnary, so the slot is put in the context before it (by callSlots).
-type callTime struct{ d atomic.Int64 }
+// slowCall reports how long the unary call of ctx took and whether that is
+// over the slow-call threshold.
+func (c *callLogger) slowCall(ctx context.Context) (time.Duration, bool) {
+	t, ok := ctx.Value(callTimeKey{}).(*callTime)
+	if !ok {
+		return 0, false
+	}
+	_, took, done := t.measured()
+	return took, done && took > c.slow
+}
+
+// logUnary runs the go-grpc-middleware logging interceptor mw (which
+// builds and writes every call's line) only for the calls whose line can
+// be written. A successful call is logged at DEBUG (callLevel) unless it is
+// slow: when the logger is not enabled at DEBUG, its line would be dropped
+// by callLogger.Log after mw had built its fields (peer address, start
+// time, method, code; a seventh of a GetTicket's CPU). So when DEBUG is
+// off the call runs first, and mw is run afterwards over its recorded
+// outcome only if it failed or was slow: every failure keeps its line,
+// with the start and duration measured by timeUnary (callFields).
+func logUnary(mw grpc.UnaryServerInterceptor, c *callLogger) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+		if c.log.Enabled(ctx, slog.LevelDebug) {
+			return mw(ctx, req, info, h)
+		}
+		resp, err := h(ctx, req)
+		if _, slow := c.slowCall(ctx); err == nil && !slow {
+			return resp, nil
+		}
+		return mw(ctx, req, info, func(context.Context, any) (any, error) { return resp, err })
+	}
+}
+
+// callTime is when a unary call started and how long it took in the
+// server's clock, set by timeUnary and read by callLogger and callFields.
+// The logging interceptor runs outside timeUnary, so the slot is put in the
+// context before it (by slotUnary).
+type callTime struct {
+	start atomic.Int64 // Unix nanoseconds
+	d     atomic.Int64 // duration; -1 until the call ended
+}
 
 type callTimeKey struct{}
 
-func (t *callTime) took() time.Duration { return time.Duration(t.d.Load()) }
+func newCallTime() *callTime {
+	t := &callTime{}
+	t.d.Store(-1)
+	return t
+}
+
+// measured returns the call's start and duration once it has ended.
+func (t *callTime) measured() (start time.Time, took time.Duration, done bool) {
+	d := t.d.Load()
+	if d < 0 {
+		return time.Time{}, 0, false
+	}
+	return time.Unix(0, t.start.Load()).UTC(), time.Duration(d), true
+}
 
 // timeUnary measures a unary call with now (the injectable clock, so that
 // tests can make a call slow without sleeping).
@@ -123,6 +173,7 @@ func timeUnary(now func() time.Time) grpc.UnaryServerInterceptor {
 		start := now()
 		resp, err := h(ctx, req)
 		if t, ok := ctx.Value(callTimeKey{}).(*callTime); ok {
+			t.start.Store(start.UnixNano())
 			t.d.Store(int64(now().Sub(start)))
 		}
 		return resp, err

@@ -148,3 +148,60 @@ func TestRefusalLogThrottled(t *testing.T) {
 		t.Fatalf("lines after a second %q, want one saying %s", lines, want)
 	}
 }
+
+// TestFailedCallLoggedWithItsTiming: at INFO (successful calls are not
+// logged, so the logging middleware runs only after a call failed), a
+// failed call's line names the caller, the code, and the start and
+// duration measured on the server's clock while the call ran.
+func TestFailedCallLoggedWithItsTiming(t *testing.T) {
+	var slow atomic.Bool
+	var step atomic.Int64
+	s, buf := startLogged(t, slog.LevelInfo, testserver.WithOptions(func(o *app.Options) {
+		inner := o.Now
+		// While slow is set, every reading of the clock is 2s after the
+		// previous one: the call takes at least 2s.
+		o.Now = func() time.Time {
+			if !slow.Load() {
+				return inner()
+			}
+			return inner().Add(time.Duration(step.Add(1)) * 2 * time.Second)
+		}
+	}))
+	s.SeedPartner(t, "adatum")
+	ctx := testserver.Auth(t.Context(), s.NewKey(t, domain.RolePartner, "adatum"))
+	buf.lines()
+	slow.Store(true)
+	_, err := s.Support().GetTicket(ctx, &supportv1.GetTicketRequest{TicketId: "T-unknown"})
+	slow.Store(false)
+	wantCode(t, err, codes.NotFound)
+	lines := buf.lines()
+	if len(lines) != 1 {
+		t.Fatalf("log lines %q, want one for the failed call", lines)
+	}
+	for _, want := range []string{"grpc.code=NotFound", "grpc.method=GetTicket", "principal=partner:adatum", "grpc.start_time="} {
+		if !strings.Contains(lines[0], want) {
+			t.Errorf("log line %q lacks %q", lines[0], want)
+		}
+	}
+	var ms float64
+	if _, after, ok := strings.Cut(lines[0], "grpc.time_ms="); !ok {
+		t.Errorf("log line %q has no grpc.time_ms", lines[0])
+	} else if _, err := fmt.Sscan(after, &ms); err != nil || ms < 2000 {
+		t.Errorf("log line %q: grpc.time_ms %v (%v), want the server clock's >= 2000", lines[0], ms, err)
+	}
+}
+
+// TestSuccessfulCallAtDebugTimed: at DEBUG every call goes through the
+// logging middleware as it runs; the line carries the server-clock
+// duration all the same.
+func TestSuccessfulCallAtDebugTimed(t *testing.T) {
+	s, buf := startLogged(t, slog.LevelDebug)
+	if _, err := s.Directory().ListPartners(s.Admin(t), &supportv1.ListPartnersRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	lines := buf.lines()
+	if len(lines) != 1 || !strings.Contains(lines[0], "grpc.code=OK") || !strings.Contains(lines[0], "grpc.time_ms=") ||
+		!strings.Contains(lines[0], "grpc.start_time=") {
+		t.Fatalf("log lines %q, want one OK line with its start and duration", lines)
+	}
+}
