@@ -36,7 +36,7 @@ func keysCommand() *cobra.Command {
 					return err
 				}
 			}
-			st, err := dburl.Open(cmd.Context(), db)
+			st, err := dburl.Open(cmd.Context(), db, dburl.Options{})
 			if errors.Is(err, store.ErrInUse) {
 				return fmt.Errorf("%w: a running server holds it; create the key through its API "+
 					"(DirectoryService.CreateApiKey with an admin key), or stop the server first", err)

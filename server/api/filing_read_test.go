@@ -100,6 +100,8 @@ func TestFilingGetTicket(t *testing.T) {
 		t.Fatalf("GetTicket = %v, %v; want %v", resp.GetTicket(), err, mine)
 	}
 	t.Run("another partner's ticket is not found", func(t *testing.T) {
+		// Both tickets are in the store's ticket index since they were
+		// filed: the partner check holds whatever the ticket is read from.
 		_, err := e.sup.GetTicket(e.adatum, &supportv1.GetTicketRequest{TicketId: theirs.GetId()})
 		wantInfo(t, err, codes.NotFound, "NOT_FOUND", map[string]string{"kind": "ticket", "id": theirs.GetId()})
 		_, err = e.sup.GetTicket(e.contoso, &supportv1.GetTicketRequest{TicketId: mine.GetId()})

@@ -74,6 +74,11 @@ type Limits struct {
 	// HealthWatches caps the concurrent unauthenticated health Watch
 	// streams.
 	HealthWatches int
+	// CachedTickets is the most tickets the SQLite store keeps decoded in
+	// memory (its ticket index: reads of a ticket by id and the ticket
+	// bodies of list pages come from it), least recently used evicted
+	// first; ~2 KB each.
+	CachedTickets int
 }
 
 // Log is the `log` section.
@@ -119,6 +124,7 @@ const (
 	DefaultMaxConnections         = 1000
 	DefaultStreamsPerConnection   = 100
 	DefaultHealthWatches          = 100
+	DefaultCachedTickets          = 8192
 	DefaultSlowCallThreshold      = time.Second
 )
 
@@ -155,6 +161,7 @@ func Default() *Config {
 			MaxConnections:         DefaultMaxConnections,
 			StreamsPerConnection:   DefaultStreamsPerConnection,
 			HealthWatches:          DefaultHealthWatches,
+			CachedTickets:          DefaultCachedTickets,
 		},
 		Log: Log{SlowCallThreshold: DefaultSlowCallThreshold},
 	}
@@ -229,7 +236,8 @@ func (c *Config) Validate() error {
 	l := c.Limits
 	if l.NoteBytes <= 0 || l.NotesPerTicket <= 0 || l.AttachmentBytes <= 0 || l.AttachmentsPerTicket <= 0 ||
 		!(l.RequestsPerSecond > 0) || l.Burst <= 0 || l.WatchStreamsPerKey <= 0 || l.WatchStreamsPerPartner <= 0 ||
-		l.MaxConnections <= 0 || l.StreamsPerConnection <= 0 || l.HealthWatches <= 0 {
+		l.MaxConnections <= 0 || l.StreamsPerConnection <= 0 || l.HealthWatches <= 0 ||
+		l.CachedTickets <= 0 {
 		return errors.New("config: limits must be positive")
 	}
 	if c.Log.SlowCallThreshold <= 0 {

@@ -306,6 +306,7 @@ func (p *parser) limits(n *yaml.Node, path string, l *Limits) {
 		"max_connections":           &l.MaxConnections,
 		"streams_per_connection":    &l.StreamsPerConnection,
 		"health_watches":            &l.HealthWatches,
+		"cached_tickets":            &l.CachedTickets,
 	}
 	fields := map[string]func(k, v *yaml.Node, path string){
 		"attachment_bytes": func(_, v *yaml.Node, path string) {

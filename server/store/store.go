@@ -62,6 +62,13 @@ type Store interface {
 	// nothing fn wrote is kept and that error is returned. When it returns
 	// nil, the change and the events fn appended are durable.
 	ReadWriteTx(ctx context.Context, fn func(tx ReadWriter) error) error
+	// ReadTicket returns the newest committed version of a ticket, as a
+	// ReadTx calling Reader.GetTicket would, but a backend may answer it
+	// from memory, without a transaction. It never returns a version older
+	// than one a finished ReadWriteTx wrote or any read returned. Read in
+	// a ReadTx instead when the ticket must be in one snapshot with other
+	// records.
+	ReadTicket(ctx context.Context, id string) (domain.Ticket, error)
 	// SubscribeCommits returns a subscription to the commits that append
 	// events from now on (see Commit and CommitFeed); Close it when done.
 	SubscribeCommits() *CommitSubscription

@@ -85,13 +85,8 @@ func (s *Service) GetAny(ctx context.Context, ticketID string) (domain.Ticket, e
 	if ticketID == "" {
 		return domain.Ticket{}, domain.Invalid(domain.FieldViolation{Field: "ticket_id", Description: "required"})
 	}
-	var t domain.Ticket
-	err := s.st.ReadTx(ctx, func(tx store.Reader) error {
-		var err error
-		t, err = tx.GetTicket(ctx, ticketID)
-		return notFound(err, "ticket", ticketID)
-	})
-	return t, err
+	t, err := s.st.ReadTicket(ctx, ticketID)
+	return t, notFound(err, "ticket", ticketID)
 }
 
 // RequireCustomer checks that customerID is one of the partner's

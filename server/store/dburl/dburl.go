@@ -43,8 +43,15 @@ func Parse(db string) (Kind, string, error) {
 	return SQLite, db, nil
 }
 
+// Options tunes the store Open opens; zero values take defaults.
+type Options struct {
+	// CachedTickets is the SQLite store's ticket index size
+	// (limits.cached_tickets; sqlite.Options.TicketIndex).
+	CachedTickets int
+}
+
 // Open opens the store db names, applying its pending migrations.
-func Open(ctx context.Context, db string) (store.Store, error) {
+func Open(ctx context.Context, db string, opts Options) (store.Store, error) {
 	kind, target, err := Parse(db)
 	if err != nil {
 		return nil, err
@@ -52,7 +59,7 @@ func Open(ctx context.Context, db string) (store.Store, error) {
 	if kind == PostgreSQL {
 		return postgres.Open(ctx, target, postgres.Options{})
 	}
-	return sqlite.Open(ctx, target, sqlite.Options{})
+	return sqlite.Open(ctx, target, sqlite.Options{TicketIndex: opts.CachedTickets})
 }
 
 // Migrate applies the pending migrations of the database db names and

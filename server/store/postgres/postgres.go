@@ -149,6 +149,19 @@ func (s *Store) ReadTx(ctx context.Context, fn func(tx store.Reader) error) erro
 	return fn(&txView{tx: tx, ctx: ctx})
 }
 
+// ReadTicket implements store.Store with a read transaction: several
+// replicas write the same tables, and a ticket kept in one replica's
+// memory could not be known current without asking the database.
+func (s *Store) ReadTicket(ctx context.Context, id string) (domain.Ticket, error) {
+	var t domain.Ticket
+	err := s.ReadTx(ctx, func(tx store.Reader) error {
+		var err error
+		t, err = tx.GetTicket(ctx, id)
+		return err
+	})
+	return t, err
+}
+
 // ReadWriteTx implements store.Store. fn runs in a READ COMMITTED
 // transaction; ticket updates are checked against the version read
 // (UpdateTicket) and event sequences are taken under a lock held to the

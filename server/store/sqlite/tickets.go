@@ -182,7 +182,7 @@ const ticketSelect = "SELECT id, version, data "
 // of a ListTickets page's CPU.
 func (v *txView) queryTickets(limit int, query string, args ...any) ([]domain.Ticket, error) {
 	tail, ok := strings.CutPrefix(query, ticketSelect)
-	if v.cache == nil || !ok {
+	if v.index == nil || !ok {
 		return v.decodeTickets(limit, query, args...)
 	}
 	rows, err := v.query("SELECT id, version "+tail, args...)
@@ -197,7 +197,7 @@ func (v *txView) queryTickets(limit int, query string, args ...any) ([]domain.Ti
 		if err := rows.Scan(&t.ID, &t.Version); err != nil {
 			return nil, mapErr(err)
 		}
-		if c, ok := v.cache.get(t.ID, t.Version); ok {
+		if c, ok := v.index.byVersion(t.ID, t.Version); ok {
 			t = c
 		} else {
 			missing = append(missing, len(out))
@@ -253,7 +253,7 @@ func (v *txView) missingTickets(out []domain.Ticket, missing []int) error {
 }
 
 // decodeTickets runs a query of the columns id, version, data and decodes
-// every row, caching them when the view has a cache (read transactions:
+// every row, keeping them in the index when the view has one (read transactions:
 // a write transaction may read what its batch later rolls back).
 func (v *txView) decodeTickets(limit int, query string, args ...any) ([]domain.Ticket, error) {
 	rows, err := v.query(query, args...)
@@ -273,8 +273,8 @@ func (v *txView) decodeTickets(limit int, query string, args ...any) ([]domain.T
 		if err != nil {
 			return nil, fmt.Errorf("ticket %q: %w", id, err)
 		}
-		if v.cache != nil {
-			v.cache.put(t)
+		if v.index != nil {
+			v.index.fill(t, v.gen)
 		}
 		out = append(out, t)
 	}
@@ -316,6 +316,7 @@ func (v *txView) CreateTicket(_ context.Context, t domain.Ticket) error {
 	if err != nil {
 		return fmt.Errorf("ticket %q: %w", t.ID, err)
 	}
+	v.changed = append(v.changed, t)
 	return nil
 }
 
@@ -332,8 +333,12 @@ func (v *txView) UpdateTicket(_ context.Context, t domain.Ticket) error {
 		return fmt.Errorf("ticket %q: %w", t.ID, err)
 	}
 	n, err := res.RowsAffected()
-	if err != nil || n == 1 {
+	if err != nil {
 		return err
+	}
+	if n == 1 {
+		v.changed = append(v.changed, t)
+		return nil
 	}
 	var exists int
 	if err := v.row(`SELECT 1 FROM tickets WHERE id = ?`, t.ID).Scan(&exists); err != nil {

@@ -25,9 +25,14 @@ type txView struct {
 	// appended are the events appended in this transaction, in order, as
 	// ListEvents returns them: the commit notification hands them over.
 	appended []domain.Event
-	// cache of decoded tickets; set on read transactions only (see
-	// ticketCache).
-	cache *ticketCache
+	// changed are the tickets created or updated in this transaction, in
+	// order: the writer hands them to the index at commit (ticketIndex).
+	changed []domain.Ticket
+	// index of decoded tickets; set on read transactions only, with the
+	// index generation taken before their first statement (see
+	// ticketIndex).
+	index *ticketIndex
+	gen   uint64
 }
 
 func (v *txView) exec(query string, args ...any) (sql.Result, error) {

@@ -140,7 +140,14 @@ func (s *Store) commitBatch(batch []*writeRequest) {
 		}
 		return
 	}
-	if err := tx.Commit(); err != nil {
+	// The changed tickets are pending in the index while COMMIT runs, and
+	// current in it before any caller of the batch is answered or its
+	// events published: nobody reads an older version once told of a newer
+	// one (ticketIndex).
+	s.tickets.beginCommit(view.changed)
+	err = tx.Commit()
+	s.tickets.endCommit(view.changed, err == nil)
+	if err != nil {
 		err = fmt.Errorf("commit: %w", mapErr(err))
 		for i := range batch {
 			if results[i] == nil {
@@ -187,7 +194,7 @@ func (s *Store) runInSavepoint(tx *sql.Tx, view *txView, req *writeRequest) (los
 	if _, err := tx.Exec("SAVEPOINT w"); err != nil {
 		return true, fmt.Errorf("savepoint: %w", mapErr(err))
 	}
-	seqBefore, appendedBefore := view.lastSeq, len(view.appended)
+	seqBefore, appendedBefore, changedBefore := view.lastSeq, len(view.appended), len(view.changed)
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("panic in write transaction: %v", r)
@@ -196,6 +203,8 @@ func (s *Store) runInSavepoint(tx *sql.Tx, view *txView, req *writeRequest) (los
 			view.lastSeq = seqBefore
 			clear(view.appended[appendedBefore:])
 			view.appended = view.appended[:appendedBefore]
+			clear(view.changed[changedBefore:])
+			view.changed = view.changed[:changedBefore]
 			if _, rbErr := tx.Exec("ROLLBACK TO w"); rbErr != nil {
 				lost, err = true, fmt.Errorf("%w (rollback: %v)", err, rbErr)
 			}

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"cmp"
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 
 var ticketTests = []subtest{
 	{name: "CreateGetUpdate", fn: testTicketCRUD},
+	{name: "ReadTicket", fn: testReadTicket},
 	{name: "ListTickets", fn: testListTickets},
 	{name: "ListQueueTickets", fn: testListQueueTickets},
 	{name: "ListDueTickets", fn: testListDueTickets},
@@ -95,6 +97,43 @@ func testTicketCRUD(t *testing.T, f Factory) {
 		}
 		return nil
 	})
+}
+
+// testReadTicket: Store.ReadTicket returns the newest committed version
+// at once after each write returns (a write the writer then rolls back
+// changes nothing), and ErrNotFound for an unknown ticket.
+func testReadTicket(t *testing.T, f Factory) {
+	s := f.Open(t)
+	ctx := ctxT(t)
+	seed(t, s)
+	_, err := s.ReadTicket(ctx, "no-such-ticket")
+	wantErr(t, "ReadTicket unknown", err, store.ErrNotFound)
+	tk := newTicket("tk-1", partner1, customer1)
+	createTickets(t, s, tk)
+	got, err := s.ReadTicket(ctx, tk.ID)
+	noErr(t, "ReadTicket", err)
+	wantEqual(t, "ReadTicket", got, tk)
+	for v := int64(2); v <= 4; v++ {
+		next := got
+		next.Version, next.NoteCount = v, int(v)
+		write(t, s, func(tx store.ReadWriter) error { return tx.UpdateTicket(ctx, next) })
+		got, err = s.ReadTicket(ctx, tk.ID)
+		noErr(t, "ReadTicket after an update", err)
+		wantEqual(t, "ReadTicket after an update", got, next)
+	}
+	rolledBack := got
+	rolledBack.Version, rolledBack.Title = got.Version+1, "rolled back"
+	errRollback := errors.New("roll back")
+	err = s.ReadWriteTx(ctx, func(tx store.ReadWriter) error {
+		if err := tx.UpdateTicket(ctx, rolledBack); err != nil {
+			return err
+		}
+		return errRollback
+	})
+	wantErr(t, "rolled-back update", err, errRollback)
+	again, err := s.ReadTicket(ctx, tk.ID)
+	noErr(t, "ReadTicket after a rolled-back update", err)
+	wantEqual(t, "ReadTicket after a rolled-back update", again, got)
 }
 
 func testListTickets(t *testing.T, f Factory) {
