@@ -25,12 +25,14 @@ type Support struct {
 	watcher     *Watcher
 	tokens      *token.Signer
 	log         *slog.Logger
-	protos      *ticketProtos
+	protos      *TicketMessages
 }
 
-// NewSupport returns the SupportService handlers.
-func NewSupport(tickets *ticket.Service, attachments *ticket.Attachments, watcher *Watcher, tokens *token.Signer, log *slog.Logger) *Support {
-	return &Support{tickets: tickets, attachments: attachments, watcher: watcher, tokens: tokens, log: log, protos: newTicketProtos()}
+// NewSupport returns the SupportService handlers. messages keeps the
+// tickets they answer with; the server's codec encodes the responses with
+// it (TicketMessages.EncodeResponse).
+func NewSupport(tickets *ticket.Service, attachments *ticket.Attachments, watcher *Watcher, tokens *token.Signer, messages *TicketMessages, log *slog.Logger) *Support {
+	return &Support{tickets: tickets, attachments: attachments, watcher: watcher, tokens: tokens, log: log, protos: messages}
 }
 
 // partnerOfCall returns the calling partner's id (the auth interceptor

@@ -142,7 +142,10 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	opts.Logger = slog.New(clippingHandler{opts.Logger.Handler()})
 	limits := opts.Config.Limits
 	streams, stop := context.WithCancel(context.Background())
-	serverOpts := append(chain(metrics, authn, newKeyRate(limits, opts.Now, opts.Wait, opts.Logger), api.NewSuspensionGate(dir, opts.Logger), opts.Logger, opts.Config, opts.Now, streams),
+	// The ticket messages the handlers answer with, and their encodings,
+	// which the codec copies into responses.
+	ticketMessages := api.NewTicketMessages(limits.CachedTickets)
+	serverOpts := append(chain(metrics, authn, newKeyRate(limits, opts.Now, opts.Wait, opts.Logger), api.NewSuspensionGate(dir, opts.Logger), ticketMessages, opts.Logger, opts.Config, opts.Now, streams),
 		grpc.MaxConcurrentStreams(uint32(limits.StreamsPerConnection)),
 		grpc.MaxRecvMsgSize(MaxRecvMsgSize),
 		grpc.MaxSendMsgSize(MaxSendMsgSize),
@@ -177,7 +180,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	attachments := ticket.NewAttachments(tickets, ticket.AttachmentLimits{
 		MaxBytes: opts.Config.Limits.AttachmentBytes, PerTicket: opts.Config.Limits.AttachmentsPerTicket})
 	a.attachments = attachments
-	supportv1.RegisterSupportServiceServer(srv, api.NewSupport(tickets, attachments, watcher, tokens, opts.Logger))
+	supportv1.RegisterSupportServiceServer(srv, api.NewSupport(tickets, attachments, watcher, tokens, ticketMessages, opts.Logger))
 	supportv1.RegisterAgentServiceServer(srv, api.NewAgent(tickets, attachments, watcher, tokens, opts.Logger))
 	healthpb.RegisterHealthServer(srv, drainingHealth{Server: a.health, done: streams.Done(), watches: newHealthWatchSlots(limits.HealthWatches, opts.Logger)})
 	if err := registerReflection(srv); err != nil {

@@ -29,14 +29,25 @@ import (
 // unknown compressor) is INTERNAL or UNIMPLEMENTED from the transport.
 
 // malformedCodec is the proto codec with decode errors deferred to the
-// malformed interceptors.
+// malformed interceptors. It encodes the ticket responses through
+// api.TicketMessages (the kept encoding of each ticket is copied, not
+// computed again) and every other message as the proto codec does.
 type malformedCodec struct {
 	encoding.CodecV2
 	undecoded *sync.Map // message pointer -> decode error
+	tickets   *api.TicketMessages
 }
 
-func newMalformedCodec() malformedCodec {
-	return malformedCodec{CodecV2: encoding.GetCodecV2(proto.Name), undecoded: &sync.Map{}}
+func newMalformedCodec(tickets *api.TicketMessages) malformedCodec {
+	return malformedCodec{CodecV2: encoding.GetCodecV2(proto.Name), undecoded: &sync.Map{}, tickets: tickets}
+}
+
+// Marshal implements encoding.CodecV2.
+func (c malformedCodec) Marshal(v any) (mem.BufferSlice, error) {
+	if out, ok, err := c.tickets.EncodeResponse(v); ok {
+		return out, err
+	}
+	return c.CodecV2.Marshal(v)
 }
 
 // Unmarshal implements encoding.CodecV2.

@@ -164,7 +164,7 @@ func recoverFunc(log *slog.Logger) recovery.RecoveryHandlerFuncContext {
 // (api.SuspendedPartnerMay), for streams the hold that ends them when
 // their key stops being valid, then panic recovery
 // innermost so that a recovered panic is logged and counted as INTERNAL.
-func chain(metrics *grpcprom.ServerMetrics, a *auth.Authenticator, limiter Limiter, gate *api.SuspensionGate, log *slog.Logger, cfg *config.Config, now func() time.Time, shutdown context.Context) []grpc.ServerOption {
+func chain(metrics *grpcprom.ServerMetrics, a *auth.Authenticator, limiter Limiter, gate *api.SuspensionGate, tickets *api.TicketMessages, log *slog.Logger, cfg *config.Config, now func() time.Time, shutdown context.Context) []grpc.ServerOption {
 	logOpts := []logging.Option{
 		logging.WithLogOnEvents(logging.FinishCall),
 		logging.WithFieldsFromContextAndCallMeta(callFields),
@@ -173,7 +173,7 @@ func chain(metrics *grpcprom.ServerMetrics, a *auth.Authenticator, limiter Limit
 	callLog := newCallLogger(log, cfg.Log.SlowCallThreshold, now)
 	recOpts := []recovery.Option{recovery.WithRecoveryHandlerContext(recoverFunc(log))}
 	af := authFunc(a, log)
-	codec := newMalformedCodec()
+	codec := newMalformedCodec(tickets)
 	return []grpc.ServerOption{
 		grpc.ForceServerCodecV2(codec),
 		grpc.ChainUnaryInterceptor(
