@@ -1,8 +1,10 @@
 package sqlite
 
 import (
+	"context"
 	"database/sql"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -97,6 +99,17 @@ func TestOpenColumnWritten(t *testing.T) {
 
 // TestQueueQueryPlan shows that both queue queries search the partial
 // index tickets_open_by_queue (its condition open = 1 must match theirs).
+// TestListTicketsQueryPlan: the first page of a partner's tickets walks
+// the index tickets_by_partner in its order (no sort), for the aggregated
+// form ListTickets runs.
+func TestListTicketsQueryPlan(t *testing.T) {
+	s := openAt(t, filepath.Join(t.TempDir(), "plan.db"), Options{})
+	plan := strings.Join(queryPlan(t, s, refsQuery("FROM tickets WHERE partner_id = ? ORDER BY id DESC LIMIT ?"), "p1", 50), "; ")
+	if !strings.Contains(plan, "USING INDEX tickets_by_partner") || strings.Contains(plan, "TEMP B-TREE") {
+		t.Errorf("plan %q: want a search of tickets_by_partner without a sort", plan)
+	}
+}
+
 func TestQueueQueryPlan(t *testing.T) {
 	s := openAt(t, filepath.Join(t.TempDir(), "plan.db"), Options{})
 	for name, q := range map[string]struct {
@@ -110,5 +123,58 @@ func TestQueueQueryPlan(t *testing.T) {
 		if !strings.Contains(plan, "USING INDEX tickets_open_by_queue") {
 			t.Errorf("%s: plan %q does not use tickets_open_by_queue", name, plan)
 		}
+	}
+}
+
+// TestParseRefs: the aggregated ids and versions of refsQuery parse back
+// into the ids whatever they hold (colons, digits, commas, non-ASCII), and
+// malformed texts are errors.
+func TestParseRefs(t *testing.T) {
+	refs, err := parseRefs("4:tk-23:a:b0:6:é,1:x", "3,1,7,12")
+	want := []ticketRef{{"tk-2", 3}, {"a:b", 1}, {"", 7}, {"é,1:x", 12}}
+	if err != nil || !slices.Equal(refs, want) {
+		t.Fatalf("parseRefs = %v, %v; want %v", refs, err, want)
+	}
+	if refs, err := parseRefs("", ""); err != nil || refs != nil {
+		t.Fatalf("no rows: %v, %v", refs, err)
+	}
+	for _, bad := range [][2]string{{"4:tk-2", "1,2"}, {"4:tk-25:tk-3", "1"}, {"9:tk", "1"}, {"x:tk", "1"}, {"4:tk-2", "one"}} {
+		if _, err := parseRefs(bad[0], bad[1]); err == nil {
+			t.Errorf("parseRefs(%q, %q) succeeded", bad[0], bad[1])
+		}
+	}
+}
+
+// TestListTicketsOddIDs: ids the aggregated listing must tell apart (a
+// colon, digits, a comma, non-ASCII) list back whole, newest first.
+func TestListTicketsOddIDs(t *testing.T) {
+	ctx := context.Background()
+	s := openAt(t, filepath.Join(t.TempDir(), "ids.db"), Options{})
+	ids := []string{"1:2", "10", "a,b", "é:ü", "z"}
+	noErr(t, s.ReadWriteTx(ctx, func(tx store.ReadWriter) error {
+		if err := tx.CreatePartner(ctx, domain.Partner{ID: "p1", DisplayName: "P1", Status: domain.PartnerActive}); err != nil {
+			return err
+		}
+		if err := tx.CreateCustomer(ctx, domain.Customer{ID: "c1", PartnerID: "p1", DisplayName: "C1", Kind: domain.CustomerEndCustomer}); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if err := tx.CreateTicket(ctx, benchTicket(id)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	var listed []domain.Ticket
+	noErr(t, s.ReadTx(ctx, func(tx store.Reader) (err error) {
+		listed, err = tx.ListTickets(ctx, store.TicketFilter{PartnerID: "p1"}, store.Page{})
+		return err
+	}))
+	var got []string
+	for _, tk := range listed {
+		got = append(got, tk.ID)
+	}
+	if want := []string{"é:ü", "z", "a,b", "1:2", "10"}; !slices.Equal(got, want) {
+		t.Fatalf("listed %q, want %q", got, want)
 	}
 }

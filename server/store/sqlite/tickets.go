@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -85,7 +86,73 @@ func (v *txView) ListTickets(_ context.Context, f store.TicketFilter, p store.Pa
 	}
 	limit := limitOr(p.Limit, 50)
 	args = append(args, limit)
-	return v.queryTickets(limit, `SELECT id, version, data FROM tickets WHERE `+strings.Join(where, " AND ")+` ORDER BY id DESC LIMIT ?`, args...)
+	tail := `FROM tickets WHERE ` + strings.Join(where, " AND ") + ` ORDER BY id DESC LIMIT ?`
+	if v.index == nil {
+		return v.decodeTickets(limit, ticketSelect+tail, args...)
+	}
+	refs, err := v.ticketRefsByIDDesc(tail, args...)
+	if err != nil {
+		return nil, err
+	}
+	return v.ticketsOf(refs)
+}
+
+// refsQuery aggregates the ids and versions "SELECT id, version "+tail
+// finds into one row of two texts: the ids, each prefixed by its length
+// in bytes and a colon ("4:tk-24:tk-1"; any id can be told apart, whatever
+// it holds), and the versions separated by commas ("3,1"), both in the
+// order the aggregate saw the rows (TestListTicketsQueryPlan).
+func refsQuery(tail string) string {
+	return `SELECT group_concat(length(CAST(id AS BLOB)) || ':' || id, ''), group_concat(version)
+		FROM (SELECT id, version ` + tail + `)`
+}
+
+// ticketRefsByIDDesc returns the ids and versions of the tickets a query
+// "SELECT id, version "+tail finds, in descending id order, read from the
+// one row of refsQuery: a page of 50 tickets costs one step through cgo
+// and database/sql instead of 50 (stepping the rows one by one was a
+// third of a ListTickets page's CPU), and no JSON. SQLite does not promise
+// that an aggregate sees its subquery's rows in order, so they are sorted
+// again (by id, the query's order, ids being unique).
+func (v *txView) ticketRefsByIDDesc(tail string, args ...any) ([]ticketRef, error) {
+	var ids, versions sql.NullString
+	if err := v.row(refsQuery(tail), args...).Scan(&ids, &versions); err != nil {
+		return nil, mapErr(err)
+	}
+	refs, err := parseRefs(ids.String, versions.String)
+	if err != nil {
+		return nil, fmt.Errorf("ticket query: %w", err)
+	}
+	slices.SortFunc(refs, func(a, b ticketRef) int { return strings.Compare(b.id, a.id) })
+	return refs, nil
+}
+
+// parseRefs parses the two texts of refsQuery.
+func parseRefs(ids, versions string) ([]ticketRef, error) {
+	if ids == "" {
+		return nil, nil
+	}
+	refs := make([]ticketRef, 0, strings.Count(versions, ",")+1)
+	for v := range strings.SplitSeq(versions, ",") {
+		colon := strings.IndexByte(ids, ':')
+		if colon < 0 {
+			return nil, fmt.Errorf("fewer ids than versions")
+		}
+		size, err := strconv.Atoi(ids[:colon])
+		if err != nil || size < 0 || colon+1+size > len(ids) {
+			return nil, fmt.Errorf("malformed ids %.40q", ids)
+		}
+		version, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("malformed versions %.40q", versions)
+		}
+		refs = append(refs, ticketRef{id: ids[colon+1 : colon+1+size], version: version})
+		ids = ids[colon+1+size:]
+	}
+	if ids != "" {
+		return nil, fmt.Errorf("more ids than versions")
+	}
+	return refs, nil
 }
 
 // The queue queries read the partial index tickets_open_by_queue: their
@@ -190,26 +257,44 @@ func (v *txView) queryTickets(limit int, query string, args ...any) ([]domain.Ti
 		return nil, err
 	}
 	defer rows.Close()
-	out := make([]domain.Ticket, 0, min(limit, maxTicketsAllocated))
-	var missing []int // indexes in out of the tickets not cached
+	refs := make([]ticketRef, 0, min(limit, maxTicketsAllocated))
 	for rows.Next() {
-		var t domain.Ticket
-		if err := rows.Scan(&t.ID, &t.Version); err != nil {
+		var r ticketRef
+		if err := rows.Scan(&r.id, &r.version); err != nil {
 			return nil, mapErr(err)
 		}
-		if c, ok := v.index.byVersion(t.ID, t.Version); ok {
-			t = c
-		} else {
-			missing = append(missing, len(out))
-		}
-		out = append(out, t)
+		refs = append(refs, r)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, mapErr(err)
 	}
 	rows.Close()
-	if len(out) == 0 {
+	return v.ticketsOf(refs)
+}
+
+// ticketRef is a ticket a query found: its id and version in the
+// transaction's snapshot.
+type ticketRef struct {
+	id      string
+	version int64
+}
+
+// ticketsOf returns the tickets refs name, in order: from the index those
+// it holds at that version, the others read in one more statement
+// (missingTickets).
+func (v *txView) ticketsOf(refs []ticketRef) ([]domain.Ticket, error) {
+	if len(refs) == 0 {
 		return nil, nil // as before: no tickets is a nil slice
+	}
+	out := make([]domain.Ticket, len(refs))
+	var missing []int // indexes in out of the tickets not in the index
+	for i, r := range refs {
+		if t, ok := v.index.byVersion(r.id, r.version); ok {
+			out[i] = t
+		} else {
+			out[i] = domain.Ticket{ID: r.id, Version: r.version}
+			missing = append(missing, i)
+		}
 	}
 	if len(missing) == 0 {
 		return out, nil
