@@ -2,6 +2,7 @@ package token
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 )
 
@@ -50,5 +51,30 @@ func TestResumeTokensRoundTrip(t *testing.T) {
 	}
 	if s.Next("x", 9, 10, "last") != "" || s.Next("x", 10, 10, "") != "" || s.Next("x", 10, 10, "last") == "" {
 		t.Error("Next: a token only after a full page with a cursor")
+	}
+}
+
+type stringer string
+
+func (s stringer) String() string { return "shown as " + string(s) }
+
+type named string
+
+// TestScopeAsFormatted: Scope is fmt.Sprintf("%s%q", method, filters)
+// for every kind of filter, so that tokens signed before and after it
+// verify alike.
+func TestScopeAsFormatted(t *testing.T) {
+	for _, filters := range [][]any{
+		nil,
+		{"adatum"},
+		{"adatum", "", named("AZURE"), named("NEW")},
+		{`quote " and \ back`, "tab\tnew\nline", "é ü 日本", "\xff invalid"},
+		{"agent", named("AUDIT"), int64(1_700_000_000_000_000_000), int64(0)},
+		{stringer("x"), nil, 3.5},
+	} {
+		want := fmt.Sprintf("%s%q", "ListTickets", filters)
+		if got := Scope("ListTickets", filters...); got != want {
+			t.Errorf("Scope(%#v) = %q, want %q", filters, got, want)
+		}
 	}
 }
