@@ -61,13 +61,28 @@ func startSupportd(t *testing.T) (addr, partnerKey string) {
 // the HTTP listener (--http-listen).
 func startSupportdHTTP(t *testing.T) (addr, httpAddr, partnerKey string) {
 	t.Helper()
+	d := startDemo(t)
+	return d.addr, d.httpAddr, d.keys["partner"]
+}
+
+// demoServer is a running `supportd serve --demo` and the keys it printed
+// by role ("admin", "agent", "partner").
+type demoServer struct {
+	addr, httpAddr string
+	keys           map[string]string
+}
+
+// startDemo builds and runs `supportd serve --demo` (gRPC and HTTP on free
+// loopback ports, metrics off) until the test ends.
+func startDemo(t *testing.T) demoServer {
+	t.Helper()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "supportd")
 	build := exec.Command("go", "build", "-o", bin, "github.com/supportd/supportd/cmd/supportd")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build supportd: %v\n%s", err, out)
 	}
-	addr, httpAddr = freeAddr(t), freeAddr(t)
+	addr, httpAddr := freeAddr(t), freeAddr(t)
 	cmd := exec.Command(bin, "serve", "--listen", addr, "--http-listen", httpAddr, "--db", filepath.Join(dir, "supportd.db"), "--demo",
 		"--metrics-listen", "", "--log-level", "warn", "--grace-period", "2s")
 	stdout, err := cmd.StdoutPipe()
@@ -79,13 +94,17 @@ func startSupportdHTTP(t *testing.T) (addr, httpAddr, partnerKey string) {
 		t.Fatal(err)
 	}
 	exited := make(chan struct{})
-	keyc := make(chan string, 1)
+	keyc := make(chan map[string]string, 1)
 	go func() {
-		re := regexp.MustCompile(`^\s*partner:\s+(sk_\S+)`)
+		re := regexp.MustCompile(`^\s*(admin|agent|partner):\s+(sk_\S+)`)
+		keys := map[string]string{}
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
 			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				keyc <- m[1]
+				keys[m[1]] = m[2]
+				if m[1] == "partner" { // printed last
+					keyc <- keys
+				}
 			}
 		}
 		io.Copy(io.Discard, stdout)
@@ -104,13 +123,14 @@ func startSupportdHTTP(t *testing.T) (addr, httpAddr, partnerKey string) {
 		}
 	})
 	select {
-	case partnerKey = <-keyc:
+	case keys := <-keyc:
+		return demoServer{addr: addr, httpAddr: httpAddr, keys: keys}
 	case <-exited:
 		t.Fatal("supportd exited before printing the demo keys")
 	case <-time.After(60 * time.Second):
 		t.Fatal("no demo partner key printed within 60s")
 	}
-	return addr, httpAddr, partnerKey
+	panic("unreachable")
 }
 
 func TestNodeClientReadsAndWatches(t *testing.T) {

@@ -24,8 +24,22 @@ var readmeShellSections = []string{
 	"A short tour with grpcurl",
 	"A short tour with curl",
 	"Partner quick start with supportctl",
+	"Setting up a server without --demo",
+	"Agent quick start with supportctl",
 	"grpcurl cookbook",
+	"API keys: expiry, revocation, audit trail",
 }
+
+// readmeKeyRole is the demo key that "sk_..." stands for, by section: the
+// partner key unless the section says otherwise.
+var readmeKeyRole = map[string]string{
+	"Agent quick start with supportctl":         "agent",
+	"API keys: expiry, revocation, audit trail": "admin",
+}
+
+// readmeFiles are the files the README's commands create in the
+// repository (the directory they run in): removed before and after.
+var readmeFiles = []string{"fresh.db", "fresh.db-wal", "fresh.db-shm", "fresh.db.lock", "fresh.log"}
 
 const readmeGoSection = "Internal service quick start with the Go client"
 
@@ -36,6 +50,11 @@ const readmeAddr = "127.0.0.1:8443"
 // readmeHTTPAddr is the HTTP listener's address the README is written
 // for; replaced likewise.
 const readmeHTTPAddr = "127.0.0.1:8080"
+
+// readmeFreshAddrs are the addresses of the server the README's "Setting
+// up a server without --demo" starts itself (gRPC, HTTP, metrics): the
+// test replaces them by free ports.
+var readmeFreshAddrs = []string{"127.0.0.1:9443", "127.0.0.1:9080", "127.0.0.1:9465"}
 
 // readmeWatchTimeout bounds the streaming commands (watches): they must
 // still be following the stream live when it fires.
@@ -152,22 +171,25 @@ func shellCommands(block string) []string {
 
 // readmeEnv is the live server and what the README's commands produced.
 type readmeEnv struct {
-	addr, partner string
-	httpAddr      string
-	dir           string            // working directory of the commands: the repository root, as the README assumes
-	env           map[string]string // the shell's environment: a clean one, plus what the README sets
-	vars          map[string]string // placeholders the reader fills in from earlier output (ID, TICKET_ID)
-	client        *client.Client
+	demo    demoServer
+	partner string            // the demo partner key (the Go snippet's)
+	key     string            // the demo key "sk_..." stands for in the current section
+	addrs   map[string]string // the README's addresses and the test's
+	dir     string            // working directory of the commands: the repository root, as the README assumes
+	home    string            // the shell's HOME
+	shell   *readmeShell      // one shell for the whole README, as one terminal
+	vars    map[string]string // placeholders the reader fills in from earlier output (ID, TICKET_ID)
+	client  *client.Client
 }
 
 // placeholders are the words the README asks the reader to replace with
 // the id an earlier command printed.
-var placeholderRE = regexp.MustCompile(`\b(ATTACHMENT_ID|TICKET_ID|ID)\b`)
+var placeholderRE = regexp.MustCompile(`\b(ATTACHMENT_ID|TICKET_ID|KEY_ID|ID)\b`)
 
-// environ is e.env in the form of exec.Cmd.Env.
-func (e *readmeEnv) environ() []string {
-	out := make([]string, 0, len(e.env))
-	for k, v := range e.env {
+// environ is env in the form of exec.Cmd.Env.
+func environ(env map[string]string) []string {
+	out := make([]string, 0, len(env))
+	for k, v := range env {
 		out = append(out, k+"="+v)
 	}
 	return out
@@ -187,9 +209,10 @@ func readmeBasePATH(t *testing.T) string {
 
 // readmeShellEnv is the environment of a fresh user's shell: this
 // process's settings without PATH (readmeBasePATH instead), without
-// anything the README sets itself, and with a GOPATH of its own, so that
+// anything the README sets itself, with a GOPATH of its own, so that
 // `go install` puts programs where only the README's `export PATH` line
-// finds them. The module and build caches stay shared (downloads and
+// finds them, and a home directory of its own (where the credentials
+// file goes). The module and build caches stay shared (downloads and
 // compilations are reused, nothing is installed there).
 func readmeShellEnv(t *testing.T) map[string]string {
 	t.Helper()
@@ -198,7 +221,12 @@ func readmeShellEnv(t *testing.T) map[string]string {
 		k, v, _ := strings.Cut(kv, "=")
 		env[k] = v
 	}
-	for _, k := range []string{"PATH", "GOPATH", "GOBIN", "PARTNER", "ADDR", "SUPPORT_ADDR", "SUPPORT_KEY", "TOKEN", "REQUEST_ID"} {
+	for k := range env {
+		if strings.HasPrefix(k, "SUPPORT_") || strings.HasPrefix(k, "SUPPORTD_") || strings.HasPrefix(k, "XDG_") {
+			delete(env, k)
+		}
+	}
+	for _, k := range []string{"PATH", "GOPATH", "GOBIN", "HOME", "PARTNER", "AGENT", "ADMIN", "ADDR", "TOKEN", "REQUEST_ID"} {
 		delete(env, k)
 	}
 	for _, k := range []string{"GOMODCACHE", "GOCACHE"} {
@@ -210,14 +238,16 @@ func readmeShellEnv(t *testing.T) map[string]string {
 	}
 	env["PATH"] = readmeBasePATH(t)
 	env["GOPATH"] = t.TempDir()
+	env["HOME"] = t.TempDir()
 	return env
 }
 
 // substitute puts the real address, key and earlier results into cmd.
 func (e *readmeEnv) substitute(cmd string) (string, error) {
-	cmd = strings.ReplaceAll(cmd, readmeAddr, e.addr)
-	cmd = strings.ReplaceAll(cmd, readmeHTTPAddr, e.httpAddr)
-	cmd = strings.ReplaceAll(cmd, "sk_...", e.partner)
+	for from, to := range e.addrs {
+		cmd = strings.ReplaceAll(cmd, from, to)
+	}
+	cmd = strings.ReplaceAll(cmd, "sk_...", e.key)
 	var missing []string
 	cmd = placeholderRE.ReplaceAllStringFunc(cmd, func(p string) string {
 		v, ok := e.vars[p]
@@ -268,9 +298,26 @@ func capture(e *readmeEnv, name, out, pattern string) error {
 // readmeChecks are tried in order; the first match applies. A command no
 // check matches must exit 0 and print something.
 var readmeChecks = []readmeCheck{
-	// Programs the README installs (grpcurl, supportctl), as written.
-	{name: "install", match: regexp.MustCompile(`^go install \S+$`),
+	// Programs the README installs (grpcurl, supportctl, supportd), as written.
+	{name: "install", match: regexp.MustCompile(`^go install \S+( \S+)*$`),
 		check: func(*readmeEnv, []string, string, string) error { return nil }},
+	// The shell's own: a server started in the background and stopped,
+	// waiting for it, a key file written, variables unset.
+	{name: "background", match: regexp.MustCompile(`^supportd serve .*&$`), check: nothing},
+	{name: "wait", match: regexp.MustCompile(`^until .*; done$`), check: nothing},
+	{name: "stop", match: regexp.MustCompile(`^kill %1$`), check: nothing},
+	{name: "unset", match: regexp.MustCompile(`^unset `), check: nothing},
+	{name: "key file", match: regexp.MustCompile(`^\(umask 077 && printf .* > (~/\S+)\)$`),
+		check: func(e *readmeEnv, m []string, _, _ string) error {
+			info, err := os.Stat(filepath.Join(e.home, strings.TrimPrefix(m[1], "~/")))
+			if err != nil {
+				return err
+			}
+			if info.Mode().Perm() != 0o600 {
+				return fmt.Errorf("%s has mode %v, want 0600", m[1], info.Mode().Perm())
+			}
+			return nil
+		}},
 	{name: "completion", match: regexp.MustCompile(`^source <\((supportctl completion \w+)\)$`),
 		check: func(e *readmeEnv, m []string, stdout, _ string) error { return want(stdout, `__start_supportctl`) }},
 	// A variable (PATH, the key, a request id, a resume token) is set in
@@ -447,6 +494,73 @@ var readmeChecks = []readmeCheck{
 			return errors.Join(want(stdout, `(?m)^\S+\s+\d+\s+`+id+`\s+created\s`),
 				want(stderr, `(?m)^resume with: --from \S+$`))
 		}},
+	// supportctl contexts
+	{name: "set-context", match: regexp.MustCompile(`^supportctl config set-context (\S+) `),
+		check: func(e *readmeEnv, m []string, stdout, _ string) error {
+			return want(stdout, `^context `+regexp.QuoteMeta(m[1])+` saved in \S+/\.config/supportctl/config\.yaml`)
+		}},
+	{name: "get-contexts", match: regexp.MustCompile(`^supportctl config get-contexts$`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			return want(stdout, `(?m)^CURRENT\s+NAME\s+ADDR\s+CREDENTIAL$`, `(?m)^\*\s+local\s+\S+\s+key-file \S+$`, `(?m)^\s+prod\s`)
+		}},
+	{name: "context", match: regexp.MustCompile(`^supportctl (?:--context local )?(?:tickets|topics) list\b`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error { return want(stdout, `(?m)^ID\s`) }},
+
+	// supportctl admin (a fresh server)
+	{name: "admin partners list", match: regexp.MustCompile(`^supportctl admin partners list\b`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error { return want(stdout, `(?m)^adatum\s`) }},
+	{name: "admin keys list", match: regexp.MustCompile(`^supportctl admin keys list\b`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			return capture(e, "KEY_ID", stdout, `(?m)^(\S+)\s+agent\s`)
+		}},
+	{name: "admin keys revoke", match: regexp.MustCompile(`^supportctl admin keys revoke KEY_ID\b`),
+		check: func(e *readmeEnv, _ []string, _, stderr string) error {
+			return want(stderr, `^revoked `+regexp.QuoteMeta(e.vars["KEY_ID"]))
+		}},
+	{name: "admin audit", match: regexp.MustCompile(`^supportctl admin audit\b`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			return want(stdout, `partner\.updated`, `api_key\.created`)
+		}},
+	{name: "partner create", match: regexp.MustCompile(`^supportctl --key "\$PARTNER" tickets create `),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error { return want(stdout, `(?m)^STATUS\s+new$`) }},
+	{name: "agent queue", match: regexp.MustCompile(`^supportctl --key "\$AGENT" agent queue azure\b`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			return want(stdout, `(?m)^ID\s+CUSTOMER`, `(?m)^\S+\s+litware\s+azure\s+B\s+new\s`)
+		}},
+
+	// supportctl agent (the demo server); ID: a ticket of the queue
+	{name: "agent queue", match: regexp.MustCompile(`^supportctl agent queue azure\b`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			return capture(e, "ID", stdout, `(?m)^ID\s+CUSTOMER.*\n(\S+)\s+\S+\s+azure\s+\S+\s+new\s`)
+		}},
+	{name: "agent ack", match: regexp.MustCompile(`^supportctl agent ack ID `),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			return want(stdout, `(?m)^STATUS\s+in-progress$`, `(?m)^FIRST RESPONSE\s+\d`)
+		}},
+	{name: "agent reply", match: regexp.MustCompile(`\bsupportctl agent reply ID\b`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error { return want(stdout, `(?m)^NOTES\s+[1-9]`) }},
+	{name: "agent status", match: regexp.MustCompile(`^supportctl agent status ID ([a-z-]+) `),
+		check: func(e *readmeEnv, m []string, stdout, _ string) error {
+			return want(stdout, `(?m)^STATUS\s+`+m[1]+`$`)
+		}},
+	{name: "agent reassign", match: regexp.MustCompile(`^supportctl agent reassign ID ([a-z-]+)\b`),
+		check: func(e *readmeEnv, m []string, stdout, _ string) error {
+			return want(stdout, `(?m)^QUEUE\s+`+m[1]+`$`)
+		}},
+	{name: "agent notes", match: regexp.MustCompile(`^supportctl agent notes ID\b`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			// The conversation, with the text read from standard input.
+			return want(stdout, `Looking at it now`, `- the NSG rules`)
+		}},
+	{name: "agent attach", match: regexp.MustCompile(`^supportctl agent attach ID go\.mod\b`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			return want(stdout, `(?m)^\S+\s+\S+\s+agent:\S+\s+\d+\s.*go\.mod$`)
+		}},
+	{name: "agent watch", match: regexp.MustCompile(`^supportctl agent watch\b`), stream: true,
+		check: func(e *readmeEnv, _ []string, stdout, stderr string) error {
+			return errors.Join(want(stdout, `(?m)^TIME\s+SEQ`), want(stderr, `(?m)^resume with: --from \S+$`))
+		}},
+
 	{name: "get json", match: regexp.MustCompile(`^supportctl -o json tickets get ID$`),
 		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
 			return want(stdout, `"id":\s*"`+regexp.QuoteMeta(e.vars["ID"])+`"`, `"partner_id":\s*"adatum"`)
@@ -456,11 +570,18 @@ var readmeChecks = []readmeCheck{
 // readmeRequired are the checks each section must exercise, so that the
 // README cannot lose the examples it promises.
 var readmeRequired = map[string][]string{
-	"A short tour with grpcurl":           {"install", "list", "describe", "create", "list tickets"},
-	"Partner quick start with supportctl": {"install", "create", "list tickets", "attach", "attachments", "download", "watch", "completion"},
-	"grpcurl cookbook":                    {"list", "describe", "create", "watch", "watch all", "error details"},
-	"A short tour with curl":              {"topics", "entitlement", "create", "get", "list tickets", "note", "notes", "connect", "error details", "openapi"},
+	"A short tour with grpcurl": {"install", "list", "describe", "create", "list tickets"},
+	"Partner quick start with supportctl": {"install", "create", "list tickets", "attach", "attachments", "download", "watch", "completion",
+		"key file", "set-context", "get-contexts", "unset", "context"},
+	"grpcurl cookbook":       {"list", "describe", "create", "watch", "watch all", "error details"},
+	"A short tour with curl": {"topics", "entitlement", "create", "get", "list tickets", "note", "notes", "connect", "error details", "openapi"},
+	"Setting up a server without --demo": {"install", "background", "wait", "partner create", "agent queue",
+		"admin partners list", "admin keys list", "admin audit", "admin keys revoke", "stop"},
+	"Agent quick start with supportctl": {"agent queue", "agent ack", "agent reply", "agent status", "agent reassign",
+		"agent notes", "agent attach", "agent watch"},
 }
+
+func nothing(*readmeEnv, []string, string, string) error { return nil }
 
 func (e *readmeEnv) runCommand(t *testing.T, written string) (checkName string) {
 	t.Helper()
@@ -486,36 +607,22 @@ func (e *readmeEnv) runCommand(t *testing.T, written string) (checkName string) 
 	if err != nil {
 		t.Fatalf("%s\n%v", written, err)
 	}
+	var assign string
 	if chk.assign {
-		// Print the value after the assignment ran: the command's output.
-		script += fmt.Sprintf("\nprintf '%%s' \"$%s\"", m[1])
+		assign = m[1] // its value after the assignment ran: the command's output
 	}
 	exit := chk.exit
 	if chk.stream || (chk.name == "" && strings.Contains(strings.ToLower(written), "watch")) {
 		script = "timeout -k 5 -s INT " + readmeWatchTimeout + " " + script
 		exit = 124
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "bash", "-c", script)
-	cmd.Dir = e.dir
-	cmd.Env = e.environ()
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
-	code := cmd.ProcessState.ExitCode()
-	if err != nil && code < 0 {
-		t.Fatalf("%s\n%v", script, err)
-	}
-	t.Logf("$ %s\n(exit %d)\n%s%s", script, code, clip(stdout.String()), clip(stderr.String()))
+	code, stdout, stderr := e.shell.run(script, assign, 90*time.Second)
+	t.Logf("$ %s\n(exit %d)\n%s%s", script, code, clip(stdout), clip(stderr))
 	if code != exit {
-		t.Fatalf("%s\nexit status %d, want %d\nstdout:\n%s\nstderr:\n%s", script, code, exit, stdout.String(), stderr.String())
+		t.Fatalf("%s\nexit status %d, want %d\nstdout:\n%s\nstderr:\n%s", script, code, exit, stdout, stderr)
 	}
-	if err := chk.check(e, m, stdout.String(), stderr.String()); err != nil {
-		t.Fatalf("%s\n%v\nstdout:\n%s\nstderr:\n%s", script, err, stdout.String(), stderr.String())
-	}
-	if chk.assign {
-		e.env[m[1]] = stdout.String()
+	if err := chk.check(e, m, stdout, stderr); err != nil {
+		t.Fatalf("%s\n%v\nstdout:\n%s\nstderr:\n%s", script, err, stdout, stderr)
 	}
 	return chk.name
 }
@@ -557,19 +664,33 @@ func TestReadmeSnippets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr, httpAddr, key := startSupportdHTTP(t)
-	c, err := client.New(addr, client.WithInsecure(), client.WithAPIKey(key))
+	demo := startDemo(t)
+	c, err := client.New(demo.addr, client.WithInsecure(), client.WithAPIKey(demo.keys["partner"]))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	// The commands run in a clean shell from the repository root: PATH
-	// holds only the system directories, go, and what the README itself
-	// adds; grpcurl and supportctl are there because the README installs
-	// them (into a GOPATH of the test's own).
-	e := &readmeEnv{addr: addr, httpAddr: httpAddr, partner: key, dir: root, env: readmeShellEnv(t), client: c, vars: map[string]string{}}
+	addrs := map[string]string{readmeAddr: demo.addr, readmeHTTPAddr: demo.httpAddr}
+	for _, a := range readmeFreshAddrs {
+		addrs[a] = freeAddr(t)
+	}
+	removeReadmeFiles(t, root)
+	t.Cleanup(func() { removeReadmeFiles(t, root) })
+	// The commands run one after the other in one clean shell from the
+	// repository root: PATH holds only the system directories, go, and
+	// what the README itself adds; grpcurl, supportctl and supportd are
+	// there because the README installs them (into a GOPATH of the
+	// test's own).
+	env := readmeShellEnv(t)
+	e := &readmeEnv{demo: demo, partner: demo.keys["partner"], addrs: addrs, dir: root, home: env["HOME"],
+		shell: startReadmeShell(t, root, environ(env)), client: c, vars: map[string]string{}}
 
 	for _, section := range readmeShellSections {
+		role := readmeKeyRole[section]
+		if role == "" {
+			role = "partner"
+		}
+		e.key = demo.keys[role]
 		ok := t.Run(strings.ReplaceAll(section, " ", "_"), func(t *testing.T) {
 			ran := map[string]bool{}
 			for _, b := range sectionBlocks(t, blocks, section, "sh") {
@@ -666,7 +787,7 @@ func (e *readmeEnv) runGoSnippet(t *testing.T, blocks []readmeBlock) {
 	if len(gos) != 1 {
 		t.Fatalf("README section %q: %d go blocks, want 1", readmeGoSection, len(gos))
 	}
-	body := strings.ReplaceAll(gos[0].text, `"`+readmeAddr+`"`, fmt.Sprintf("%q", e.addr))
+	body := strings.ReplaceAll(gos[0].text, `"`+readmeAddr+`"`, fmt.Sprintf("%q", e.demo.addr))
 	body = placeholderLoopRE.ReplaceAllString(body, "for $1, $2 := range $3 { list($1, $2) }")
 	var indented strings.Builder
 	for line := range strings.Lines(body) {
@@ -736,6 +857,16 @@ func numbered(src string) string {
 		fmt.Fprintf(&b, "%3d  %s", i, line)
 	}
 	return b.String()
+}
+
+// removeReadmeFiles removes what the README's commands leave in the
+// repository (readmeFiles).
+func removeReadmeFiles(t *testing.T, root string) {
+	for _, f := range readmeFiles {
+		if err := os.Remove(filepath.Join(root, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.Error(err)
+		}
+	}
 }
 
 // clip shortens long outputs (the completion script) in the log.

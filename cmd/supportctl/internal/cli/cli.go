@@ -147,6 +147,10 @@ address over TLS (system roots, or --ca FILE); --tls and --insecure force
 either, and --ca or --cert imply TLS. --cert FILE --cert-key FILE present a
 client certificate (servers that require mutual TLS). -o json prints the API's own JSON (protojson, proto field names).
 
+Environment: SUPPORT_ADDR (the server address), SUPPORT_KEY (the API key),
+SUPPORT_CONTEXT (the context to use), SUPPORTCTL_CONFIG (the credentials
+file itself, instead of the XDG_CONFIG_HOME or HOME path above).
+
 Exit codes: 0 success, 1 the server refused the call or it failed (the
 gRPC code, reason and field violations are printed on one line), 2 bad
 command line, 3 the server could not be reached (connection refused,

@@ -30,7 +30,9 @@ type namedContext struct {
 	TLS     *bool  `yaml:"tls,omitempty"`
 }
 
-// configPath is where the credentials file lives.
+// configPath is where the credentials file lives: $SUPPORTCTL_CONFIG,
+// else $XDG_CONFIG_HOME/supportctl/config.yaml, else
+// ~/.config/supportctl/config.yaml.
 func (a *app) configPath() (string, error) {
 	if p := a.env("SUPPORTCTL_CONFIG"); p != "" {
 		return p, nil
@@ -170,7 +172,11 @@ func (a *app) configCommand() *cobra.Command {
 				return fmt.Errorf("context %q is not in %s", args[0], path)
 			}
 			creds.CurrentContext = args[0]
-			return failed(creds.save(path))
+			if err := creds.save(path); err != nil {
+				return failed(err)
+			}
+			fmt.Fprintf(a.stdout, "current context: %s (%s)\n", printable(args[0]), printable(path))
+			return nil
 		},
 	}
 	get := &cobra.Command{
@@ -257,7 +263,11 @@ func (a *app) configCommand() *cobra.Command {
 			if creds.CurrentContext == "" {
 				creds.CurrentContext = args[0]
 			}
-			return failed(creds.save(path))
+			if err := creds.save(path); err != nil {
+				return failed(err)
+			}
+			fmt.Fprintf(a.stdout, "context %s saved in %s (current context: %s)\n", printable(args[0]), printable(path), printable(creds.CurrentContext))
+			return nil
 		},
 	}
 	set.Flags().StringVar(&sc.KeyFile, "key-file", "", "file holding the API key (kept out of the credentials file)")

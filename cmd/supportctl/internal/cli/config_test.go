@@ -65,3 +65,27 @@ func TestContextsHoldCredentials(t *testing.T) {
 }
 
 var regexpCurrent = regexp.MustCompile(`(?m)^\*\s+partner\s`)
+
+// TestConfigFileFromEnvironment: SUPPORTCTL_CONFIG names the credentials
+// file, over XDG_CONFIG_HOME; set-context and use-context say where they
+// wrote.
+func TestConfigFileFromEnvironment(t *testing.T) {
+	c := newCtl(t)
+	delete(c.env, "SUPPORT_KEY")
+	path := filepath.Join(t.TempDir(), "ops", "supportctl.yaml")
+	c.env["SUPPORTCTL_CONFIG"] = path
+	out := c.ok("config", "set-context", "local", "--addr", "127.0.0.1:8443", "--key", c.s.Keys.Partner)
+	if !strings.Contains(out, "context local saved in "+path) {
+		t.Errorf("set-context says %q", out)
+	}
+	if out := c.ok("config", "use-context", "local"); !strings.Contains(out, "current context: local") {
+		t.Errorf("use-context says %q", out)
+	}
+	if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("credentials file at SUPPORTCTL_CONFIG: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(c.env["XDG_CONFIG_HOME"], "supportctl", "config.yaml")); err == nil {
+		t.Error("the file under XDG_CONFIG_HOME was written despite SUPPORTCTL_CONFIG")
+	}
+	c.ok("tickets", "list") // the key from the file SUPPORTCTL_CONFIG names
+}
