@@ -15,6 +15,7 @@ import (
 
 	"github.com/supportd/supportd/client"
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
+	"github.com/supportd/supportd/internal/pgtest"
 )
 
 // The README's snippets, run as written against a real server. The shell
@@ -28,7 +29,16 @@ var readmeShellSections = []string{
 	"Agent quick start with supportctl",
 	"grpcurl cookbook",
 	"API keys: expiry, revocation, audit trail",
+	readmePostgresSection,
 }
+
+// readmePostgresSection runs against a database of a throwaway PostgreSQL
+// cluster (internal/pgtest), whose URL replaces readmePostgresURL; it is
+// skipped where PostgreSQL is not installed (CI installs it).
+const readmePostgresSection = "Running on PostgreSQL (several replicas)"
+
+// readmePostgresURL is the database URL the README is written for.
+const readmePostgresURL = "postgres://supportd:PASSWORD@127.0.0.1:5432/supportd?sslmode=disable"
 
 // readmeKeyRole is the demo key that "sk_..." stands for, by section: the
 // partner key unless the section says otherwise.
@@ -39,7 +49,7 @@ var readmeKeyRole = map[string]string{
 
 // readmeFiles are the files the README's commands create in the
 // repository (the directory they run in): removed before and after.
-var readmeFiles = []string{"fresh.db", "fresh.db-wal", "fresh.db-shm", "fresh.db.lock", "fresh.log"}
+var readmeFiles = []string{"fresh.db", "fresh.db-wal", "fresh.db-shm", "fresh.db.lock", "fresh.log", "replica1.log", "replica2.log"}
 
 const readmeGoSection = "Internal service quick start with the Go client"
 
@@ -54,7 +64,8 @@ const readmeHTTPAddr = "127.0.0.1:8080"
 // readmeFreshAddrs are the addresses of the server the README's "Setting
 // up a server without --demo" starts itself (gRPC, HTTP, metrics): the
 // test replaces them by free ports.
-var readmeFreshAddrs = []string{"127.0.0.1:9443", "127.0.0.1:9080", "127.0.0.1:9465"}
+var readmeFreshAddrs = []string{"127.0.0.1:9443", "127.0.0.1:9080", "127.0.0.1:9465",
+	"127.0.0.1:9543", "127.0.0.1:9180", "127.0.0.1:9565", "127.0.0.1:9544", "127.0.0.1:9181", "127.0.0.1:9566"}
 
 // readmeWatchTimeout bounds the streaming commands (watches): they must
 // still be following the stream live when it fires.
@@ -305,7 +316,7 @@ var readmeChecks = []readmeCheck{
 	// waiting for it, a key file written, variables unset.
 	{name: "background", match: regexp.MustCompile(`^supportd serve .*&$`), check: nothing},
 	{name: "wait", match: regexp.MustCompile(`^until .*; done$`), check: nothing},
-	{name: "stop", match: regexp.MustCompile(`^kill %1$`), check: nothing},
+	{name: "stop", match: regexp.MustCompile(`^kill (%1|\$\(jobs -p\))$`), check: nothing},
 	{name: "unset", match: regexp.MustCompile(`^unset `), check: nothing},
 	{name: "key file", match: regexp.MustCompile(`^\(umask 077 && printf .* > (~/\S+)\)$`),
 		check: func(e *readmeEnv, m []string, _, _ string) error {
@@ -528,6 +539,18 @@ var readmeChecks = []readmeCheck{
 			return want(stdout, `(?m)^ID\s+CUSTOMER`, `(?m)^\S+\s+litware\s+azure\s+B\s+new\s`)
 		}},
 
+	// PostgreSQL: two replicas over one database
+	{name: "migrate", match: regexp.MustCompile(`^supportd migrate --db `),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			return want(stdout, `is at schema version [1-9]`)
+		}},
+	{name: "replica write", match: regexp.MustCompile(`^supportctl --addr \S+ --key "\$ADMIN" admin partners create contoso `),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error { return want(stdout, `(?m)^contoso\s`) }},
+	{name: "replica read", match: regexp.MustCompile(`^supportctl --addr \S+ --key "\$ADMIN" admin partners get contoso\b`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			return want(stdout, `(?m)^contoso\s+Contoso Ltd\s`)
+		}},
+
 	// supportctl agent (the demo server); ID: a ticket of the queue
 	{name: "agent queue", match: regexp.MustCompile(`^supportctl agent queue azure\b`),
 		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
@@ -579,6 +602,7 @@ var readmeRequired = map[string][]string{
 		"admin partners list", "admin keys list", "admin audit", "admin keys revoke", "stop"},
 	"Agent quick start with supportctl": {"agent queue", "agent ack", "agent reply", "agent status", "agent reassign",
 		"agent notes", "agent attach", "agent watch"},
+	readmePostgresSection: {"assignment", "migrate", "background", "wait", "replica write", "replica read", "stop"},
 }
 
 func nothing(*readmeEnv, []string, string, string) error { return nil }
@@ -692,6 +716,9 @@ func TestReadmeSnippets(t *testing.T) {
 		}
 		e.key = demo.keys[role]
 		ok := t.Run(strings.ReplaceAll(section, " ", "_"), func(t *testing.T) {
+			if section == readmePostgresSection {
+				e.addrs[readmePostgresURL] = pgtest.NewDatabase(t) // skips without PostgreSQL
+			}
 			ran := map[string]bool{}
 			for _, b := range sectionBlocks(t, blocks, section, "sh") {
 				for _, cmd := range shellCommands(b.text) {

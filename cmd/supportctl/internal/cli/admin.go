@@ -22,6 +22,7 @@ func (a *app) adminCommand() *cobra.Command {
 	cmd := group("admin", "Set up and keep the directory: partners, customers, subscriptions, contracts, topics, keys, audit (admin key)")
 	cmd.AddCommand(a.partnersCommand(), a.customersCommand(), a.subscriptionsCommand(), a.contractsCommand(),
 		a.adminTopicsCommand(), a.keysCommand(), a.auditCommand())
+	a.completeAdminIDs(cmd)
 	return cmd
 }
 

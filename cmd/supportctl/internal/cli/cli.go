@@ -176,6 +176,8 @@ unknown host, TLS handshake failure, deadline while connecting).`,
 	pf.StringVar(&a.cert, "cert", "", "PEM client certificate to present over TLS (mutual TLS); needs --cert-key")
 	pf.StringVar(&a.certKey, "cert-key", "", "PEM private key of --cert")
 	pf.DurationVar(&a.timeout, "timeout", 30*time.Second, "deadline of each call (retries included)")
+	completeWith(root, "output", outputFormats)
+	_ = root.RegisterFlagCompletionFunc("context", a.completeContexts)
 	root.MarkFlagsMutuallyExclusive("insecure", "tls")
 	root.MarkFlagsMutuallyExclusive("insecure", "ca")
 	root.MarkFlagsMutuallyExclusive("insecure", "cert")

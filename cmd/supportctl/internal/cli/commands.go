@@ -101,7 +101,7 @@ func (a *app) topicsCommand() *cobra.Command {
 			return a.emit(v)
 		},
 	}
-	list.Flags().StringVar(&service, "service", "", "service: azure, office-365, dynamics-crm-online, enterprise-mobility-suite")
+	enumFlag[supportv1.Service](list, &service, "service", "", "service")
 	list.MarkFlagRequired("service")
 	cmd.AddCommand(list)
 	return cmd
@@ -115,11 +115,11 @@ type filingFlags struct {
 func (f *filingFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.customer, "customer", "", "customer id (your own tenant for own-subscription tickets)")
-	fl.StringVar(&f.service, "service", "", "service: azure, office-365, ...")
+	enumFlag[supportv1.Service](cmd, &f.service, "service", "", "service")
 	fl.StringVar(&f.topic, "topic", "", "support topic id (see topics list)")
-	fl.StringVar(&f.severity, "severity", "", "severity: A, B or C")
+	enumFlag[supportv1.Severity](cmd, &f.severity, "severity", "", "severity")
 	fl.StringVar(&f.language, "language", "en-US", "BCP 47 language tag")
-	fl.StringVar(&f.proofKind, "proof-kind", "", "entitlement proof kind: mpn, premier, azure-support-plan")
+	enumFlag[supportv1.ProofKind](cmd, &f.proofKind, "proof-kind", "", "entitlement proof kind")
 	fl.StringVar(&f.proofRef, "proof-ref", "", "entitlement proof reference (contract reference)")
 	for _, n := range []string{"customer", "service", "topic", "severity"} {
 		cmd.MarkFlagRequired(n)
@@ -283,7 +283,7 @@ func (a *app) ticketsCommand() *cobra.Command {
 		}
 		return c.EscalateTicket(ctx, args[0], r, text, upd()...)
 	}))
-	escalate.Flags().StringVar(&escReason, "reason", "", "business-impact, resolution-time or technical-expertise (required)")
+	enumFlag[supportv1.EscalationReason](escalate, &escReason, "reason", "", "why (required)")
 	escalate.MarkFlagRequired("reason")
 	justification = a.textFlag(escalate, "justification", "justification", "why", true)
 	closeCmd := withEtag(a.ticketAction("close ID", "Close a ticket", cobra.ExactArgs(1), func(ctx context.Context, c *client.Client, args []string) (*supportv1.Ticket, error) {
@@ -366,7 +366,7 @@ func (a *app) createCommand() *cobra.Command {
 	fl.StringVar(&name, "contact-name", "", "your contact's name")
 	fl.StringVar(&email, "contact-email", "", "your contact's e-mail (a verified domain of yours)")
 	fl.StringVar(&phone, "contact-phone", "", "your contact's phone (for reference)")
-	fl.StringVar(&method, "contact-method", "email", "preferred contact method")
+	enumFlag[supportv1.ContactMethod](cmd, &method, "contact-method", "email", "preferred contact method")
 	fl.StringVar(&requestID, "request-id", "", "idempotency key (default: a new UUID); reuse it to retry a create safely")
 	return cmd
 }
@@ -418,8 +418,8 @@ func (a *app) listCommand() *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&customer, "customer", "", "only this customer's tickets")
-	fl.StringVar(&service, "service", "", "only tickets about this service")
-	fl.StringVar(&status, "status", "", "only tickets in this status: new, in-progress, waiting-on-partner, resolved, closed")
+	enumFlag[supportv1.Service](cmd, &service, "service", "", "only tickets about this service")
+	enumFlag[supportv1.TicketStatus](cmd, &status, "status", "", "only tickets in this status")
 	fl.BoolVar(&all, "all", false, "follow every page")
 	fl.Int32Var(&pageSize, "page-size", 0, "tickets per page (server default 50)")
 	fl.StringVar(&pageToken, "page-token", "", "continue from a previous page")

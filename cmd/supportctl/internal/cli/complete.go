@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/supportd/supportd/client"
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
 )
 
@@ -69,4 +70,70 @@ func (a *app) ticketIDs(cmd *cobra.Command) []string {
 		ids = append(ids, t.GetId())
 	}
 	return ids
+}
+
+// completeAdminIDs completes the directory's ids under admin: every
+// --partner flag and the ID of partners get/update with partner ids, the
+// KEY_ID of keys revoke with key ids (one list call each, within
+// completionTimeout).
+func (a *app) completeAdminIDs(admin *cobra.Command) {
+	partners := a.adminIDs(func(ctx context.Context, d *client.Directory) ([]string, error) {
+		r, err := d.ListPartners(ctx, &supportv1.ListPartnersRequest{PageSize: completionLimit})
+		var ids []string
+		for _, p := range r.GetPartners() {
+			ids = append(ids, p.GetId())
+		}
+		return ids, err
+	})
+	keys := a.adminIDs(func(ctx context.Context, d *client.Directory) ([]string, error) {
+		r, err := d.ListAPIKeys(ctx, &supportv1.ListApiKeysRequest{})
+		var ids []string
+		for _, k := range r.GetApiKeys() {
+			if k.GetRevokeTime() == nil {
+				ids = append(ids, k.GetKeyId())
+			}
+		}
+		return ids, err
+	})
+	for _, group := range admin.Commands() {
+		for _, c := range group.Commands() {
+			if c.Flags().Lookup("partner") != nil {
+				_ = c.RegisterFlagCompletionFunc("partner", partners)
+			}
+			switch group.Name() + " " + c.Name() {
+			case "partners get", "partners update":
+				c.ValidArgsFunction = firstArg(partners)
+			case "keys revoke":
+				c.ValidArgsFunction = firstArg(keys)
+			}
+		}
+	}
+}
+
+// adminIDs is a completion offering the ids list returns; any failure
+// offers nothing.
+func (a *app) adminIDs(list func(ctx context.Context, d *client.Directory) ([]string, error)) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
+		ctx, cancel := context.WithTimeout(cmd.Context(), completionTimeout)
+		defer cancel()
+		d, err := a.directory()
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		ids, err := list(ctx, d)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		return ids, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// firstArg is f for the first argument, nothing after it.
+func firstArg(f cobra.CompletionFunc) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
+		if len(args) > 0 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		return f(cmd, args, prefix)
+	}
 }

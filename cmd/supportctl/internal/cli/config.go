@@ -271,6 +271,32 @@ func (a *app) configCommand() *cobra.Command {
 		},
 	}
 	set.Flags().StringVar(&sc.KeyFile, "key-file", "", "file holding the API key (kept out of the credentials file)")
+	use.ValidArgsFunction = a.completeContextArg
+	set.ValidArgsFunction = a.completeContextArg
 	cmd.AddCommand(use, get, set)
 	return cmd
+}
+
+// completeContexts completes the --context flag with the names of the
+// credentials file's contexts.
+func (a *app) completeContexts(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	creds, _, err := a.loadCredentials()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	names := make([]string, 0, len(creds.Contexts))
+	for n := range creds.Contexts {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names, cobra.ShellCompDirectiveNoFileComp
+}
+
+// completeContextArg completes the NAME argument of config use-context
+// and set-context as completeContexts does.
+func (a *app) completeContextArg(cmd *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	return a.completeContexts(cmd, args, prefix)
 }
