@@ -114,3 +114,48 @@ func TestCompletionOffersEnumsAndIDs(t *testing.T) {
 		t.Errorf("severity completion:\n%s", out)
 	}
 }
+
+// TestCompletionOffersEveryEnumAndDirectoryID: the partner side's enum
+// flags, -o, contexts, and the admin side's partner and key ids.
+func TestCompletionOffersEveryEnumAndDirectoryID(t *testing.T) {
+	c := newCtl(t)
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"topics", "list", "--service", ""}, []string{"azure", "office-365"}},
+		{[]string{"tickets", "create", "--severity", ""}, []string{"a", "b", "c"}},
+		{[]string{"tickets", "create", "--contact-method", ""}, []string{"email", "phone"}},
+		{[]string{"entitlement", "check", "--proof-kind", ""}, []string{"azure-support-plan"}},
+		{[]string{"tickets", "list", "--status", ""}, []string{"waiting-on-partner"}},
+		{[]string{"tickets", "escalate", "x", "--reason", ""}, []string{"business-impact"}},
+		{[]string{"-o", ""}, []string{"table", "json", "yaml", "name"}},
+	} {
+		out := c.ok(append([]string{"__complete"}, tc.args...)...)
+		for _, w := range tc.want {
+			if !strings.Contains(out, w+"\n") {
+				t.Errorf("%v: completion lacks %q:\n%s", tc.args, w, out)
+			}
+		}
+	}
+
+	c.ok("config", "set-context", "staging", "--addr", "127.0.0.1:8443")
+	for _, args := range [][]string{{"--context", ""}, {"config", "use-context", ""}} {
+		if out := c.ok(append([]string{"__complete"}, args...)...); !strings.Contains(out, "staging\n") {
+			t.Errorf("%v: completion lacks the context:\n%s", args, out)
+		}
+	}
+
+	admin := []string{"__complete", "--key", c.s.Keys.Admin, "admin"}
+	if out := c.ok(append(admin, "customers", "create", "x", "--partner", "")...); !strings.Contains(out, "adatum\n") {
+		t.Errorf("--partner completion:\n%s", out)
+	}
+	if out := c.ok(append(admin, "partners", "get", "")...); !strings.Contains(out, "adatum\n") {
+		t.Errorf("partners get completion:\n%s", out)
+	}
+	ids := c.ok("--key", c.s.Keys.Admin, "-o", "name", "admin", "keys", "list")
+	first := strings.SplitN(ids, "\n", 2)[0]
+	if out := c.ok(append(admin, "keys", "revoke", "")...); first == "" || !strings.Contains(out, first+"\n") {
+		t.Errorf("keys revoke completion lacks %q:\n%s", first, out)
+	}
+}
