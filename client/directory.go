@@ -106,6 +106,13 @@ func (d *Directory) ListContracts(ctx context.Context, req *supportv1.ListContra
 	return call(ctx, d.svc.ListContracts, req)
 }
 
+// ListCatalogTopics lists a service's support topic catalogue, featured
+// topics first (as partners see it).
+func (d *Directory) ListCatalogTopics(ctx context.Context, service supportv1.Service) ([]*supportv1.SupportTopic, error) {
+	resp, err := call(ctx, d.svc.ListCatalogTopics, &supportv1.ListCatalogTopicsRequest{Service: service})
+	return resp.GetTopics(), err
+}
+
 // CreateSupportTopic adds a topic to a service's support catalogue.
 func (d *Directory) CreateSupportTopic(ctx context.Context, t *supportv1.SupportTopic) (*supportv1.SupportTopic, error) {
 	resp, err := call(ctx, d.svc.CreateSupportTopic, &supportv1.CreateSupportTopicRequest{Topic: t}, noRetry)

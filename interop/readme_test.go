@@ -520,6 +520,10 @@ var readmeChecks = []readmeCheck{
 	// supportctl admin (a fresh server)
 	{name: "admin partners list", match: regexp.MustCompile(`^supportctl admin partners list\b`),
 		check: func(e *readmeEnv, _ []string, stdout, _ string) error { return want(stdout, `(?m)^adatum\s`) }},
+	{name: "admin topics list", match: regexp.MustCompile(`^supportctl admin topics list --service azure\b`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			return want(stdout, `(?m)^ID\s+NAME\s+CATEGORY\s+FEATURED$`, `(?m)^azure-vm-connectivity\s`)
+		}},
 	{name: "admin keys list", match: regexp.MustCompile(`^supportctl admin keys list\b`),
 		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
 			return capture(e, "KEY_ID", stdout, `(?m)^(\S+)\s+agent\s`)
@@ -599,7 +603,7 @@ var readmeRequired = map[string][]string{
 	"grpcurl cookbook":       {"list", "describe", "create", "watch", "watch all", "error details"},
 	"A short tour with curl": {"topics", "entitlement", "create", "get", "list tickets", "note", "notes", "connect", "error details", "openapi"},
 	"Setting up a server without --demo": {"install", "background", "wait", "partner create", "agent queue",
-		"admin partners list", "admin keys list", "admin audit", "admin keys revoke", "stop"},
+		"admin partners list", "admin topics list", "admin keys list", "admin audit", "admin keys revoke", "stop"},
 	"Agent quick start with supportctl": {"agent queue", "agent ack", "agent reply", "agent status", "agent reassign",
 		"agent notes", "agent attach", "agent watch"},
 	readmePostgresSection: {"assignment", "migrate", "background", "wait", "replica write", "replica read", "stop"},

@@ -269,6 +269,19 @@ func topicOf(t *supportv1.SupportTopic) domain.Topic {
 	}
 }
 
+// ListCatalogTopics implements DirectoryService.ListCatalogTopics.
+func (d *Directory) ListCatalogTopics(ctx context.Context, req *supportv1.ListCatalogTopicsRequest) (*supportv1.ListCatalogTopicsResponse, error) {
+	topics, err := d.dir.ListTopics(ctx, serviceOf(req.GetService()))
+	if err != nil {
+		return nil, toStatus(ctx, d.log, err)
+	}
+	resp := &supportv1.ListCatalogTopicsResponse{}
+	for _, t := range topics {
+		resp.Topics = append(resp.Topics, topicToProto(t))
+	}
+	return resp, nil
+}
+
 // CreateSupportTopic implements DirectoryService.CreateSupportTopic.
 func (d *Directory) CreateSupportTopic(ctx context.Context, req *supportv1.CreateSupportTopicRequest) (*supportv1.CreateSupportTopicResponse, error) {
 	if err := requireMessage("topic", req.GetTopic() != nil); err != nil {

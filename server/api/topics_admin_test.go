@@ -95,3 +95,36 @@ func TestSupportTopicCatalogueAdmin(t *testing.T) {
 		wantCode(t, err, codes.PermissionDenied)
 	})
 }
+
+// TestListCatalogTopics: administrators list a service's catalogue as
+// partners see it (same topics, same order); the service is required and
+// partner keys are refused.
+func TestListCatalogTopics(t *testing.T) {
+	s := testserver.Start(t)
+	dir, ctx := s.Directory(), s.Admin(t)
+	seeded := s.SeedDirectory(t, "adatum")
+	azure := supportv1.Service_SERVICE_AZURE
+	added := &supportv1.SupportTopic{Id: "azure-new", Service: azure, Name: "New topic", Category: supportv1.TopicCategory_TOPIC_CATEGORY_ADVISORY}
+	if _, err := dir.CreateSupportTopic(ctx, &supportv1.CreateSupportTopicRequest{Topic: added}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := dir.ListCatalogTopics(ctx, &supportv1.ListCatalogTopicsRequest{Service: azure})
+	if err != nil {
+		t.Fatal(err)
+	}
+	partner, err := s.Support().ListSupportTopics(testserver.Auth(context.Background(), seeded.PartnerKey), &supportv1.ListSupportTopicsRequest{Service: azure})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.GetTopics()) < 2 || !proto.Equal(got, &supportv1.ListCatalogTopicsResponse{Topics: partner.GetTopics()}) {
+		t.Fatalf("admin catalogue %v\npartner catalogue %v", got.GetTopics(), partner.GetTopics())
+	}
+	if last := got.GetTopics()[len(got.GetTopics())-1]; !proto.Equal(last, added) {
+		t.Errorf("the new More... topic is not last: %v", last)
+	}
+
+	_, err = dir.ListCatalogTopics(ctx, &supportv1.ListCatalogTopicsRequest{})
+	wantFields(t, err, "service")
+	_, err = dir.ListCatalogTopics(testserver.Auth(context.Background(), seeded.PartnerKey), &supportv1.ListCatalogTopicsRequest{Service: azure})
+	wantCode(t, err, codes.PermissionDenied)
+}

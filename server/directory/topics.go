@@ -31,6 +31,21 @@ func ValidateTopic(t domain.Topic, mask []string) error {
 	return domain.Invalid(v...)
 }
 
+// ListTopics lists one service's catalogue as partners see it: featured
+// topics first, then by rank.
+func (s *Service) ListTopics(ctx context.Context, service domain.Service) ([]domain.Topic, error) {
+	if service == "" {
+		return nil, domain.Invalid(domain.FieldViolation{Field: "service", Description: "required"})
+	}
+	var out []domain.Topic
+	err := s.st.ReadTx(ctx, func(tx store.Reader) error {
+		var err error
+		out, err = tx.ListTopics(ctx, service)
+		return err
+	})
+	return out, err
+}
+
 // CreateTopic adds a topic to its service's catalogue, ranked after the
 // topics already there.
 func (s *Service) CreateTopic(ctx context.Context, actor string, t domain.Topic) (domain.Topic, error) {

@@ -1845,6 +1845,98 @@ func (x *UpdateSupportTopicResponse) GetTopic() *SupportTopic {
 	return nil
 }
 
+// ListCatalogTopicsRequest is the request of ListCatalogTopics.
+type ListCatalogTopicsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The service whose catalogue to list; required.
+	Service       Service `protobuf:"varint,1,opt,name=service,proto3,enum=support.v1.Service" json:"service,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCatalogTopicsRequest) Reset() {
+	*x = ListCatalogTopicsRequest{}
+	mi := &file_support_v1_directory_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCatalogTopicsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCatalogTopicsRequest) ProtoMessage() {}
+
+func (x *ListCatalogTopicsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_support_v1_directory_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCatalogTopicsRequest.ProtoReflect.Descriptor instead.
+func (*ListCatalogTopicsRequest) Descriptor() ([]byte, []int) {
+	return file_support_v1_directory_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ListCatalogTopicsRequest) GetService() Service {
+	if x != nil {
+		return x.Service
+	}
+	return Service_SERVICE_UNSPECIFIED
+}
+
+// ListCatalogTopicsResponse is the response of ListCatalogTopics.
+type ListCatalogTopicsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Featured topics first, then the "More..." topics.
+	Topics        []*SupportTopic `protobuf:"bytes,1,rep,name=topics,proto3" json:"topics,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCatalogTopicsResponse) Reset() {
+	*x = ListCatalogTopicsResponse{}
+	mi := &file_support_v1_directory_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCatalogTopicsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCatalogTopicsResponse) ProtoMessage() {}
+
+func (x *ListCatalogTopicsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_support_v1_directory_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCatalogTopicsResponse.ProtoReflect.Descriptor instead.
+func (*ListCatalogTopicsResponse) Descriptor() ([]byte, []int) {
+	return file_support_v1_directory_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *ListCatalogTopicsResponse) GetTopics() []*SupportTopic {
+	if x != nil {
+		return x.Topics
+	}
+	return nil
+}
+
 // CreateApiKeyRequest is the request of CreateApiKey.
 type CreateApiKeyRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1861,7 +1953,7 @@ type CreateApiKeyRequest struct {
 
 func (x *CreateApiKeyRequest) Reset() {
 	*x = CreateApiKeyRequest{}
-	mi := &file_support_v1_directory_proto_msgTypes[33]
+	mi := &file_support_v1_directory_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1873,7 +1965,7 @@ func (x *CreateApiKeyRequest) String() string {
 func (*CreateApiKeyRequest) ProtoMessage() {}
 
 func (x *CreateApiKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_support_v1_directory_proto_msgTypes[33]
+	mi := &file_support_v1_directory_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1886,7 +1978,7 @@ func (x *CreateApiKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApiKeyRequest.ProtoReflect.Descriptor instead.
 func (*CreateApiKeyRequest) Descriptor() ([]byte, []int) {
-	return file_support_v1_directory_proto_rawDescGZIP(), []int{33}
+	return file_support_v1_directory_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *CreateApiKeyRequest) GetRole() Role {
@@ -1926,7 +2018,7 @@ type CreateApiKeyResponse struct {
 
 func (x *CreateApiKeyResponse) Reset() {
 	*x = CreateApiKeyResponse{}
-	mi := &file_support_v1_directory_proto_msgTypes[34]
+	mi := &file_support_v1_directory_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1938,7 +2030,7 @@ func (x *CreateApiKeyResponse) String() string {
 func (*CreateApiKeyResponse) ProtoMessage() {}
 
 func (x *CreateApiKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_support_v1_directory_proto_msgTypes[34]
+	mi := &file_support_v1_directory_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1951,7 +2043,7 @@ func (x *CreateApiKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApiKeyResponse.ProtoReflect.Descriptor instead.
 func (*CreateApiKeyResponse) Descriptor() ([]byte, []int) {
-	return file_support_v1_directory_proto_rawDescGZIP(), []int{34}
+	return file_support_v1_directory_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *CreateApiKeyResponse) GetKeyId() string {
@@ -1986,7 +2078,7 @@ type ListApiKeysRequest struct {
 
 func (x *ListApiKeysRequest) Reset() {
 	*x = ListApiKeysRequest{}
-	mi := &file_support_v1_directory_proto_msgTypes[35]
+	mi := &file_support_v1_directory_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1998,7 +2090,7 @@ func (x *ListApiKeysRequest) String() string {
 func (*ListApiKeysRequest) ProtoMessage() {}
 
 func (x *ListApiKeysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_support_v1_directory_proto_msgTypes[35]
+	mi := &file_support_v1_directory_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2011,7 +2103,7 @@ func (x *ListApiKeysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApiKeysRequest.ProtoReflect.Descriptor instead.
 func (*ListApiKeysRequest) Descriptor() ([]byte, []int) {
-	return file_support_v1_directory_proto_rawDescGZIP(), []int{35}
+	return file_support_v1_directory_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ListApiKeysRequest) GetPartnerId() string {
@@ -2032,7 +2124,7 @@ type ListApiKeysResponse struct {
 
 func (x *ListApiKeysResponse) Reset() {
 	*x = ListApiKeysResponse{}
-	mi := &file_support_v1_directory_proto_msgTypes[36]
+	mi := &file_support_v1_directory_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2044,7 +2136,7 @@ func (x *ListApiKeysResponse) String() string {
 func (*ListApiKeysResponse) ProtoMessage() {}
 
 func (x *ListApiKeysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_support_v1_directory_proto_msgTypes[36]
+	mi := &file_support_v1_directory_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2057,7 +2149,7 @@ func (x *ListApiKeysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApiKeysResponse.ProtoReflect.Descriptor instead.
 func (*ListApiKeysResponse) Descriptor() ([]byte, []int) {
-	return file_support_v1_directory_proto_rawDescGZIP(), []int{36}
+	return file_support_v1_directory_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ListApiKeysResponse) GetApiKeys() []*ApiKey {
@@ -2078,7 +2170,7 @@ type RevokeApiKeyRequest struct {
 
 func (x *RevokeApiKeyRequest) Reset() {
 	*x = RevokeApiKeyRequest{}
-	mi := &file_support_v1_directory_proto_msgTypes[37]
+	mi := &file_support_v1_directory_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2090,7 +2182,7 @@ func (x *RevokeApiKeyRequest) String() string {
 func (*RevokeApiKeyRequest) ProtoMessage() {}
 
 func (x *RevokeApiKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_support_v1_directory_proto_msgTypes[37]
+	mi := &file_support_v1_directory_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2103,7 +2195,7 @@ func (x *RevokeApiKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeApiKeyRequest.ProtoReflect.Descriptor instead.
 func (*RevokeApiKeyRequest) Descriptor() ([]byte, []int) {
-	return file_support_v1_directory_proto_rawDescGZIP(), []int{37}
+	return file_support_v1_directory_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *RevokeApiKeyRequest) GetKeyId() string {
@@ -2122,7 +2214,7 @@ type RevokeApiKeyResponse struct {
 
 func (x *RevokeApiKeyResponse) Reset() {
 	*x = RevokeApiKeyResponse{}
-	mi := &file_support_v1_directory_proto_msgTypes[38]
+	mi := &file_support_v1_directory_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2134,7 +2226,7 @@ func (x *RevokeApiKeyResponse) String() string {
 func (*RevokeApiKeyResponse) ProtoMessage() {}
 
 func (x *RevokeApiKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_support_v1_directory_proto_msgTypes[38]
+	mi := &file_support_v1_directory_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2147,7 +2239,7 @@ func (x *RevokeApiKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeApiKeyResponse.ProtoReflect.Descriptor instead.
 func (*RevokeApiKeyResponse) Descriptor() ([]byte, []int) {
-	return file_support_v1_directory_proto_rawDescGZIP(), []int{38}
+	return file_support_v1_directory_proto_rawDescGZIP(), []int{40}
 }
 
 // AuditEvent is one entry of the audit trail: a directory or key change.
@@ -2177,7 +2269,7 @@ type AuditEvent struct {
 
 func (x *AuditEvent) Reset() {
 	*x = AuditEvent{}
-	mi := &file_support_v1_directory_proto_msgTypes[39]
+	mi := &file_support_v1_directory_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2189,7 +2281,7 @@ func (x *AuditEvent) String() string {
 func (*AuditEvent) ProtoMessage() {}
 
 func (x *AuditEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_support_v1_directory_proto_msgTypes[39]
+	mi := &file_support_v1_directory_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2202,7 +2294,7 @@ func (x *AuditEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditEvent.ProtoReflect.Descriptor instead.
 func (*AuditEvent) Descriptor() ([]byte, []int) {
-	return file_support_v1_directory_proto_rawDescGZIP(), []int{39}
+	return file_support_v1_directory_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *AuditEvent) GetId() string {
@@ -2276,7 +2368,7 @@ type ListAuditEventsRequest struct {
 
 func (x *ListAuditEventsRequest) Reset() {
 	*x = ListAuditEventsRequest{}
-	mi := &file_support_v1_directory_proto_msgTypes[40]
+	mi := &file_support_v1_directory_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2288,7 +2380,7 @@ func (x *ListAuditEventsRequest) String() string {
 func (*ListAuditEventsRequest) ProtoMessage() {}
 
 func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_support_v1_directory_proto_msgTypes[40]
+	mi := &file_support_v1_directory_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2301,7 +2393,7 @@ func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsRequest) Descriptor() ([]byte, []int) {
-	return file_support_v1_directory_proto_rawDescGZIP(), []int{40}
+	return file_support_v1_directory_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ListAuditEventsRequest) GetActor() string {
@@ -2359,7 +2451,7 @@ type ListAuditEventsResponse struct {
 
 func (x *ListAuditEventsResponse) Reset() {
 	*x = ListAuditEventsResponse{}
-	mi := &file_support_v1_directory_proto_msgTypes[41]
+	mi := &file_support_v1_directory_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2371,7 +2463,7 @@ func (x *ListAuditEventsResponse) String() string {
 func (*ListAuditEventsResponse) ProtoMessage() {}
 
 func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_support_v1_directory_proto_msgTypes[41]
+	mi := &file_support_v1_directory_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2384,7 +2476,7 @@ func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsResponse) Descriptor() ([]byte, []int) {
-	return file_support_v1_directory_proto_rawDescGZIP(), []int{41}
+	return file_support_v1_directory_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ListAuditEventsResponse) GetAuditEvents() []*AuditEvent {
@@ -2528,7 +2620,11 @@ const file_support_v1_directory_proto_rawDesc = "" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
 	"updateMask\"L\n" +
 	"\x1aUpdateSupportTopicResponse\x12.\n" +
-	"\x05topic\x18\x01 \x01(\v2\x18.support.v1.SupportTopicR\x05topic\"\x97\x01\n" +
+	"\x05topic\x18\x01 \x01(\v2\x18.support.v1.SupportTopicR\x05topic\"I\n" +
+	"\x18ListCatalogTopicsRequest\x12-\n" +
+	"\aservice\x18\x01 \x01(\x0e2\x13.support.v1.ServiceR\aservice\"M\n" +
+	"\x19ListCatalogTopicsResponse\x120\n" +
+	"\x06topics\x18\x01 \x03(\v2\x18.support.v1.SupportTopicR\x06topics\"\x97\x01\n" +
 	"\x13CreateApiKeyRequest\x12$\n" +
 	"\x04role\x18\x01 \x01(\x0e2\x10.support.v1.RoleR\x04role\x12\x1d\n" +
 	"\n" +
@@ -2568,7 +2664,7 @@ const file_support_v1_directory_proto_rawDesc = "" +
 	"page_token\x18\x06 \x01(\tR\tpageToken\"|\n" +
 	"\x17ListAuditEventsResponse\x129\n" +
 	"\faudit_events\x18\x01 \x03(\v2\x16.support.v1.AuditEventR\vauditEvents\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xda\x12\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xd6\x13\n" +
 	"\x10DirectoryService\x12y\n" +
 	"\rCreatePartner\x12 .support.v1.CreatePartnerRequest\x1a!.support.v1.CreatePartnerResponse\"#\x82\xd3\xe4\x93\x02\x1d:\apartner\"\x12/v1/admin/partners\x12t\n" +
 	"\n" +
@@ -2584,7 +2680,8 @@ const file_support_v1_directory_proto_rawDesc = "" +
 	"\x10RegisterContract\x12#.support.v1.RegisterContractRequest\x1a$.support.v1.RegisterContractResponse\"%\x82\xd3\xe4\x93\x02\x1f:\bcontract\"\x13/v1/admin/contracts\x12\x87\x01\n" +
 	"\rListContracts\x12 .support.v1.ListContractsRequest\x1a!.support.v1.ListContractsResponse\"1\x82\xd3\xe4\x93\x02+\x12)/v1/admin/partners/{partner_id}/contracts\x12\x84\x01\n" +
 	"\x12CreateSupportTopic\x12%.support.v1.CreateSupportTopicRequest\x1a&.support.v1.CreateSupportTopicResponse\"\x1f\x82\xd3\xe4\x93\x02\x19:\x05topic\"\x10/v1/admin/topics\x12\x8f\x01\n" +
-	"\x12UpdateSupportTopic\x12%.support.v1.UpdateSupportTopicRequest\x1a&.support.v1.UpdateSupportTopicResponse\"*\x82\xd3\xe4\x93\x02$:\x05topic2\x1b/v1/admin/topics/{topic.id}\x12o\n" +
+	"\x12UpdateSupportTopic\x12%.support.v1.UpdateSupportTopicRequest\x1a&.support.v1.UpdateSupportTopicResponse\"*\x82\xd3\xe4\x93\x02$:\x05topic2\x1b/v1/admin/topics/{topic.id}\x12z\n" +
+	"\x11ListCatalogTopics\x12$.support.v1.ListCatalogTopicsRequest\x1a%.support.v1.ListCatalogTopicsResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/admin/topics\x12o\n" +
 	"\fCreateApiKey\x12\x1f.support.v1.CreateApiKeyRequest\x1a .support.v1.CreateApiKeyResponse\"\x1c\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/admin/apiKeys\x12i\n" +
 	"\vListApiKeys\x12\x1e.support.v1.ListApiKeysRequest\x1a\x1f.support.v1.ListApiKeysResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/admin/apiKeys\x12\x7f\n" +
 	"\fRevokeApiKey\x12\x1f.support.v1.RevokeApiKeyRequest\x1a .support.v1.RevokeApiKeyResponse\",\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/admin/apiKeys/{key_id}:revoke\x12y\n" +
@@ -2602,7 +2699,7 @@ func file_support_v1_directory_proto_rawDescGZIP() []byte {
 	return file_support_v1_directory_proto_rawDescData
 }
 
-var file_support_v1_directory_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
+var file_support_v1_directory_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
 var file_support_v1_directory_proto_goTypes = []any{
 	(*Partner)(nil),                    // 0: support.v1.Partner
 	(*Customer)(nil),                   // 1: support.v1.Customer
@@ -2637,50 +2734,52 @@ var file_support_v1_directory_proto_goTypes = []any{
 	(*CreateSupportTopicResponse)(nil), // 30: support.v1.CreateSupportTopicResponse
 	(*UpdateSupportTopicRequest)(nil),  // 31: support.v1.UpdateSupportTopicRequest
 	(*UpdateSupportTopicResponse)(nil), // 32: support.v1.UpdateSupportTopicResponse
-	(*CreateApiKeyRequest)(nil),        // 33: support.v1.CreateApiKeyRequest
-	(*CreateApiKeyResponse)(nil),       // 34: support.v1.CreateApiKeyResponse
-	(*ListApiKeysRequest)(nil),         // 35: support.v1.ListApiKeysRequest
-	(*ListApiKeysResponse)(nil),        // 36: support.v1.ListApiKeysResponse
-	(*RevokeApiKeyRequest)(nil),        // 37: support.v1.RevokeApiKeyRequest
-	(*RevokeApiKeyResponse)(nil),       // 38: support.v1.RevokeApiKeyResponse
-	(*AuditEvent)(nil),                 // 39: support.v1.AuditEvent
-	(*ListAuditEventsRequest)(nil),     // 40: support.v1.ListAuditEventsRequest
-	(*ListAuditEventsResponse)(nil),    // 41: support.v1.ListAuditEventsResponse
-	(PartnerStatus)(0),                 // 42: support.v1.PartnerStatus
-	(Benefit)(0),                       // 43: support.v1.Benefit
-	(*timestamppb.Timestamp)(nil),      // 44: google.protobuf.Timestamp
-	(CustomerKind)(0),                  // 45: support.v1.CustomerKind
-	(Service)(0),                       // 46: support.v1.Service
-	(SubscriptionState)(0),             // 47: support.v1.SubscriptionState
-	(ProofKind)(0),                     // 48: support.v1.ProofKind
-	(Role)(0),                          // 49: support.v1.Role
-	(*fieldmaskpb.FieldMask)(nil),      // 50: google.protobuf.FieldMask
-	(*SupportTopic)(nil),               // 51: support.v1.SupportTopic
-	(*structpb.Struct)(nil),            // 52: google.protobuf.Struct
+	(*ListCatalogTopicsRequest)(nil),   // 33: support.v1.ListCatalogTopicsRequest
+	(*ListCatalogTopicsResponse)(nil),  // 34: support.v1.ListCatalogTopicsResponse
+	(*CreateApiKeyRequest)(nil),        // 35: support.v1.CreateApiKeyRequest
+	(*CreateApiKeyResponse)(nil),       // 36: support.v1.CreateApiKeyResponse
+	(*ListApiKeysRequest)(nil),         // 37: support.v1.ListApiKeysRequest
+	(*ListApiKeysResponse)(nil),        // 38: support.v1.ListApiKeysResponse
+	(*RevokeApiKeyRequest)(nil),        // 39: support.v1.RevokeApiKeyRequest
+	(*RevokeApiKeyResponse)(nil),       // 40: support.v1.RevokeApiKeyResponse
+	(*AuditEvent)(nil),                 // 41: support.v1.AuditEvent
+	(*ListAuditEventsRequest)(nil),     // 42: support.v1.ListAuditEventsRequest
+	(*ListAuditEventsResponse)(nil),    // 43: support.v1.ListAuditEventsResponse
+	(PartnerStatus)(0),                 // 44: support.v1.PartnerStatus
+	(Benefit)(0),                       // 45: support.v1.Benefit
+	(*timestamppb.Timestamp)(nil),      // 46: google.protobuf.Timestamp
+	(CustomerKind)(0),                  // 47: support.v1.CustomerKind
+	(Service)(0),                       // 48: support.v1.Service
+	(SubscriptionState)(0),             // 49: support.v1.SubscriptionState
+	(ProofKind)(0),                     // 50: support.v1.ProofKind
+	(Role)(0),                          // 51: support.v1.Role
+	(*fieldmaskpb.FieldMask)(nil),      // 52: google.protobuf.FieldMask
+	(*SupportTopic)(nil),               // 53: support.v1.SupportTopic
+	(*structpb.Struct)(nil),            // 54: google.protobuf.Struct
 }
 var file_support_v1_directory_proto_depIdxs = []int32{
-	42, // 0: support.v1.Partner.status:type_name -> support.v1.PartnerStatus
-	43, // 1: support.v1.Partner.benefits:type_name -> support.v1.Benefit
-	44, // 2: support.v1.Partner.create_time:type_name -> google.protobuf.Timestamp
-	44, // 3: support.v1.Partner.update_time:type_name -> google.protobuf.Timestamp
-	45, // 4: support.v1.Customer.kind:type_name -> support.v1.CustomerKind
-	44, // 5: support.v1.Customer.create_time:type_name -> google.protobuf.Timestamp
-	46, // 6: support.v1.Subscription.service:type_name -> support.v1.Service
-	47, // 7: support.v1.Subscription.state:type_name -> support.v1.SubscriptionState
-	44, // 8: support.v1.Subscription.create_time:type_name -> google.protobuf.Timestamp
-	44, // 9: support.v1.Subscription.update_time:type_name -> google.protobuf.Timestamp
-	48, // 10: support.v1.Contract.kind:type_name -> support.v1.ProofKind
-	44, // 11: support.v1.Contract.create_time:type_name -> google.protobuf.Timestamp
-	49, // 12: support.v1.ApiKey.role:type_name -> support.v1.Role
-	44, // 13: support.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
-	44, // 14: support.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
-	44, // 15: support.v1.ApiKey.expire_time:type_name -> google.protobuf.Timestamp
+	44, // 0: support.v1.Partner.status:type_name -> support.v1.PartnerStatus
+	45, // 1: support.v1.Partner.benefits:type_name -> support.v1.Benefit
+	46, // 2: support.v1.Partner.create_time:type_name -> google.protobuf.Timestamp
+	46, // 3: support.v1.Partner.update_time:type_name -> google.protobuf.Timestamp
+	47, // 4: support.v1.Customer.kind:type_name -> support.v1.CustomerKind
+	46, // 5: support.v1.Customer.create_time:type_name -> google.protobuf.Timestamp
+	48, // 6: support.v1.Subscription.service:type_name -> support.v1.Service
+	49, // 7: support.v1.Subscription.state:type_name -> support.v1.SubscriptionState
+	46, // 8: support.v1.Subscription.create_time:type_name -> google.protobuf.Timestamp
+	46, // 9: support.v1.Subscription.update_time:type_name -> google.protobuf.Timestamp
+	50, // 10: support.v1.Contract.kind:type_name -> support.v1.ProofKind
+	46, // 11: support.v1.Contract.create_time:type_name -> google.protobuf.Timestamp
+	51, // 12: support.v1.ApiKey.role:type_name -> support.v1.Role
+	46, // 13: support.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
+	46, // 14: support.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
+	46, // 15: support.v1.ApiKey.expire_time:type_name -> google.protobuf.Timestamp
 	0,  // 16: support.v1.CreatePartnerRequest.partner:type_name -> support.v1.Partner
 	0,  // 17: support.v1.CreatePartnerResponse.partner:type_name -> support.v1.Partner
 	0,  // 18: support.v1.GetPartnerResponse.partner:type_name -> support.v1.Partner
 	0,  // 19: support.v1.ListPartnersResponse.partners:type_name -> support.v1.Partner
 	0,  // 20: support.v1.UpdatePartnerRequest.partner:type_name -> support.v1.Partner
-	50, // 21: support.v1.UpdatePartnerRequest.update_mask:type_name -> google.protobuf.FieldMask
+	52, // 21: support.v1.UpdatePartnerRequest.update_mask:type_name -> google.protobuf.FieldMask
 	0,  // 22: support.v1.UpdatePartnerResponse.partner:type_name -> support.v1.Partner
 	1,  // 23: support.v1.CreateCustomerRequest.customer:type_name -> support.v1.Customer
 	1,  // 24: support.v1.CreateCustomerResponse.customer:type_name -> support.v1.Customer
@@ -2689,68 +2788,72 @@ var file_support_v1_directory_proto_depIdxs = []int32{
 	2,  // 27: support.v1.CreateSubscriptionRequest.subscription:type_name -> support.v1.Subscription
 	2,  // 28: support.v1.CreateSubscriptionResponse.subscription:type_name -> support.v1.Subscription
 	2,  // 29: support.v1.UpdateSubscriptionRequest.subscription:type_name -> support.v1.Subscription
-	50, // 30: support.v1.UpdateSubscriptionRequest.update_mask:type_name -> google.protobuf.FieldMask
+	52, // 30: support.v1.UpdateSubscriptionRequest.update_mask:type_name -> google.protobuf.FieldMask
 	2,  // 31: support.v1.UpdateSubscriptionResponse.subscription:type_name -> support.v1.Subscription
 	2,  // 32: support.v1.ListSubscriptionsResponse.subscriptions:type_name -> support.v1.Subscription
 	3,  // 33: support.v1.RegisterContractRequest.contract:type_name -> support.v1.Contract
 	3,  // 34: support.v1.RegisterContractResponse.contract:type_name -> support.v1.Contract
 	3,  // 35: support.v1.ListContractsResponse.contracts:type_name -> support.v1.Contract
-	51, // 36: support.v1.CreateSupportTopicRequest.topic:type_name -> support.v1.SupportTopic
-	51, // 37: support.v1.CreateSupportTopicResponse.topic:type_name -> support.v1.SupportTopic
-	51, // 38: support.v1.UpdateSupportTopicRequest.topic:type_name -> support.v1.SupportTopic
-	50, // 39: support.v1.UpdateSupportTopicRequest.update_mask:type_name -> google.protobuf.FieldMask
-	51, // 40: support.v1.UpdateSupportTopicResponse.topic:type_name -> support.v1.SupportTopic
-	49, // 41: support.v1.CreateApiKeyRequest.role:type_name -> support.v1.Role
-	44, // 42: support.v1.CreateApiKeyRequest.expire_time:type_name -> google.protobuf.Timestamp
-	4,  // 43: support.v1.CreateApiKeyResponse.api_key:type_name -> support.v1.ApiKey
-	4,  // 44: support.v1.ListApiKeysResponse.api_keys:type_name -> support.v1.ApiKey
-	44, // 45: support.v1.AuditEvent.event_time:type_name -> google.protobuf.Timestamp
-	52, // 46: support.v1.AuditEvent.before:type_name -> google.protobuf.Struct
-	52, // 47: support.v1.AuditEvent.after:type_name -> google.protobuf.Struct
-	44, // 48: support.v1.ListAuditEventsRequest.start_time:type_name -> google.protobuf.Timestamp
-	44, // 49: support.v1.ListAuditEventsRequest.end_time:type_name -> google.protobuf.Timestamp
-	39, // 50: support.v1.ListAuditEventsResponse.audit_events:type_name -> support.v1.AuditEvent
-	5,  // 51: support.v1.DirectoryService.CreatePartner:input_type -> support.v1.CreatePartnerRequest
-	7,  // 52: support.v1.DirectoryService.GetPartner:input_type -> support.v1.GetPartnerRequest
-	9,  // 53: support.v1.DirectoryService.ListPartners:input_type -> support.v1.ListPartnersRequest
-	11, // 54: support.v1.DirectoryService.UpdatePartner:input_type -> support.v1.UpdatePartnerRequest
-	13, // 55: support.v1.DirectoryService.CreateCustomer:input_type -> support.v1.CreateCustomerRequest
-	15, // 56: support.v1.DirectoryService.GetCustomer:input_type -> support.v1.GetCustomerRequest
-	17, // 57: support.v1.DirectoryService.ListCustomers:input_type -> support.v1.ListCustomersRequest
-	19, // 58: support.v1.DirectoryService.CreateSubscription:input_type -> support.v1.CreateSubscriptionRequest
-	21, // 59: support.v1.DirectoryService.UpdateSubscription:input_type -> support.v1.UpdateSubscriptionRequest
-	23, // 60: support.v1.DirectoryService.ListSubscriptions:input_type -> support.v1.ListSubscriptionsRequest
-	25, // 61: support.v1.DirectoryService.RegisterContract:input_type -> support.v1.RegisterContractRequest
-	27, // 62: support.v1.DirectoryService.ListContracts:input_type -> support.v1.ListContractsRequest
-	29, // 63: support.v1.DirectoryService.CreateSupportTopic:input_type -> support.v1.CreateSupportTopicRequest
-	31, // 64: support.v1.DirectoryService.UpdateSupportTopic:input_type -> support.v1.UpdateSupportTopicRequest
-	33, // 65: support.v1.DirectoryService.CreateApiKey:input_type -> support.v1.CreateApiKeyRequest
-	35, // 66: support.v1.DirectoryService.ListApiKeys:input_type -> support.v1.ListApiKeysRequest
-	37, // 67: support.v1.DirectoryService.RevokeApiKey:input_type -> support.v1.RevokeApiKeyRequest
-	40, // 68: support.v1.DirectoryService.ListAuditEvents:input_type -> support.v1.ListAuditEventsRequest
-	6,  // 69: support.v1.DirectoryService.CreatePartner:output_type -> support.v1.CreatePartnerResponse
-	8,  // 70: support.v1.DirectoryService.GetPartner:output_type -> support.v1.GetPartnerResponse
-	10, // 71: support.v1.DirectoryService.ListPartners:output_type -> support.v1.ListPartnersResponse
-	12, // 72: support.v1.DirectoryService.UpdatePartner:output_type -> support.v1.UpdatePartnerResponse
-	14, // 73: support.v1.DirectoryService.CreateCustomer:output_type -> support.v1.CreateCustomerResponse
-	16, // 74: support.v1.DirectoryService.GetCustomer:output_type -> support.v1.GetCustomerResponse
-	18, // 75: support.v1.DirectoryService.ListCustomers:output_type -> support.v1.ListCustomersResponse
-	20, // 76: support.v1.DirectoryService.CreateSubscription:output_type -> support.v1.CreateSubscriptionResponse
-	22, // 77: support.v1.DirectoryService.UpdateSubscription:output_type -> support.v1.UpdateSubscriptionResponse
-	24, // 78: support.v1.DirectoryService.ListSubscriptions:output_type -> support.v1.ListSubscriptionsResponse
-	26, // 79: support.v1.DirectoryService.RegisterContract:output_type -> support.v1.RegisterContractResponse
-	28, // 80: support.v1.DirectoryService.ListContracts:output_type -> support.v1.ListContractsResponse
-	30, // 81: support.v1.DirectoryService.CreateSupportTopic:output_type -> support.v1.CreateSupportTopicResponse
-	32, // 82: support.v1.DirectoryService.UpdateSupportTopic:output_type -> support.v1.UpdateSupportTopicResponse
-	34, // 83: support.v1.DirectoryService.CreateApiKey:output_type -> support.v1.CreateApiKeyResponse
-	36, // 84: support.v1.DirectoryService.ListApiKeys:output_type -> support.v1.ListApiKeysResponse
-	38, // 85: support.v1.DirectoryService.RevokeApiKey:output_type -> support.v1.RevokeApiKeyResponse
-	41, // 86: support.v1.DirectoryService.ListAuditEvents:output_type -> support.v1.ListAuditEventsResponse
-	69, // [69:87] is the sub-list for method output_type
-	51, // [51:69] is the sub-list for method input_type
-	51, // [51:51] is the sub-list for extension type_name
-	51, // [51:51] is the sub-list for extension extendee
-	0,  // [0:51] is the sub-list for field type_name
+	53, // 36: support.v1.CreateSupportTopicRequest.topic:type_name -> support.v1.SupportTopic
+	53, // 37: support.v1.CreateSupportTopicResponse.topic:type_name -> support.v1.SupportTopic
+	53, // 38: support.v1.UpdateSupportTopicRequest.topic:type_name -> support.v1.SupportTopic
+	52, // 39: support.v1.UpdateSupportTopicRequest.update_mask:type_name -> google.protobuf.FieldMask
+	53, // 40: support.v1.UpdateSupportTopicResponse.topic:type_name -> support.v1.SupportTopic
+	48, // 41: support.v1.ListCatalogTopicsRequest.service:type_name -> support.v1.Service
+	53, // 42: support.v1.ListCatalogTopicsResponse.topics:type_name -> support.v1.SupportTopic
+	51, // 43: support.v1.CreateApiKeyRequest.role:type_name -> support.v1.Role
+	46, // 44: support.v1.CreateApiKeyRequest.expire_time:type_name -> google.protobuf.Timestamp
+	4,  // 45: support.v1.CreateApiKeyResponse.api_key:type_name -> support.v1.ApiKey
+	4,  // 46: support.v1.ListApiKeysResponse.api_keys:type_name -> support.v1.ApiKey
+	46, // 47: support.v1.AuditEvent.event_time:type_name -> google.protobuf.Timestamp
+	54, // 48: support.v1.AuditEvent.before:type_name -> google.protobuf.Struct
+	54, // 49: support.v1.AuditEvent.after:type_name -> google.protobuf.Struct
+	46, // 50: support.v1.ListAuditEventsRequest.start_time:type_name -> google.protobuf.Timestamp
+	46, // 51: support.v1.ListAuditEventsRequest.end_time:type_name -> google.protobuf.Timestamp
+	41, // 52: support.v1.ListAuditEventsResponse.audit_events:type_name -> support.v1.AuditEvent
+	5,  // 53: support.v1.DirectoryService.CreatePartner:input_type -> support.v1.CreatePartnerRequest
+	7,  // 54: support.v1.DirectoryService.GetPartner:input_type -> support.v1.GetPartnerRequest
+	9,  // 55: support.v1.DirectoryService.ListPartners:input_type -> support.v1.ListPartnersRequest
+	11, // 56: support.v1.DirectoryService.UpdatePartner:input_type -> support.v1.UpdatePartnerRequest
+	13, // 57: support.v1.DirectoryService.CreateCustomer:input_type -> support.v1.CreateCustomerRequest
+	15, // 58: support.v1.DirectoryService.GetCustomer:input_type -> support.v1.GetCustomerRequest
+	17, // 59: support.v1.DirectoryService.ListCustomers:input_type -> support.v1.ListCustomersRequest
+	19, // 60: support.v1.DirectoryService.CreateSubscription:input_type -> support.v1.CreateSubscriptionRequest
+	21, // 61: support.v1.DirectoryService.UpdateSubscription:input_type -> support.v1.UpdateSubscriptionRequest
+	23, // 62: support.v1.DirectoryService.ListSubscriptions:input_type -> support.v1.ListSubscriptionsRequest
+	25, // 63: support.v1.DirectoryService.RegisterContract:input_type -> support.v1.RegisterContractRequest
+	27, // 64: support.v1.DirectoryService.ListContracts:input_type -> support.v1.ListContractsRequest
+	29, // 65: support.v1.DirectoryService.CreateSupportTopic:input_type -> support.v1.CreateSupportTopicRequest
+	31, // 66: support.v1.DirectoryService.UpdateSupportTopic:input_type -> support.v1.UpdateSupportTopicRequest
+	33, // 67: support.v1.DirectoryService.ListCatalogTopics:input_type -> support.v1.ListCatalogTopicsRequest
+	35, // 68: support.v1.DirectoryService.CreateApiKey:input_type -> support.v1.CreateApiKeyRequest
+	37, // 69: support.v1.DirectoryService.ListApiKeys:input_type -> support.v1.ListApiKeysRequest
+	39, // 70: support.v1.DirectoryService.RevokeApiKey:input_type -> support.v1.RevokeApiKeyRequest
+	42, // 71: support.v1.DirectoryService.ListAuditEvents:input_type -> support.v1.ListAuditEventsRequest
+	6,  // 72: support.v1.DirectoryService.CreatePartner:output_type -> support.v1.CreatePartnerResponse
+	8,  // 73: support.v1.DirectoryService.GetPartner:output_type -> support.v1.GetPartnerResponse
+	10, // 74: support.v1.DirectoryService.ListPartners:output_type -> support.v1.ListPartnersResponse
+	12, // 75: support.v1.DirectoryService.UpdatePartner:output_type -> support.v1.UpdatePartnerResponse
+	14, // 76: support.v1.DirectoryService.CreateCustomer:output_type -> support.v1.CreateCustomerResponse
+	16, // 77: support.v1.DirectoryService.GetCustomer:output_type -> support.v1.GetCustomerResponse
+	18, // 78: support.v1.DirectoryService.ListCustomers:output_type -> support.v1.ListCustomersResponse
+	20, // 79: support.v1.DirectoryService.CreateSubscription:output_type -> support.v1.CreateSubscriptionResponse
+	22, // 80: support.v1.DirectoryService.UpdateSubscription:output_type -> support.v1.UpdateSubscriptionResponse
+	24, // 81: support.v1.DirectoryService.ListSubscriptions:output_type -> support.v1.ListSubscriptionsResponse
+	26, // 82: support.v1.DirectoryService.RegisterContract:output_type -> support.v1.RegisterContractResponse
+	28, // 83: support.v1.DirectoryService.ListContracts:output_type -> support.v1.ListContractsResponse
+	30, // 84: support.v1.DirectoryService.CreateSupportTopic:output_type -> support.v1.CreateSupportTopicResponse
+	32, // 85: support.v1.DirectoryService.UpdateSupportTopic:output_type -> support.v1.UpdateSupportTopicResponse
+	34, // 86: support.v1.DirectoryService.ListCatalogTopics:output_type -> support.v1.ListCatalogTopicsResponse
+	36, // 87: support.v1.DirectoryService.CreateApiKey:output_type -> support.v1.CreateApiKeyResponse
+	38, // 88: support.v1.DirectoryService.ListApiKeys:output_type -> support.v1.ListApiKeysResponse
+	40, // 89: support.v1.DirectoryService.RevokeApiKey:output_type -> support.v1.RevokeApiKeyResponse
+	43, // 90: support.v1.DirectoryService.ListAuditEvents:output_type -> support.v1.ListAuditEventsResponse
+	72, // [72:91] is the sub-list for method output_type
+	53, // [53:72] is the sub-list for method input_type
+	53, // [53:53] is the sub-list for extension type_name
+	53, // [53:53] is the sub-list for extension extendee
+	0,  // [0:53] is the sub-list for field type_name
 }
 
 func init() { file_support_v1_directory_proto_init() }
@@ -2766,7 +2869,7 @@ func file_support_v1_directory_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_support_v1_directory_proto_rawDesc), len(file_support_v1_directory_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   42,
+			NumMessages:   44,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -33,6 +33,7 @@ const (
 	DirectoryService_ListContracts_FullMethodName      = "/support.v1.DirectoryService/ListContracts"
 	DirectoryService_CreateSupportTopic_FullMethodName = "/support.v1.DirectoryService/CreateSupportTopic"
 	DirectoryService_UpdateSupportTopic_FullMethodName = "/support.v1.DirectoryService/UpdateSupportTopic"
+	DirectoryService_ListCatalogTopics_FullMethodName  = "/support.v1.DirectoryService/ListCatalogTopics"
 	DirectoryService_CreateApiKey_FullMethodName       = "/support.v1.DirectoryService/CreateApiKey"
 	DirectoryService_ListApiKeys_FullMethodName        = "/support.v1.DirectoryService/ListApiKeys"
 	DirectoryService_RevokeApiKey_FullMethodName       = "/support.v1.DirectoryService/RevokeApiKey"
@@ -87,6 +88,10 @@ type DirectoryServiceClient interface {
 	// UpdateSupportTopic changes the fields named by update_mask (name,
 	// category, featured) of a catalogue topic; its service cannot change.
 	UpdateSupportTopic(ctx context.Context, in *UpdateSupportTopicRequest, opts ...grpc.CallOption) (*UpdateSupportTopicResponse, error)
+	// ListCatalogTopics lists a service's support topic catalogue as
+	// partners see it in SupportService.ListSupportTopics: featured topics
+	// first, then the "More..." topics, each group in its order.
+	ListCatalogTopics(ctx context.Context, in *ListCatalogTopicsRequest, opts ...grpc.CallOption) (*ListCatalogTopicsResponse, error)
 	// CreateApiKey creates an API key; its secret is returned once and only
 	// its hash is stored.
 	CreateApiKey(ctx context.Context, in *CreateApiKeyRequest, opts ...grpc.CallOption) (*CreateApiKeyResponse, error)
@@ -252,6 +257,16 @@ func (c *directoryServiceClient) UpdateSupportTopic(ctx context.Context, in *Upd
 	return out, nil
 }
 
+func (c *directoryServiceClient) ListCatalogTopics(ctx context.Context, in *ListCatalogTopicsRequest, opts ...grpc.CallOption) (*ListCatalogTopicsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListCatalogTopicsResponse)
+	err := c.cc.Invoke(ctx, DirectoryService_ListCatalogTopics_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *directoryServiceClient) CreateApiKey(ctx context.Context, in *CreateApiKeyRequest, opts ...grpc.CallOption) (*CreateApiKeyResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(CreateApiKeyResponse)
@@ -340,6 +355,10 @@ type DirectoryServiceServer interface {
 	// UpdateSupportTopic changes the fields named by update_mask (name,
 	// category, featured) of a catalogue topic; its service cannot change.
 	UpdateSupportTopic(context.Context, *UpdateSupportTopicRequest) (*UpdateSupportTopicResponse, error)
+	// ListCatalogTopics lists a service's support topic catalogue as
+	// partners see it in SupportService.ListSupportTopics: featured topics
+	// first, then the "More..." topics, each group in its order.
+	ListCatalogTopics(context.Context, *ListCatalogTopicsRequest) (*ListCatalogTopicsResponse, error)
 	// CreateApiKey creates an API key; its secret is returned once and only
 	// its hash is stored.
 	CreateApiKey(context.Context, *CreateApiKeyRequest) (*CreateApiKeyResponse, error)
@@ -406,6 +425,9 @@ func (UnimplementedDirectoryServiceServer) CreateSupportTopic(context.Context, *
 }
 func (UnimplementedDirectoryServiceServer) UpdateSupportTopic(context.Context, *UpdateSupportTopicRequest) (*UpdateSupportTopicResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateSupportTopic not implemented")
+}
+func (UnimplementedDirectoryServiceServer) ListCatalogTopics(context.Context, *ListCatalogTopicsRequest) (*ListCatalogTopicsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListCatalogTopics not implemented")
 }
 func (UnimplementedDirectoryServiceServer) CreateApiKey(context.Context, *CreateApiKeyRequest) (*CreateApiKeyResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateApiKey not implemented")
@@ -692,6 +714,24 @@ func _DirectoryService_UpdateSupportTopic_Handler(srv interface{}, ctx context.C
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DirectoryService_ListCatalogTopics_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListCatalogTopicsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DirectoryServiceServer).ListCatalogTopics(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DirectoryService_ListCatalogTopics_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DirectoryServiceServer).ListCatalogTopics(ctx, req.(*ListCatalogTopicsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _DirectoryService_CreateApiKey_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(CreateApiKeyRequest)
 	if err := dec(in); err != nil {
@@ -826,6 +866,10 @@ var DirectoryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UpdateSupportTopic",
 			Handler:    _DirectoryService_UpdateSupportTopic_Handler,
+		},
+		{
+			MethodName: "ListCatalogTopics",
+			Handler:    _DirectoryService_ListCatalogTopics_Handler,
 		},
 		{
 			MethodName: "CreateApiKey",

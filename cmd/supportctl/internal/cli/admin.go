@@ -404,7 +404,7 @@ func contractsView(cs []*supportv1.Contract, msg proto.Message) view {
 }
 
 func (a *app) adminTopicsCommand() *cobra.Command {
-	cmd := group("topics", "The support topic catalogue (partners list it with `supportctl topics list`)")
+	cmd := group("topics", "The support topic catalogue: list, create, update (partners list it with `supportctl topics list`)")
 	var service, name, category string
 	var featured bool
 	topic := func(id string) (*supportv1.SupportTopic, error) {
@@ -455,7 +455,22 @@ func (a *app) adminTopicsCommand() *cobra.Command {
 	}
 	create.MarkFlagRequired("name")
 	create.MarkFlagRequired("category")
-	cmd.AddCommand(create, update)
+	var listService string
+	list := a.dirAction("list --service SERVICE", "List a service's catalogue as partners see it, featured first",
+		cobra.NoArgs, func(ctx context.Context, d *client.Directory, _ *cobra.Command, _ []string) (view, error) {
+			svc, err := parseService(listService)
+			if err != nil {
+				return view{}, err
+			}
+			topics, err := d.ListCatalogTopics(ctx, svc)
+			if err != nil {
+				return view{}, failed(err)
+			}
+			return topicsView(topics), nil
+		})
+	enumFlag[supportv1.Service](list, &listService, "service", "", "service (required)")
+	list.MarkFlagRequired("service")
+	cmd.AddCommand(create, list, update)
 	return cmd
 }
 
@@ -463,6 +478,16 @@ func topicView(t *supportv1.SupportTopic) view {
 	return view{msg: t, names: []string{t.GetId()}, list: true, table: func(w io.Writer) error {
 		return printTopics(w, []*supportv1.SupportTopic{t})
 	}}
+}
+
+func topicsView(ts []*supportv1.SupportTopic) view {
+	v := view{msg: &supportv1.ListCatalogTopicsResponse{Topics: ts}, list: true, table: func(w io.Writer) error {
+		return printTopics(w, ts)
+	}}
+	for _, t := range ts {
+		v.names = append(v.names, t.GetId())
+	}
+	return v
 }
 
 func (a *app) keysCommand() *cobra.Command {

@@ -56,6 +56,16 @@ func TestAdminSetsUpAPartnerFromScratch(t *testing.T) {
 		t.Errorf("contracts -o name: %q", out)
 	}
 
+	// The topic catalogue: a new topic, then the list as partners see it.
+	c.ok("admin", "topics", "create", "azure-cost", "--service", "azure", "--name", "Cost questions", "--category", "advisory")
+	out = c.ok("admin", "topics", "list", "--service", "azure")
+	if !strings.HasPrefix(out, "ID") || !strings.Contains(out, "azure-vm-connectivity") || !strings.Contains(out, "Cost questions") {
+		t.Errorf("topics list:\n%s", out)
+	}
+	if ids := c.ok("-o", "name", "admin", "topics", "list", "--service", "azure"); !strings.HasSuffix(ids, "\nazure-cost\n") {
+		t.Errorf("topics list -o name (the new More... topic last): %q", ids)
+	}
+
 	// Suspension through update; the partner key then cannot escalate.
 	out = c.ok("admin", "partners", "update", "northwind", "--status", "suspended")
 	if !strings.Contains(out, "suspended") {
@@ -86,6 +96,8 @@ func TestAdminSetsUpAPartnerFromScratch(t *testing.T) {
 		{"admin", "partners", "create", "x", "--name", "X", "--status", "sleeping"},
 		{"admin", "keys", "create", "--role", "agent", "--expire-in", "soon"},
 		{"admin", "audit", "--since", "yesterday"},
+		{"admin", "topics", "list"},
+		{"admin", "topics", "list", "--service", "mars"},
 	} {
 		if code, _, errs := c.run(args...); code != cli.ExitUsage {
 			t.Errorf("%v: exit %d %q; want 2", args, code, errs)

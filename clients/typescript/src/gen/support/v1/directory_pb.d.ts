@@ -910,6 +910,46 @@ export declare type UpdateSupportTopicResponse = Message<"support.v1.UpdateSuppo
 export declare const UpdateSupportTopicResponseSchema: GenMessage<UpdateSupportTopicResponse>;
 
 /**
+ * ListCatalogTopicsRequest is the request of ListCatalogTopics.
+ *
+ * @generated from message support.v1.ListCatalogTopicsRequest
+ */
+export declare type ListCatalogTopicsRequest = Message<"support.v1.ListCatalogTopicsRequest"> & {
+  /**
+   * The service whose catalogue to list; required.
+   *
+   * @generated from field: support.v1.Service service = 1;
+   */
+  service: Service;
+};
+
+/**
+ * Describes the message support.v1.ListCatalogTopicsRequest.
+ * Use `create(ListCatalogTopicsRequestSchema)` to create a new message.
+ */
+export declare const ListCatalogTopicsRequestSchema: GenMessage<ListCatalogTopicsRequest>;
+
+/**
+ * ListCatalogTopicsResponse is the response of ListCatalogTopics.
+ *
+ * @generated from message support.v1.ListCatalogTopicsResponse
+ */
+export declare type ListCatalogTopicsResponse = Message<"support.v1.ListCatalogTopicsResponse"> & {
+  /**
+   * Featured topics first, then the "More..." topics.
+   *
+   * @generated from field: repeated support.v1.SupportTopic topics = 1;
+   */
+  topics: SupportTopic[];
+};
+
+/**
+ * Describes the message support.v1.ListCatalogTopicsResponse.
+ * Use `create(ListCatalogTopicsResponseSchema)` to create a new message.
+ */
+export declare const ListCatalogTopicsResponseSchema: GenMessage<ListCatalogTopicsResponse>;
+
+/**
  * CreateApiKeyRequest is the request of CreateApiKey.
  *
  * @generated from message support.v1.CreateApiKeyRequest
@@ -1361,6 +1401,18 @@ export declare const DirectoryService: GenService<{
     methodKind: "unary";
     input: typeof UpdateSupportTopicRequestSchema;
     output: typeof UpdateSupportTopicResponseSchema;
+  },
+  /**
+   * ListCatalogTopics lists a service's support topic catalogue as
+   * partners see it in SupportService.ListSupportTopics: featured topics
+   * first, then the "More..." topics, each group in its order.
+   *
+   * @generated from rpc support.v1.DirectoryService.ListCatalogTopics
+   */
+  listCatalogTopics: {
+    methodKind: "unary";
+    input: typeof ListCatalogTopicsRequestSchema;
+    output: typeof ListCatalogTopicsResponseSchema;
   },
   /**
    * CreateApiKey creates an API key; its secret is returned once and only
