@@ -69,6 +69,7 @@ func startSupportdHTTP(t *testing.T) (addr, httpAddr, partnerKey string) {
 // by role ("admin", "agent", "partner").
 type demoServer struct {
 	addr, httpAddr string
+	db             string // its database file
 	keys           map[string]string
 }
 
@@ -83,7 +84,8 @@ func startDemo(t *testing.T) demoServer {
 		t.Fatalf("go build supportd: %v\n%s", err, out)
 	}
 	addr, httpAddr := freeAddr(t), freeAddr(t)
-	cmd := exec.Command(bin, "serve", "--listen", addr, "--http-listen", httpAddr, "--db", filepath.Join(dir, "supportd.db"), "--demo",
+	db := filepath.Join(dir, "supportd.db")
+	cmd := exec.Command(bin, "serve", "--listen", addr, "--http-listen", httpAddr, "--db", db, "--demo",
 		"--metrics-listen", "", "--log-level", "warn", "--grace-period", "2s")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -124,7 +126,7 @@ func startDemo(t *testing.T) demoServer {
 	})
 	select {
 	case keys := <-keyc:
-		return demoServer{addr: addr, httpAddr: httpAddr, keys: keys}
+		return demoServer{addr: addr, httpAddr: httpAddr, db: db, keys: keys}
 	case <-exited:
 		t.Fatal("supportd exited before printing the demo keys")
 	case <-time.After(60 * time.Second):

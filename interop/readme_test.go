@@ -30,7 +30,15 @@ var readmeShellSections = []string{
 	"grpcurl cookbook",
 	"API keys: expiry, revocation, audit trail",
 	readmePostgresSection,
+	readmeTLSSection,
+	readmeBackupSection,
 }
+
+// The subsections of "Operations" the test runs.
+const (
+	readmeTLSSection    = "Operations/TLS and mutual TLS"
+	readmeBackupSection = "Operations/Backup and restore"
+)
 
 // readmePostgresSection runs against a database of a throwaway PostgreSQL
 // cluster (internal/pgtest), whose URL replaces readmePostgresURL; it is
@@ -49,7 +57,13 @@ var readmeKeyRole = map[string]string{
 
 // readmeFiles are the files the README's commands create in the
 // repository (the directory they run in): removed before and after.
-var readmeFiles = []string{"fresh.db", "fresh.db-wal", "fresh.db-shm", "fresh.db.lock", "fresh.log", "replica1.log", "replica2.log"}
+var readmeFiles = []string{"fresh.db", "fresh.db-wal", "fresh.db-shm", "fresh.db.lock", "fresh.log", "replica1.log", "replica2.log",
+	"tls", "tls-demo.db", "tls-demo.db-wal", "tls-demo.db-shm", "tls-demo.db.lock", "tls-demo.log"}
+
+// readmeBackups are the (time-stamped) backups the README's commands
+// write into the repository: those that appear during the test are
+// removed after it.
+var readmeBackups = []string{"supportd-*.db", "fresh-*.db"}
 
 const readmeGoSection = "Internal service quick start with the Go client"
 
@@ -65,7 +79,12 @@ const readmeHTTPAddr = "127.0.0.1:8080"
 // up a server without --demo" starts itself (gRPC, HTTP, metrics): the
 // test replaces them by free ports.
 var readmeFreshAddrs = []string{"127.0.0.1:9443", "127.0.0.1:9080", "127.0.0.1:9465",
-	"127.0.0.1:9543", "127.0.0.1:9180", "127.0.0.1:9565", "127.0.0.1:9544", "127.0.0.1:9181", "127.0.0.1:9566"}
+	"127.0.0.1:9543", "127.0.0.1:9180", "127.0.0.1:9565", "127.0.0.1:9544", "127.0.0.1:9181", "127.0.0.1:9566",
+	"127.0.0.1:9643", "127.0.0.1:9280", "127.0.0.1:9664"}
+
+// readmeDemoDB is the database the README's --demo server runs on, in the
+// directory it was started from; replaced by the test's demo server's.
+const readmeDemoDB = "--db supportd.db"
 
 // readmeWatchTimeout bounds the streaming commands (watches): they must
 // still be following the stream live when it fires.
@@ -73,8 +92,8 @@ const readmeWatchTimeout = "5"
 
 // readmeBlock is one fenced code block of the README.
 type readmeBlock struct {
-	section, lang, text string
-	line                int // of the opening fence
+	section, sub, lang, text string // sub: the "### " heading within section
+	line                     int    // of the opening fence
 }
 
 // readmeBlocks returns the fenced code blocks of README.md by "## " section.
@@ -85,7 +104,7 @@ func readmeBlocks(t *testing.T) []readmeBlock {
 		t.Fatal(err)
 	}
 	var blocks []readmeBlock
-	var section string
+	var section, sub string
 	var cur *readmeBlock
 	for i, line := range strings.Split(string(b), "\n") {
 		switch {
@@ -95,9 +114,11 @@ func readmeBlocks(t *testing.T) []readmeBlock {
 		case cur != nil:
 			cur.text += line + "\n"
 		case strings.HasPrefix(line, "```"):
-			cur = &readmeBlock{section: section, lang: strings.TrimSpace(strings.TrimPrefix(line, "```")), line: i + 1}
+			cur = &readmeBlock{section: section, sub: sub, lang: strings.TrimSpace(strings.TrimPrefix(line, "```")), line: i + 1}
 		case strings.HasPrefix(line, "## "):
-			section = strings.TrimSpace(strings.TrimPrefix(line, "## "))
+			section, sub = strings.TrimSpace(strings.TrimPrefix(line, "## ")), ""
+		case strings.HasPrefix(line, "### "):
+			sub = strings.TrimSpace(strings.TrimPrefix(line, "### "))
 		}
 	}
 	if cur != nil {
@@ -106,13 +127,14 @@ func readmeBlocks(t *testing.T) []readmeBlock {
 	return blocks
 }
 
-// sectionBlocks returns the blocks of one section in one language; the
+// sectionBlocks returns the blocks of one section ("## " heading, or
+// "SECTION/SUB" for one "### " subsection of it) in one language; the
 // section must have at least one.
 func sectionBlocks(t *testing.T, blocks []readmeBlock, section, lang string) []readmeBlock {
 	t.Helper()
 	var out []readmeBlock
 	for _, b := range blocks {
-		if b.section == section && b.lang == lang {
+		if (b.section == section || b.section+"/"+b.sub == section) && b.lang == lang {
 			out = append(out, b)
 		}
 	}
@@ -314,9 +336,13 @@ var readmeChecks = []readmeCheck{
 		check: func(*readmeEnv, []string, string, string) error { return nil }},
 	// The shell's own: a server started in the background and stopped,
 	// waiting for it, a key file written, variables unset.
-	{name: "background", match: regexp.MustCompile(`^supportd serve .*&$`), check: nothing},
+	{name: "background", match: regexp.MustCompile(`^supportd serve .*& [A-Z0-9_]+=\$!$`), check: nothing},
 	{name: "wait", match: regexp.MustCompile(`^until .*; done$`), check: nothing},
-	{name: "stop", match: regexp.MustCompile(`^kill (%1|\$\(jobs -p\))$`), check: nothing},
+	{name: "stop", match: regexp.MustCompile(`^kill (\$[A-Z0-9_]+ ?)+ && wait (\$[A-Z0-9_]+ ?)+$`), check: nothing},
+	{name: "health", match: regexp.MustCompile(`^supportd health .*--wait\b`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error { return want(stdout, `SERVING`) }},
+	// Files: a directory, certificates, OpenSSL's extension files, a restore.
+	{name: "files", match: regexp.MustCompile(`^(mkdir -p \S+|openssl .*|printf '[^']*' > \S+|cp "\$BACKUP" .*)$`), check: nothing},
 	{name: "unset", match: regexp.MustCompile(`^unset `), check: nothing},
 	{name: "key file", match: regexp.MustCompile(`^\(umask 077 && printf .* > (~/\S+)\)$`),
 		check: func(e *readmeEnv, m []string, _, _ string) error {
@@ -543,6 +569,22 @@ var readmeChecks = []readmeCheck{
 			return want(stdout, `(?m)^ID\s+CUSTOMER`, `(?m)^\S+\s+litware\s+azure\s+B\s+new\s`)
 		}},
 
+	// TLS and mutual TLS
+	{name: "tls supportctl", match: regexp.MustCompile(`^supportctl --addr \S+ --ca tls/ca\.pem --cert tls/client\.pem --cert-key tls/client-key\.pem .*topics list`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
+			return want(stdout, `(?m)^azure-vm-connectivity\s`)
+		}},
+	{name: "health probe", match: regexp.MustCompile(`^grpc-health-probe .*-tls-client-cert`),
+		check: func(e *readmeEnv, _ []string, stdout, stderr string) error {
+			return want(stdout+stderr, `status: SERVING`)
+		}},
+	{name: "healthz", match: regexp.MustCompile(`^curl -sS --cacert tls/ca\.pem https://\S+/healthz$`),
+		check: func(e *readmeEnv, _ []string, stdout, _ string) error { return want(stdout, `(?i)ok|serving`) }},
+
+	// Backup and restore
+	{name: "backup", match: regexp.MustCompile(`^supportd backup `),
+		check: func(e *readmeEnv, _ []string, stdout, stderr string) error { return want(stdout+stderr, `\S`) }},
+
 	// PostgreSQL: two replicas over one database
 	{name: "migrate", match: regexp.MustCompile(`^supportd migrate --db `),
 		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
@@ -602,11 +644,14 @@ var readmeRequired = map[string][]string{
 		"key file", "set-context", "get-contexts", "unset", "context"},
 	"grpcurl cookbook":       {"list", "describe", "create", "watch", "watch all", "error details"},
 	"A short tour with curl": {"topics", "entitlement", "create", "get", "list tickets", "note", "notes", "connect", "error details", "openapi"},
-	"Setting up a server without --demo": {"install", "background", "wait", "partner create", "agent queue",
+	"Setting up a server without --demo": {"install", "background", "health", "partner create", "agent queue",
 		"admin partners list", "admin topics list", "admin keys list", "admin audit", "admin keys revoke", "stop"},
 	"Agent quick start with supportctl": {"agent queue", "agent ack", "agent reply", "agent status", "agent reassign",
 		"agent notes", "agent attach", "agent watch"},
-	readmePostgresSection: {"assignment", "migrate", "background", "wait", "replica write", "replica read", "stop"},
+	readmePostgresSection: {"assignment", "migrate", "background", "health", "replica write", "replica read", "stop"},
+	readmeTLSSection: {"files", "background", "health", "assignment", "install", "tls supportctl", "list", "topics", "health probe",
+		"healthz", "stop"},
+	readmeBackupSection: {"backup", "background", "health", "files", "stop"},
 }
 
 func nothing(*readmeEnv, []string, string, string) error { return nil }
@@ -698,12 +743,20 @@ func TestReadmeSnippets(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	addrs := map[string]string{readmeAddr: demo.addr, readmeHTTPAddr: demo.httpAddr}
+	addrs := map[string]string{readmeAddr: demo.addr, readmeHTTPAddr: demo.httpAddr, readmeDemoDB: "--db " + demo.db}
 	for _, a := range readmeFreshAddrs {
 		addrs[a] = freeAddr(t)
 	}
 	removeReadmeFiles(t, root)
-	t.Cleanup(func() { removeReadmeFiles(t, root) })
+	backups := readmeBackupFiles(t, root)
+	t.Cleanup(func() {
+		removeReadmeFiles(t, root)
+		for f := range readmeBackupFiles(t, root) {
+			if !backups[f] {
+				os.Remove(f)
+			}
+		}
+	})
 	// The commands run one after the other in one clean shell from the
 	// repository root: PATH holds only the system directories, go, and
 	// what the README itself adds; grpcurl, supportctl and supportd are
@@ -891,13 +944,28 @@ func numbered(src string) string {
 }
 
 // removeReadmeFiles removes what the README's commands leave in the
-// repository (readmeFiles).
+// repository under fixed names (readmeFiles).
 func removeReadmeFiles(t *testing.T, root string) {
 	for _, f := range readmeFiles {
-		if err := os.Remove(filepath.Join(root, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := os.RemoveAll(filepath.Join(root, f)); err != nil {
 			t.Error(err)
 		}
 	}
+}
+
+// readmeBackupFiles lists the backups in the repository (readmeBackups).
+func readmeBackupFiles(t *testing.T, root string) map[string]bool {
+	out := map[string]bool{}
+	for _, p := range readmeBackups {
+		found, err := filepath.Glob(filepath.Join(root, p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range found {
+			out[f] = true
+		}
+	}
+	return out
 }
 
 // clip shortens long outputs (the completion script) in the log.

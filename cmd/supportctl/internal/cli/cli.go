@@ -145,14 +145,20 @@ context (default address ` + DefaultAddr + `). The file must not be readable by
 group or others (chmod 600). Loopback addresses are reached in plaintext, any other
 address over TLS (system roots, or --ca FILE); --tls and --insecure force
 either, and --ca or --cert imply TLS. --cert FILE --cert-key FILE present a
-client certificate (servers that require mutual TLS). -o json prints the API's own JSON (protojson, proto field names).
+client certificate (servers that require mutual TLS).
+
+Output: -o table (default; --no-headers drops the header row), -o json and
+-o yaml (the API's own messages, proto field names), -o name (the ids, one
+per line). Long text (a note, a description, a justification) is given
+inline or with --text-file FILE (- for standard input).
 
 Environment: SUPPORT_ADDR (the server address), SUPPORT_KEY (the API key),
 SUPPORT_CONTEXT (the context to use), SUPPORTCTL_CONFIG (the credentials
 file itself, instead of the XDG_CONFIG_HOME or HOME path above).
 
 Exit codes: 0 success, 1 the server refused the call or it failed (the
-gRPC code, reason and field violations are printed on one line), 2 bad
+gRPC code, reason and field violations are printed on one line), or
+entitlement check answered "not entitled", 2 bad
 command line, 3 the server could not be reached (connection refused,
 unknown host, TLS handshake failure, deadline while connecting).`,
 		SilenceUsage:  true,
