@@ -19,8 +19,10 @@ import (
 )
 
 // The README's snippets, run as written against a real server. The shell
-// blocks of these sections are split into commands and run one by one with
-// `bash -c`; the Go block of readmeGoSection is compiled and run.
+// blocks of these sections ("SECTION" for a "## " heading, "SECTION/SUB"
+// for one "### " subsection) are split into commands and typed one by one
+// into one clean bash (readmeShell), as a reader would into a terminal;
+// the Go block of readmeGoSection is compiled and run.
 var readmeShellSections = []string{
 	"A short tour with grpcurl",
 	"A short tour with curl",
@@ -721,8 +723,12 @@ func (e *readmeEnv) resumeToken(t *testing.T) string {
 	}
 }
 
-// TestReadmeSnippets runs the README's grpcurl, supportctl and Go client
-// snippets against a freshly started `supportd serve --demo`.
+// TestReadmeSnippets runs the README's shell and Go client snippets, top to
+// bottom, against a freshly started `supportd serve --demo` (the servers
+// the README starts itself, PostgreSQL replicas and a TLS server among
+// them, it starts as written). The README must run as written: only the
+// addresses (free ports instead of the fixed ones), the demo keys, the
+// demo database and the PostgreSQL URL are replaced.
 func TestReadmeSnippets(t *testing.T) {
 	if testing.Short() {
 		t.Skip("installs grpcurl and supportctl as the README says and runs the README against supportd: not under -short")
