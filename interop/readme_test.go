@@ -602,7 +602,10 @@ var readmeChecks = []readmeCheck{
 	// supportctl agent (the demo server); ID: a ticket of the queue
 	{name: "agent queue", match: regexp.MustCompile(`^supportctl agent queue azure\b`),
 		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
-			return capture(e, "ID", stdout, `(?m)^ID\s+CUSTOMER.*\n(\S+)\s+\S+\s+azure\s+\S+\s+new\s`)
+			if err := want(stdout, `(?m)^ID\s+CUSTOMER`); err != nil {
+				return err
+			}
+			return capture(e, "ID", stdout, `(?m)^(\S+)\s+\S+\s+azure\s+\S+\s+new\s`) // one not acknowledged yet
 		}},
 	{name: "agent ack", match: regexp.MustCompile(`^supportctl agent ack ID `),
 		check: func(e *readmeEnv, _ []string, stdout, _ string) error {
