@@ -256,8 +256,7 @@ func (v *txView) RevokeAPIKey(_ context.Context, id string, at time.Time) error 
 	if err := checkAffected(tag, fmt.Errorf("api key %q: %w", id, store.ErrNotFound)); err != nil {
 		return err
 	}
-	_, err = v.tx.Exec(v.ctx, `SELECT pg_notify($1, $2)`, KeysChannel, id)
-	return mapErr(err)
+	return v.notify(KeysChannel, id)
 }
 
 // KeysChannel is the LISTEN/NOTIFY channel on which a committed key

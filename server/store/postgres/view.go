@@ -4,12 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/supportd/supportd/server/domain"
 	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/supportd/supportd/server/domain"
 )
 
 // EventsChannel is the LISTEN/NOTIFY channel on which every commit that
@@ -19,17 +20,43 @@ import (
 // notifications (it publishes its commits with their events itself).
 const EventsChannel = "supportd_events"
 
+// querier is what a txView sends its statements through: the read
+// transaction (pgx.Tx), or the pooled connection of a write transaction,
+// which runWrite begins and commits itself (see begin).
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
 // txView implements store.ReadWriter over one transaction. All statements
 // use the view's own context (see ReadWriteTx for why), not the argument.
 type txView struct {
-	tx      pgx.Tx
-	ctx     context.Context
-	write   bool
+	tx    querier
+	ctx   context.Context
+	write bool
+	// begin is the BEGIN of a write transaction until it is sent: it goes
+	// in the same round trip as the transaction's first guarded
+	// statement (exec), or alone before a first query. Empty once sent.
+	begin   string
 	origin  string // the store's id, in its commit notifications
 	lastSeq int64  // highest event sequence appended in this transaction
 	// appended are the events appended in this transaction, in order, as
 	// ListEvents would return them: the commit notification carries them.
 	appended []domain.Event
+}
+
+// ensureBegun sends a BEGIN not sent yet.
+func (v *txView) ensureBegun() error {
+	if v.begin == "" {
+		return nil
+	}
+	if _, err := v.tx.Exec(v.ctx, v.begin); err != nil {
+		return mapErr(err)
+	}
+	v.begin = ""
+	return nil
 }
 
 // exec runs a statement that changes data inside a savepoint, sent with
@@ -59,11 +86,23 @@ func (v *txView) execReturning(query string, args []any, dest ...any) error {
 // it failed.
 func (v *txView) guarded(query string, args []any, read func(pgx.BatchResults) error) error {
 	b := &pgx.Batch{}
+	begin := v.begin
+	if begin != "" {
+		b.Queue(begin)
+	}
 	b.Queue("SAVEPOINT w")
 	b.Queue(query, args...)
 	b.Queue("RELEASE SAVEPOINT w")
 	br := v.tx.SendBatch(v.ctx, b)
-	_, spErr := br.Exec()
+	var spErr error
+	if begin != "" {
+		if _, spErr = br.Exec(); spErr == nil {
+			v.begin = ""
+		}
+	}
+	if spErr == nil {
+		_, spErr = br.Exec()
+	}
 	err := spErr
 	if err == nil {
 		err = read(br)
@@ -96,23 +135,70 @@ func (v *txView) claim() string {
 }
 
 func (v *txView) query(query string, args ...any) (pgx.Rows, error) {
+	if err := v.ensureBegun(); err != nil {
+		return nil, err
+	}
 	rows, err := v.tx.Query(v.ctx, query, args...)
 	return rows, mapErr(err)
 }
 
 func (v *txView) row(query string, args ...any) pgx.Row {
+	if err := v.ensureBegun(); err != nil {
+		return errRow{err}
+	}
 	return v.tx.QueryRow(v.ctx, query, args...)
 }
 
-// announce publishes the transaction's highest appended sequence on
-// EventsChannel. NOTIFY is transactional: the notification is delivered
-// when, and only if, the transaction commits.
-func (v *txView) announce() error {
-	if v.lastSeq == 0 {
-		return nil
+// errRow is a pgx.Row whose Scan fails with err.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+// notify queues NOTIFY channel, payload in v's transaction (plain
+// statement, after the BEGIN). NOTIFY is transactional: the notification
+// is delivered when, and only if, the transaction commits.
+func (v *txView) notify(channel, payload string) error {
+	if err := v.ensureBegun(); err != nil {
+		return err
 	}
-	_, err := v.tx.Exec(v.ctx, `SELECT pg_notify($1, $2)`, EventsChannel, strconv.FormatInt(v.lastSeq, 10)+" "+v.origin)
+	_, err := v.tx.Exec(v.ctx, `SELECT pg_notify($1, $2)`, channel, payload)
 	return mapErr(err)
+}
+
+// commit commits v's write transaction in one round trip: the
+// announcement of its highest appended sequence on EventsChannel, if it
+// appended events, and the COMMIT. Appending took the event counter's row
+// lock (AppendEvent), which every other writer waits for until this
+// commit: each round trip saved here shortens the section that all
+// replicas' writes go through one at a time.
+func (v *txView) commit() error {
+	if v.begin != "" {
+		return nil // nothing was sent: nothing to commit
+	}
+	b := &pgx.Batch{}
+	if v.lastSeq != 0 {
+		b.Queue(`SELECT pg_notify($1, $2)`, EventsChannel, strconv.FormatInt(v.lastSeq, 10)+" "+v.origin)
+	}
+	b.Queue("COMMIT")
+	br := v.tx.SendBatch(v.ctx, b)
+	var tag pgconn.CommandTag
+	var err error
+	for range b.Len() {
+		if tag, err = br.Exec(); err != nil {
+			break
+		}
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("commit: %w", mapErr(err))
+	}
+	if tag.String() == "ROLLBACK" {
+		// COMMIT of a transaction that a failed statement aborted.
+		return fmt.Errorf("commit: %w", pgx.ErrTxCommitRollback)
+	}
+	return nil
 }
 
 // nanos stores an instant as Unix nanoseconds; the zero time as 0.
