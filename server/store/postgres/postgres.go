@@ -15,7 +15,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/supportd/supportd/server/domain"
@@ -135,18 +134,29 @@ func newPool(ctx context.Context, url string, opts Options) (*pgxpool.Pool, erro
 // ReadTx implements store.Store: fn sees one committed snapshot
 // (REPEATABLE READ, read only). As in the SQLite store, a cancelled ctx is
 // checked before the transaction begins; its statements then run to the
-// end (every read of the store is bounded).
+// end (every read of the store is bounded). The BEGIN goes in the same
+// round trip as fn's first statement.
 func (s *Store) ReadTx(ctx context.Context, fn func(tx store.Reader) error) error {
 	if err := s.check(ctx); err != nil {
 		return err
 	}
 	ctx = context.WithoutCancel(ctx)
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return s.closedOr(mapErr(err))
 	}
-	defer tx.Rollback(ctx) //nolint:errcheck // read only: nothing to keep
-	return fn(&txView{tx: tx, ctx: ctx})
+	// Release destroys a connection left inside a transaction (a failed
+	// ROLLBACK): the pool never hands out a connection mid-transaction.
+	defer conn.Release()
+	defer endTx(ctx, conn) // read only: nothing to keep
+	return fn(&txView{tx: conn, ctx: ctx, begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"})
+}
+
+// endTx rolls back the transaction conn is in, if any.
+func endTx(ctx context.Context, conn *pgxpool.Conn) {
+	if conn.Conn().PgConn().TxStatus() != 'I' {
+		_, _ = conn.Exec(ctx, "ROLLBACK")
+	}
 }
 
 // ReadTicket implements store.Store with a read transaction: several
@@ -211,8 +221,8 @@ func (s *Store) runWrite(ctx context.Context, fn func(tx store.ReadWriter) error
 		if r := recover(); r != nil {
 			err = fmt.Errorf("panic in write transaction: %v", r)
 		}
-		if err != nil && conn.Conn().PgConn().TxStatus() != 'I' {
-			_, _ = conn.Exec(ctx, "ROLLBACK")
+		if err != nil {
+			endTx(ctx, conn)
 		}
 	}()
 	view := &txView{tx: conn, ctx: ctx, write: true, origin: s.id, begin: "BEGIN ISOLATION LEVEL READ COMMITTED"}

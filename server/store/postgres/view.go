@@ -20,9 +20,10 @@ import (
 // notifications (it publishes its commits with their events itself).
 const EventsChannel = "supportd_events"
 
-// querier is what a txView sends its statements through: the read
-// transaction (pgx.Tx), or the pooled connection of a write transaction,
-// which runWrite begins and commits itself (see begin).
+// querier is what a txView sends its statements through: the pooled
+// connection of the transaction, which ReadTx and runWrite begin and end
+// with statements of their own (see txView.begin) rather than through
+// pgx.Tx, to save round trips.
 type querier interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
@@ -36,9 +37,9 @@ type txView struct {
 	tx    querier
 	ctx   context.Context
 	write bool
-	// begin is the BEGIN of a write transaction until it is sent: it goes
-	// in the same round trip as the transaction's first guarded
-	// statement (exec), or alone before a first query. Empty once sent.
+	// begin is the transaction's BEGIN until it is sent: it goes in the
+	// same round trip as the transaction's first statement (guarded,
+	// sendBegun). Empty once sent.
 	begin   string
 	origin  string // the store's id, in its commit notifications
 	lastSeq int64  // highest event sequence appended in this transaction
@@ -135,18 +136,89 @@ func (v *txView) claim() string {
 }
 
 func (v *txView) query(query string, args ...any) (pgx.Rows, error) {
-	if err := v.ensureBegun(); err != nil {
-		return nil, err
+	if v.begin != "" {
+		br, err := v.sendBegun(query, args)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := br.Query()
+		if err != nil {
+			br.Close() //nolint:errcheck // failing anyway
+			return nil, mapErr(err)
+		}
+		return &batchRows{Rows: rows, br: br}, nil
 	}
 	rows, err := v.tx.Query(v.ctx, query, args...)
 	return rows, mapErr(err)
 }
 
 func (v *txView) row(query string, args ...any) pgx.Row {
-	if err := v.ensureBegun(); err != nil {
-		return errRow{err}
+	if v.begin != "" {
+		br, err := v.sendBegun(query, args)
+		if err != nil {
+			return errRow{err}
+		}
+		return batchRow{row: br.QueryRow(), br: br}
 	}
 	return v.tx.QueryRow(v.ctx, query, args...)
+}
+
+// sendBegun sends the transaction's BEGIN and a first query in one round
+// trip and returns the batch, positioned at the query's results.
+func (v *txView) sendBegun(query string, args []any) (pgx.BatchResults, error) {
+	b := &pgx.Batch{}
+	b.Queue(v.begin)
+	b.Queue(query, args...)
+	br := v.tx.SendBatch(v.ctx, b)
+	if _, err := br.Exec(); err != nil {
+		br.Close() //nolint:errcheck // failing anyway
+		return nil, mapErr(err)
+	}
+	v.begin = ""
+	return br, nil
+}
+
+// batchRows are the rows of a query sent with the BEGIN (sendBegun): the
+// batch is closed with them.
+type batchRows struct {
+	pgx.Rows
+	br       pgx.BatchResults
+	closed   bool
+	closeErr error
+}
+
+// Close closes the rows and the batch.
+func (r *batchRows) Close() {
+	r.Rows.Close()
+	if !r.closed {
+		r.closed = true
+		r.closeErr = r.br.Close()
+	}
+}
+
+// Err is the rows' error, or the batch's: callers ask once they have read
+// the rows, so the batch is closed here.
+func (r *batchRows) Err() error {
+	if err := r.Rows.Err(); err != nil {
+		return err
+	}
+	r.Close()
+	return r.closeErr
+}
+
+// batchRow is the row of a query sent with the BEGIN (sendBegun): Scan
+// closes the batch.
+type batchRow struct {
+	row pgx.Row
+	br  pgx.BatchResults
+}
+
+func (r batchRow) Scan(dest ...any) error {
+	err := r.row.Scan(dest...)
+	if cerr := r.br.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // errRow is a pgx.Row whose Scan fails with err.
