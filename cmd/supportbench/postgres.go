@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -233,6 +234,9 @@ func summarisePostgres(rounds [][]result) {
 		var xs []float64
 		for _, r := range rs {
 			xs = append(xs, f(r))
+		}
+		if slices.Max(xs) == 0 {
+			return "-" // not measured (PostgreSQL's CPU of a SQLite load)
 		}
 		lo, hi := xs[0], xs[0]
 		for _, x := range xs {
