@@ -93,3 +93,100 @@ func TestReplicasEventLogGapFreeInCommitOrder(t *testing.T) {
 	writing.Store(false)
 	watchers.Wait()
 }
+
+// TestReplicasChangeOneTicketAtOnce changes one ticket from two stores
+// over one database (two replicas) the way the mutate path does: read it
+// in the write transaction, then UpdateTicket to the next version. B reads
+// while A's transaction, which read the ticket first, is still open: B's
+// read must wait for A's commit and return A's change, so that B's update
+// applies on top of it, instead of reading the old version and failing
+// with ErrConflict (which the API answers ABORTED to a caller who gave no
+// etag).
+func TestReplicasChangeOneTicketAtOnce(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	a, b := openURL(t, url, Options{MaxConns: 2}), openURL(t, url, Options{MaxConns: 2})
+	ctx := t.Context()
+	created := time.Unix(1, 0).UTC()
+	err := a.ReadWriteTx(ctx, func(tx store.ReadWriter) error {
+		return errors.Join(
+			tx.CreatePartner(ctx, domain.Partner{ID: "p", DisplayName: "P", Status: domain.PartnerActive, CreateTime: created, UpdateTime: created}),
+			tx.CreateCustomer(ctx, domain.Customer{ID: "c", PartnerID: "p", DisplayName: "C", Kind: domain.CustomerEndCustomer, CreateTime: created}),
+			tx.CreateTicket(ctx, domain.Ticket{ID: "T", PartnerID: "p", CustomerID: "c", Service: domain.ServiceAzure,
+				Status: domain.StatusNew, Queue: domain.QueueAzure, Title: "created", Version: 1, CreateTime: created, UpdateTime: created}))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	change := func(tx store.ReadWriter, title string, read chan<- domain.Ticket, proceed <-chan struct{}) error {
+		tk, err := tx.GetTicket(ctx, "T")
+		if err != nil {
+			return err
+		}
+		read <- tk
+		<-proceed
+		tk.Version++
+		tk.Title = title
+		return tx.UpdateTicket(ctx, tk)
+	}
+	aRead, bRead := make(chan domain.Ticket, 1), make(chan domain.Ticket, 1)
+	aGo, bGo := make(chan struct{}), make(chan struct{})
+	close(bGo)
+	aDone, bDone := make(chan error, 1), make(chan error, 1)
+	go func() { aDone <- a.ReadWriteTx(ctx, func(tx store.ReadWriter) error { return change(tx, "by A", aRead, aGo) }) }()
+	<-aRead
+	go func() { bDone <- b.ReadWriteTx(ctx, func(tx store.ReadWriter) error { return change(tx, "by B", bRead, bGo) }) }()
+	// A commits once B's read is under way: waiting for A's row lock
+	// (seen in pg_stat_activity), or returned already (the old version).
+	var early *domain.Ticket
+	waitUntil(t, func() bool {
+		select {
+		case tk := <-bRead:
+			early = &tk
+			return true
+		default:
+		}
+		var waiting int
+		err := a.pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return waiting > 0
+	})
+	if early != nil {
+		t.Errorf("B read version %d (%q) while A's change was in progress: it did not wait for A", early.Version, early.Title)
+	}
+	close(aGo)
+	if err := <-aDone; err != nil {
+		t.Fatalf("A: %v", err)
+	}
+	if err := <-bDone; err != nil {
+		t.Fatalf("B: %v (it must apply on top of A's committed change)", err)
+	}
+	if early == nil {
+		if tk := <-bRead; tk.Version != 2 || tk.Title != "by A" {
+			t.Errorf("B read version %d (%q), want A's: version 2, \"by A\"", tk.Version, tk.Title)
+		}
+	}
+	var final domain.Ticket
+	if err := a.ReadTx(ctx, func(tx store.Reader) (err error) { final, err = tx.GetTicket(ctx, "T"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if final.Version != 3 || final.Title != "by B" {
+		t.Errorf("ticket at version %d (%q), want 3 (\"by B\")", final.Version, final.Title)
+	}
+}
+
+// waitUntil polls cond (every few milliseconds: what it waits for is
+// another server's state, which sends no signal) until it holds; it fails
+// t after 10 seconds.
+func waitUntil(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 10s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

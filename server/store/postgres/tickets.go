@@ -52,9 +52,22 @@ func (v *txView) UpsertTopic(_ context.Context, t domain.Topic) error {
 	return err
 }
 
-// GetTicket implements store.Reader.
+// GetTicket implements store.Reader. In a write transaction it locks the
+// ticket's row until the transaction ends (FOR UPDATE): writers read a
+// ticket to change it (the mutate path: read, check, UpdateTicket of the
+// next version), and under READ COMMITTED another replica could otherwise
+// commit a change of that ticket between the read and the update, whose
+// version check would then refuse a change the caller never conditioned
+// on a version (ABORTED for a note added while an agent answered on
+// another replica). Locked, the read waits for a concurrent writer of the
+// ticket and returns its committed result, as the single SQLite writer
+// does by construction.
 func (v *txView) GetTicket(_ context.Context, id string) (domain.Ticket, error) {
-	tickets, err := v.queryTickets(`SELECT data FROM tickets WHERE id = $1`, id)
+	query := `SELECT data FROM tickets WHERE id = $1`
+	if v.write {
+		query += ` FOR UPDATE`
+	}
+	tickets, err := v.queryTickets(query, id)
 	if err != nil {
 		return domain.Ticket{}, fmt.Errorf("ticket %q: %w", id, err)
 	}
