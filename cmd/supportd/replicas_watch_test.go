@@ -30,16 +30,18 @@ type roamer struct {
 	hops     int
 	last     atomic.Int64
 	progress chan struct{} // cap 1: an event arrived
+	ended    chan struct{} // closed when run returns
 }
 
 func newRoamer(name string, replicas int, open func(int, context.Context, string) *client.Watch) *roamer {
-	return &roamer{name: name, open: open, n: replicas, progress: make(chan struct{}, 1),
+	return &roamer{name: name, open: open, n: replicas, progress: make(chan struct{}, 1), ended: make(chan struct{}),
 		alive: func(int) bool { return true }}
 }
 
 // run follows the log from token, starting on replica first, until ctx
 // ends; a stream that fails otherwise than by a cancellation fails t.
 func (w *roamer) run(ctx context.Context, t *testing.T, rng *rand.Rand, first int, token string) {
+	defer close(w.ended)
 	at := first
 	for ctx.Err() == nil {
 		token = w.follow(ctx, t, rng, at, token)
@@ -99,12 +101,15 @@ func (w *roamer) follow(ctx context.Context, t *testing.T, rng *rand.Rand, at in
 	return watch.ResumeToken()
 }
 
-// waitFor waits until the roamer received sequence last, or the deadline.
-func (w *roamer) waitFor(deadline <-chan time.Time, last int64) error {
+// waitFor waits until the roamer received sequence last, ended, or ctx
+// ended.
+func (w *roamer) waitFor(ctx context.Context, last int64) error {
 	for w.last.Load() < last {
 		select {
 		case <-w.progress:
-		case <-deadline:
+		case <-w.ended:
+			return fmt.Errorf("%s ended at sequence %d, want %d", w.name, w.last.Load(), last)
+		case <-ctx.Done():
 			return fmt.Errorf("%s received up to sequence %d, want %d", w.name, w.last.Load(), last)
 		}
 	}
@@ -231,9 +236,10 @@ func TestReplicasWatchersSeeEveryEventOnce(t *testing.T) {
 	for _, e := range s.events(start) {
 		want = append(want, e.Sequence)
 	}
-	deadline := time.After(60 * time.Second)
+	wait, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
 	for _, w := range ws {
-		if err := w.waitFor(deadline, last); err != nil {
+		if err := w.waitFor(wait, last); err != nil {
 			t.Error(err)
 		}
 	}

@@ -284,6 +284,11 @@ type Writer interface {
 
 	// PutSetting creates or replaces a server setting.
 	PutSetting(ctx context.Context, name string, value []byte) error
+	// CreateSetting creates a server setting; ErrAlreadyExists if it is
+	// set, also when a concurrent transaction (of another replica) set it
+	// first: a value created once and then shared (a signing key) must
+	// not be replaced by a second creator that read it unset.
+	CreateSetting(ctx context.Context, name string, value []byte) error
 
 	// StageAttachmentChunk stores chunk n (from 0) of an upload's content,
 	// staged under uploadID until CreateAttachment commits it, and marks

@@ -25,7 +25,11 @@ import (
 // so tokens stay valid across restarts.
 const tokenKeySetting = "token_key"
 
-// LoadKey returns the token signing key, creating it on first use.
+// LoadKey returns the token signing key, creating it on first use. Every
+// server sharing the database gets the same key, also replicas started at
+// once on a new database: the first to create it wins, and the others,
+// which read it unset, take the winner's (CreateSetting refuses to
+// replace it), so that a token made by one replica verifies on all.
 func LoadKey(ctx context.Context, st store.Store) ([]byte, error) {
 	var key []byte
 	err := st.ReadWriteTx(ctx, func(tx store.ReadWriter) error {
@@ -39,7 +43,11 @@ func LoadKey(ctx context.Context, st store.Store) ([]byte, error) {
 		}
 		key = make([]byte, 32)
 		_, _ = rand.Read(key)
-		return tx.PutSetting(ctx, tokenKeySetting, key)
+		err = tx.CreateSetting(ctx, tokenKeySetting, key)
+		if errors.Is(err, store.ErrAlreadyExists) {
+			key, err = tx.GetSetting(ctx, tokenKeySetting) // created meanwhile: use that one
+		}
+		return err
 	})
 	return key, err
 }

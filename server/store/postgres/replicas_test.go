@@ -132,9 +132,13 @@ func TestReplicasChangeOneTicketAtOnce(t *testing.T) {
 	aGo, bGo := make(chan struct{}), make(chan struct{})
 	close(bGo)
 	aDone, bDone := make(chan error, 1), make(chan error, 1)
-	go func() { aDone <- a.ReadWriteTx(ctx, func(tx store.ReadWriter) error { return change(tx, "by A", aRead, aGo) }) }()
+	go func() {
+		aDone <- a.ReadWriteTx(ctx, func(tx store.ReadWriter) error { return change(tx, "by A", aRead, aGo) })
+	}()
 	<-aRead
-	go func() { bDone <- b.ReadWriteTx(ctx, func(tx store.ReadWriter) error { return change(tx, "by B", bRead, bGo) }) }()
+	go func() {
+		bDone <- b.ReadWriteTx(ctx, func(tx store.ReadWriter) error { return change(tx, "by B", bRead, bGo) })
+	}()
 	// A commits once B's read is under way: waiting for A's row lock
 	// (seen in pg_stat_activity), or returned already (the old version).
 	var early *domain.Ticket

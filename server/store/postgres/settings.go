@@ -14,6 +14,21 @@ func (v *txView) GetSetting(_ context.Context, name string) ([]byte, error) {
 	return value, nil
 }
 
+// CreateSetting implements store.Writer. Of two transactions creating
+// the same setting, the second waits for the first and fails here with
+// ErrAlreadyExists once it commits (the primary key), leaving the
+// transaction usable (see exec): a GetSetting after it reads the
+// committed value.
+func (v *txView) CreateSetting(_ context.Context, name string, value []byte) error {
+	if value == nil {
+		value = []byte{}
+	}
+	if _, err := v.exec(`INSERT INTO settings(name, value) VALUES ($1, $2)`, name, value); err != nil {
+		return fmt.Errorf("setting %q: %w", name, err)
+	}
+	return nil
+}
+
 // PutSetting implements store.Writer.
 func (v *txView) PutSetting(_ context.Context, name string, value []byte) error {
 	if value == nil {

@@ -14,6 +14,15 @@ func (v *txView) GetSetting(_ context.Context, name string) ([]byte, error) {
 	return value, nil
 }
 
+// CreateSetting implements store.Writer.
+func (v *txView) CreateSetting(_ context.Context, name string, value []byte) error {
+	_, err := v.exec(`INSERT INTO settings(name, value) VALUES (?, ?)`, name, value)
+	if err != nil {
+		return fmt.Errorf("setting %q: %w", name, err)
+	}
+	return nil
+}
+
 // PutSetting implements store.Writer.
 func (v *txView) PutSetting(_ context.Context, name string, value []byte) error {
 	_, err := v.exec(`INSERT INTO settings(name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value`, name, value)

@@ -450,6 +450,21 @@ func testSettings(t *testing.T, f Factory) {
 	if v := get("st-other"); string(v) != "x" {
 		t.Errorf("GetSetting other = %q", v)
 	}
+
+	// CreateSetting sets an unset setting only, and a refused create
+	// leaves the transaction usable.
+	write(t, s, func(tx store.ReadWriter) error {
+		wantErr(t, "CreateSetting of a set setting", tx.CreateSetting(ctx, "st-key", []byte("second")), store.ErrAlreadyExists)
+		v, err := tx.GetSetting(ctx, "st-key")
+		noErr(t, "GetSetting after a refused CreateSetting", err)
+		if string(v) != "replaced" {
+			t.Errorf("GetSetting after a refused CreateSetting = %q, want replaced", v)
+		}
+		return tx.CreateSetting(ctx, "st-new", []byte("first"))
+	})
+	if v := get("st-new"); string(v) != "first" {
+		t.Errorf("GetSetting of a created setting = %q, want first", v)
+	}
 }
 
 func testIdempotency(t *testing.T, f Factory) {
