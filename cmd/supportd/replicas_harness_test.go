@@ -92,7 +92,7 @@ func startReplicas(t *testing.T, n int, extraConfig string) *replicaSet {
 	results := make(chan started, n)
 	for i := range n {
 		go func() {
-			r, keys, err := s.launch(i == 0)
+			r, keys, err := s.launch(i == 0, "127.0.0.1:0")
 			results <- started{i, r, keys, err}
 		}()
 	}
@@ -120,10 +120,11 @@ func startReplicas(t *testing.T, n int, extraConfig string) *replicaSet {
 	return s
 }
 
-// launch starts one replica and returns once it serves (and, with demo,
-// printed the demo keys). The process is killed at the test's end.
-func (s *replicaSet) launch(demo bool) (*replica, map[string]string, error) {
-	args := []string{"serve", "--http-listen", "", "--listen", "127.0.0.1:0", "--db", s.db,
+// launch starts one replica listening on listen and returns once it
+// serves (and, with demo, printed the demo keys). The process is killed
+// at the test's end.
+func (s *replicaSet) launch(demo bool, listen string) (*replica, map[string]string, error) {
+	args := []string{"serve", "--http-listen", "", "--listen", listen, "--db", s.db,
 		"--metrics-listen", "", "--grace-period", "5s", "--config", s.config}
 	if demo {
 		args = append(args, "--demo")
@@ -209,10 +210,11 @@ func (r *replica) kill() {
 	}
 }
 
-// restart starts replica i again (after a kill) on a new port.
+// restart starts replica i again (after a kill) on its address, where
+// its clients reconnect.
 func (s *replicaSet) restart(i int) {
 	s.t.Helper()
-	r, _, err := s.launch(false)
+	r, _, err := s.launch(false, s.replicas[i].addr)
 	if err != nil {
 		s.t.Fatalf("restart replica %d: %v", i, err)
 	}

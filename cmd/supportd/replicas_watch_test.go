@@ -86,19 +86,24 @@ func (w *roamer) follow(ctx context.Context, t *testing.T, rng *rand.Rand, at in
 			t.Errorf("%s on replica %d: %v", w.name, at, err)
 			return ""
 		}
-		w.mu.Lock()
-		w.seqs = append(w.seqs, ev.GetSequence())
-		w.mu.Unlock()
-		w.last.Store(ev.GetSequence())
-		select {
-		case w.progress <- struct{}{}:
-		default:
-		}
+		w.record(ev)
 		if got++; got == events {
 			break
 		}
 	}
 	return watch.ResumeToken()
+}
+
+// record notes an event received.
+func (w *roamer) record(ev *supportv1.TicketEvent) {
+	w.mu.Lock()
+	w.seqs = append(w.seqs, ev.GetSequence())
+	w.mu.Unlock()
+	w.last.Store(ev.GetSequence())
+	select {
+	case w.progress <- struct{}{}:
+	default:
+	}
 }
 
 // waitFor waits until the roamer received sequence last, ended, or ctx
@@ -157,7 +162,9 @@ func seqDiff(got, want []int64) string {
 func watchStart(t *testing.T, s *replicaSet) (int64, string) {
 	t.Helper()
 	c := s.partner(0)
-	tk, err := c.CreateTicket(t.Context(), crashFiling(uuid.NewString()))
+	barrier := crashFiling(uuid.NewString())
+	barrier.Title = "barrier" // not one of the tests' creates
+	tk, err := c.CreateTicket(t.Context(), barrier)
 	if err != nil {
 		t.Fatal(err)
 	}
