@@ -62,7 +62,9 @@ func TestReplicasOverPostgreSQL(t *testing.T) {
 		if status.Code(err) == codes.Unauthenticated {
 			break
 		}
-		if err != nil {
+		// Refused by the key's rate limit (this loop runs faster than
+		// it allows): the key is still accepted, as with no error.
+		if err != nil && status.Code(err) != codes.ResourceExhausted {
 			t.Fatalf("revoked key on B: %v, want UNAUTHENTICATED", err)
 		}
 		if deadline.Err() != nil {
