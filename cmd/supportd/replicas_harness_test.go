@@ -65,9 +65,10 @@ type replicaSet struct {
 	st       *postgres.Store   // the test's own view of the database
 }
 
-// startReplicas migrates a fresh database, then starts n replicas at once
-// (as a deployment does: no replica runs first), the first with --demo.
-// extraConfig is appended to the configuration file (YAML).
+// startReplicas starts n replicas at once on a new database (as a
+// deployment may: no replica runs first, each applies the migrations at
+// start), the first with --demo. extraConfig is appended to the
+// configuration file (YAML).
 func startReplicas(t *testing.T, n int, extraConfig string) *replicaSet {
 	t.Helper()
 	if testing.Short() {
@@ -75,9 +76,6 @@ func startReplicas(t *testing.T, n int, extraConfig string) *replicaSet {
 	}
 	db := pgtest.NewDatabase(t)
 	bin := buildSupportd(t)
-	if out, err := exec.Command(bin, "migrate", "--db", db).CombinedOutput(); err != nil {
-		t.Fatalf("migrate: %v\n%s", err, out)
-	}
 	cfg := filepath.Join(t.TempDir(), "supportd.yaml")
 	if err := os.WriteFile(cfg, []byte(replicaLimits+extraConfig), 0o600); err != nil {
 		t.Fatal(err)
