@@ -108,9 +108,10 @@ func TestReplicasIdempotentCreates(t *testing.T) {
 const revokeBound = time.Second
 
 // TestReplicasRefuseARevokedKey revokes a partner key on each replica in
-// turn, after every replica served (and cached) it: every other replica
-// refuses it within revokeBound of the revocation's answer, and the
-// revoking replica at once.
+// turn, after every replica served (and cached) it and holds a watch
+// stream open with it: every other replica refuses it within revokeBound
+// of the revocation's answer, the revoking replica at once, and every
+// replica ends the key's stream (UNAUTHENTICATED) within revokeBound.
 func TestReplicasRefuseARevokedKey(t *testing.T) {
 	const replicas = 3
 	s := startReplicas(t, replicas, "")
@@ -122,6 +123,7 @@ func TestReplicasRefuseARevokedKey(t *testing.T) {
 			t.Fatal(err)
 		}
 		with := make([]*client.Client, replicas)
+		streamEnded := make([]<-chan error, replicas)
 		for r := range replicas {
 			c, err := client.New(s.replicas[r].addr, client.WithAPIKey(key.GetSecret()), client.WithInsecure(), client.WithRetry(1, 0, 0))
 			if err != nil {
@@ -132,6 +134,7 @@ func TestReplicasRefuseARevokedKey(t *testing.T) {
 			if _, err := c.ListSupportTopics(ctx, supportv1.Service_SERVICE_AZURE); err != nil {
 				t.Fatalf("new key on replica %d: %v", r, err)
 			}
+			streamEnded[r] = holdStream(t, c)
 		}
 		if err := dir.RevokeAPIKey(ctx, key.GetKeyId()); err != nil {
 			t.Fatal(err)
@@ -142,12 +145,28 @@ func TestReplicasRefuseARevokedKey(t *testing.T) {
 		}
 		var wg sync.WaitGroup
 		for r := range replicas {
-			if r == revoker {
-				continue
-			}
 			wg.Go(func() {
+				if r == revoker {
+					select {
+					case err := <-streamEnded[r]:
+						if client.Code(err) != codes.Unauthenticated {
+							t.Errorf("stream of the revoked key on replica %d ended with %v, want UNAUTHENTICATED", r, err)
+						}
+					case <-time.After(revokeBound):
+						t.Errorf("replica %d still streams with a key it revoked %v ago", r, revokeBound)
+					}
+					return
+				}
 				bound, cancel := context.WithDeadline(ctx, revoked.Add(revokeBound))
 				defer cancel()
+				select {
+				case err := <-streamEnded[r]:
+					if client.Code(err) != codes.Unauthenticated {
+						t.Errorf("stream of the revoked key on replica %d ended with %v, want UNAUTHENTICATED", r, err)
+					}
+				case <-bound.Done():
+					t.Errorf("replica %d still streams with a key revoked on replica %d %v ago", r, revoker, revokeBound)
+				}
 				for {
 					_, err := with[r].ListSupportTopics(bound, supportv1.Service_SERVICE_AZURE)
 					switch {
@@ -166,4 +185,33 @@ func TestReplicasRefuseARevokedKey(t *testing.T) {
 		}
 		wg.Wait()
 	}
+}
+
+// holdStream opens a watch with c's key, waits until it is established
+// (its first checkpoint), and returns the channel on which the error that
+// ends it will come.
+func holdStream(t *testing.T, c *client.Client) <-chan error {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	t.Cleanup(cancel)
+	open := make(chan struct{})
+	var once sync.Once
+	w := c.WatchTickets(ctx, "", "", client.OnCheckpoint(func(*supportv1.Checkpoint) { once.Do(func() { close(open) }) }))
+	ended := make(chan error, 1)
+	go func() {
+		for _, err := range w.Events() {
+			if err != nil {
+				ended <- err
+				return
+			}
+		}
+	}()
+	select {
+	case <-open:
+	case err := <-ended:
+		t.Fatalf("watch with a new key: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("watch with a new key: no checkpoint in 30s")
+	}
+	return ended
 }
