@@ -18,7 +18,9 @@ import (
 // at once (a client that retries on another replica while its first call
 // still runs): each request files one ticket, and every call answers it.
 // A later retry on any replica answers the same ticket; the request id
-// with another body is refused on every replica.
+// with another body is refused on every replica. The tickets list in
+// pages asked of the replicas in turn (page tokens made by one replica
+// verify on the others).
 func TestReplicasIdempotentCreates(t *testing.T) {
 	const replicas, requests = 3, 20
 	s := startReplicas(t, replicas, "")
@@ -73,18 +75,27 @@ func TestReplicasIdempotentCreates(t *testing.T) {
 			}
 		}
 	}
-	n := 0
-	for tk, err := range clients[1].AllTickets(ctx, &supportv1.ListTicketsRequest{CustomerId: "litware"}) {
+	// Listed in pages of 3, each page asked of the next replica with the
+	// page token another replica gave.
+	listed := map[string]bool{}
+	req := &supportv1.ListTicketsRequest{CustomerId: "litware", PageSize: 3}
+	for page := 0; ; page++ {
+		resp, err := clients[page%replicas].ListTickets(ctx, req)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("page %d on replica %d: %v", page, page%replicas, err)
 		}
-		if _, ok := tickets[tk.GetId()]; !ok {
-			t.Errorf("ticket %s (%q) answered to no request", tk.GetId(), tk.GetTitle())
+		for _, tk := range resp.GetTickets() {
+			if _, ok := tickets[tk.GetId()]; !ok || listed[tk.GetId()] {
+				t.Errorf("ticket %s (%q) listed twice or answered to no request", tk.GetId(), tk.GetTitle())
+			}
+			listed[tk.GetId()] = true
 		}
-		n++
+		if req.PageToken = resp.GetNextPageToken(); req.PageToken == "" {
+			break
+		}
 	}
-	if n != requests {
-		t.Errorf("%d tickets listed, want %d (one per request id)", n, requests)
+	if len(listed) != requests {
+		t.Errorf("%d tickets listed, want %d (one per request id)", len(listed), requests)
 	}
 	created := map[string]int{}
 	for _, e := range s.events(0) {
