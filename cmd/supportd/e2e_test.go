@@ -40,6 +40,9 @@ type leakChecked struct{ m *testing.M }
 
 func (l leakChecked) Run() int {
 	code := l.m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
 	if code == 0 {
 		if err := goleak.Find(); err != nil {
 			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)
@@ -49,15 +52,33 @@ func (l leakChecked) Run() int {
 	return code
 }
 
-// buildSupportd builds the command into a temporary directory.
+// built is the supportd binary the tests share: built once per test
+// binary (linking takes seconds), removed when the tests end.
+var built struct {
+	once     sync.Once
+	dir, bin string
+	err      error
+}
+
+// buildSupportd builds the command, once, into a temporary directory and
+// returns the binary's path. Tests run it; none may change it.
 func buildSupportd(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "supportd")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	built.once.Do(func() {
+		if built.dir, built.err = os.MkdirTemp("", "supportd-e2e-"); built.err != nil {
+			return
+		}
+		bin := filepath.Join(built.dir, "supportd")
+		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("go build: %v\n%s", err, out)
+			return
+		}
+		built.bin = bin
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
 	}
-	return bin
+	return built.bin
 }
 
 // createKey runs `supportd keys create` and returns the secret from the
