@@ -801,6 +801,7 @@ func TestReadmeSnippets(t *testing.T) {
 		}
 	}
 	t.Run("Go_client", func(t *testing.T) { e.runGoSnippet(t, blocks) })
+	t.Run("JavaScript_fetch", func(t *testing.T) { e.runJSSnippet(t, blocks) })
 }
 
 // goSnippetTemplate wraps the README's Go snippet, the body of run, into a
@@ -938,6 +939,31 @@ func (e *readmeEnv) runGoSnippet(t *testing.T, blocks []readmeBlock) {
 	}
 	if tk.GetCustomerId() != "litware" || tk.GetStatus() != supportv1.TicketStatus_TICKET_STATUS_NEW {
 		t.Errorf("the snippet's ticket: customer %q status %v, want litware NEW", tk.GetCustomerId(), tk.GetStatus())
+	}
+}
+
+// runJSSnippet runs the README's JavaScript (fetch on a REST route) with
+// Node.js, the demo partner key as partnerKey, and checks the tickets it
+// read.
+func (e *readmeEnv) runJSSnippet(t *testing.T, blocks []readmeBlock) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node not found")
+	}
+	js := sectionBlocks(t, blocks, "A short tour with curl", "js")
+	if len(js) != 1 {
+		t.Fatalf("README: %d js blocks, want 1", len(js))
+	}
+	src := fmt.Sprintf("const partnerKey = %q;\n%s\nconsole.log(JSON.stringify(body));\n", e.partner,
+		strings.ReplaceAll(js[0].text, readmeHTTPAddr, e.demo.httpAddr))
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, node, "--input-type=module", "-e", src).CombinedOutput()
+	if err != nil {
+		t.Fatalf("node: %v\n%s\nsource:\n%s", err, out, numbered(src))
+	}
+	if err := want(string(out), `"tickets":\[\{"id":"`, `"customerId":"litware"`); err != nil {
+		t.Errorf("the README's fetch: %v\n%s", err, out)
 	}
 }
 
