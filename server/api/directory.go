@@ -30,13 +30,9 @@ func actorOf(ctx context.Context) string {
 	return p.Actor()
 }
 
-func requireField(field, value string) error {
-	if value == "" {
-		return domain.Invalid(domain.FieldViolation{Field: field, Description: "required"})
-	}
-	return nil
-}
-
+// requireMessage checks that a request carries a sub-message (a wire
+// rule: only the proto form can lack it); the fields inside are the
+// domain service's to check.
 func requireMessage(field string, present bool) error {
 	if !present {
 		return domain.Invalid(domain.FieldViolation{Field: field, Description: "required"})
@@ -58,9 +54,6 @@ func (d *Directory) CreatePartner(ctx context.Context, req *supportv1.CreatePart
 
 // GetPartner implements DirectoryService.GetPartner.
 func (d *Directory) GetPartner(ctx context.Context, req *supportv1.GetPartnerRequest) (*supportv1.GetPartnerResponse, error) {
-	if err := requireField("partner_id", req.GetPartnerId()); err != nil {
-		return nil, toStatus(ctx, d.log, err)
-	}
 	p, err := d.dir.GetPartner(ctx, req.GetPartnerId())
 	if err != nil {
 		return nil, toStatus(ctx, d.log, err)
@@ -119,9 +112,6 @@ func (d *Directory) CreateCustomer(ctx context.Context, req *supportv1.CreateCus
 
 // GetCustomer implements DirectoryService.GetCustomer.
 func (d *Directory) GetCustomer(ctx context.Context, req *supportv1.GetCustomerRequest) (*supportv1.GetCustomerResponse, error) {
-	if err := requireField("customer_id", req.GetCustomerId()); err != nil {
-		return nil, toStatus(ctx, d.log, err)
-	}
 	c, err := d.dir.GetCustomer(ctx, req.GetCustomerId())
 	if err != nil {
 		return nil, toStatus(ctx, d.log, err)
@@ -131,9 +121,6 @@ func (d *Directory) GetCustomer(ctx context.Context, req *supportv1.GetCustomerR
 
 // ListCustomers implements DirectoryService.ListCustomers.
 func (d *Directory) ListCustomers(ctx context.Context, req *supportv1.ListCustomersRequest) (*supportv1.ListCustomersResponse, error) {
-	if err := requireField("partner_id", req.GetPartnerId()); err != nil {
-		return nil, toStatus(ctx, d.log, err)
-	}
 	limit, err := pageSize(req.GetPageSize())
 	if err != nil {
 		return nil, toStatus(ctx, d.log, err)
@@ -183,9 +170,6 @@ func (d *Directory) UpdateSubscription(ctx context.Context, req *supportv1.Updat
 
 // ListSubscriptions implements DirectoryService.ListSubscriptions.
 func (d *Directory) ListSubscriptions(ctx context.Context, req *supportv1.ListSubscriptionsRequest) (*supportv1.ListSubscriptionsResponse, error) {
-	if err := requireField("customer_id", req.GetCustomerId()); err != nil {
-		return nil, toStatus(ctx, d.log, err)
-	}
 	subs, err := d.dir.ListSubscriptions(ctx, req.GetCustomerId())
 	if err != nil {
 		return nil, toStatus(ctx, d.log, err)
@@ -211,9 +195,6 @@ func (d *Directory) RegisterContract(ctx context.Context, req *supportv1.Registe
 
 // ListContracts implements DirectoryService.ListContracts.
 func (d *Directory) ListContracts(ctx context.Context, req *supportv1.ListContractsRequest) (*supportv1.ListContractsResponse, error) {
-	if err := requireField("partner_id", req.GetPartnerId()); err != nil {
-		return nil, toStatus(ctx, d.log, err)
-	}
 	contracts, err := d.dir.ListContracts(ctx, req.GetPartnerId())
 	if err != nil {
 		return nil, toStatus(ctx, d.log, err)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/store"
+	"github.com/supportd/supportd/server/validate"
 )
 
 // Renderer returns a directory resource's API JSON form, as the audit
@@ -52,8 +53,8 @@ func apiKeyResource(id string) string       { return "apiKeys/" + id }
 
 // ListAuditEvents lists the audit trail, newest first.
 func (s *Service) ListAuditEvents(ctx context.Context, f store.AuditFilter, page store.Page) ([]domain.AuditEvent, error) {
-	if !f.Start.IsZero() && !f.End.IsZero() && !f.Start.Before(f.End) {
-		return nil, domain.Invalid(domain.FieldViolation{Field: "end_time", Description: "must be after start_time"})
+	if err := validate.TimeRange(f.Start, f.End); err != nil {
+		return nil, err
 	}
 	var out []domain.AuditEvent
 	err := s.st.ReadTx(ctx, func(tx store.Reader) error {

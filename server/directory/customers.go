@@ -5,11 +5,12 @@ import (
 
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/store"
+	"github.com/supportd/supportd/server/validate"
 )
 
 // CreateCustomer stores a new customer under an existing partner.
 func (s *Service) CreateCustomer(ctx context.Context, actor string, c domain.Customer) (domain.Customer, error) {
-	if err := ValidateCustomer(c); err != nil {
+	if err := validate.Customer(c); err != nil {
 		return c, err
 	}
 	now := s.now().UTC()
@@ -28,6 +29,9 @@ func (s *Service) CreateCustomer(ctx context.Context, actor string, c domain.Cus
 
 // GetCustomer returns a customer.
 func (s *Service) GetCustomer(ctx context.Context, id string) (domain.Customer, error) {
+	if err := validate.RecordID("customer_id", id); err != nil {
+		return domain.Customer{}, err
+	}
 	var c domain.Customer
 	err := s.st.ReadTx(ctx, func(tx store.Reader) error {
 		var err error
@@ -39,6 +43,9 @@ func (s *Service) GetCustomer(ctx context.Context, id string) (domain.Customer, 
 
 // ListCustomers lists a partner's customers in id order.
 func (s *Service) ListCustomers(ctx context.Context, partnerID string, page store.Page) ([]domain.Customer, error) {
+	if err := validate.RecordID("partner_id", partnerID); err != nil {
+		return nil, err
+	}
 	var out []domain.Customer
 	err := s.st.ReadTx(ctx, func(tx store.Reader) error {
 		if _, err := tx.GetPartner(ctx, partnerID); err != nil {
@@ -53,7 +60,7 @@ func (s *Service) ListCustomers(ctx context.Context, partnerID string, page stor
 
 // CreateSubscription stores a new subscription of an existing customer.
 func (s *Service) CreateSubscription(ctx context.Context, actor string, sub domain.Subscription) (domain.Subscription, error) {
-	if err := ValidateSubscription(sub, nil); err != nil {
+	if err := validate.Subscription(sub, nil); err != nil {
 		return sub, err
 	}
 	now := s.now().UTC()
@@ -72,10 +79,10 @@ func (s *Service) CreateSubscription(ctx context.Context, actor string, sub doma
 
 // UpdateSubscription applies the masked fields (state) of sub.
 func (s *Service) UpdateSubscription(ctx context.Context, actor string, sub domain.Subscription, mask []string) (domain.Subscription, error) {
-	if err := validateMask(mask, "state"); err != nil {
+	if err := validate.Mask(mask, "state"); err != nil {
 		return sub, err
 	}
-	if err := ValidateSubscription(sub, mask); err != nil {
+	if err := validate.Subscription(sub, mask); err != nil {
 		return sub, err
 	}
 	var out domain.Subscription
@@ -97,6 +104,9 @@ func (s *Service) UpdateSubscription(ctx context.Context, actor string, sub doma
 
 // ListSubscriptions lists a customer's subscriptions.
 func (s *Service) ListSubscriptions(ctx context.Context, customerID string) ([]domain.Subscription, error) {
+	if err := validate.RecordID("customer_id", customerID); err != nil {
+		return nil, err
+	}
 	var out []domain.Subscription
 	err := s.st.ReadTx(ctx, func(tx store.Reader) error {
 		if _, err := tx.GetCustomer(ctx, customerID); err != nil {
@@ -111,7 +121,7 @@ func (s *Service) ListSubscriptions(ctx context.Context, customerID string) ([]d
 
 // RegisterContract stores a partner's support contract.
 func (s *Service) RegisterContract(ctx context.Context, actor string, c domain.Contract) (domain.Contract, error) {
-	if err := ValidateContract(c); err != nil {
+	if err := validate.Contract(c); err != nil {
 		return c, err
 	}
 	now := s.now().UTC()
@@ -130,6 +140,9 @@ func (s *Service) RegisterContract(ctx context.Context, actor string, c domain.C
 
 // ListContracts lists a partner's contracts.
 func (s *Service) ListContracts(ctx context.Context, partnerID string) ([]domain.Contract, error) {
+	if err := validate.RecordID("partner_id", partnerID); err != nil {
+		return nil, err
+	}
 	var out []domain.Contract
 	err := s.st.ReadTx(ctx, func(tx store.Reader) error {
 		if _, err := tx.GetPartner(ctx, partnerID); err != nil {

@@ -1,18 +1,20 @@
 // Package directory provisions partners, customers, subscriptions,
 // contracts and API keys. Every change is written with an audit event in
-// the same transaction. Validation is plain Go (validate.go); errors are
-// domain errors, mapped to gRPC codes by the API layer.
+// the same transaction. Each operation checks its fields with the pure
+// rules of server/validate before it reads anything, then what needs the
+// store (a parent that exists, an id not taken); errors are domain errors,
+// mapped to gRPC codes by the API layer.
 package directory
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/supportd/supportd/server/auth"
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/store"
+	"github.com/supportd/supportd/server/validate"
 )
 
 // Service is the directory's domain service.
@@ -55,7 +57,7 @@ func requireParent(err error, kind, id string) error {
 
 // CreatePartner stores a new partner.
 func (s *Service) CreatePartner(ctx context.Context, actor string, p domain.Partner) (domain.Partner, error) {
-	if err := ValidatePartner(p, nil); err != nil {
+	if err := validate.Partner(p, nil); err != nil {
 		return p, err
 	}
 	now := s.now().UTC()
@@ -71,6 +73,9 @@ func (s *Service) CreatePartner(ctx context.Context, actor string, p domain.Part
 
 // GetPartner returns a partner.
 func (s *Service) GetPartner(ctx context.Context, id string) (domain.Partner, error) {
+	if err := validate.RecordID("partner_id", id); err != nil {
+		return domain.Partner{}, err
+	}
 	var p domain.Partner
 	err := s.st.ReadTx(ctx, func(tx store.Reader) error {
 		var err error
@@ -95,10 +100,10 @@ func (s *Service) ListPartners(ctx context.Context, page store.Page) ([]domain.P
 // mask must name at least one of display_name, status, verified_domains,
 // benefits.
 func (s *Service) UpdatePartner(ctx context.Context, actor string, p domain.Partner, mask []string) (domain.Partner, error) {
-	if err := validateMask(mask, "display_name", "status", "verified_domains", "benefits"); err != nil {
+	if err := validate.Mask(mask, "display_name", "status", "verified_domains", "benefits"); err != nil {
 		return p, err
 	}
-	if err := ValidatePartner(p, mask); err != nil {
+	if err := validate.Partner(p, mask); err != nil {
 		return p, err
 	}
 	var out domain.Partner
@@ -128,18 +133,4 @@ func (s *Service) UpdatePartner(ctx context.Context, actor string, p domain.Part
 		return s.record(ctx, tx, actor, cur.UpdateTime, change{kind: domain.AuditPartnerUpdated, resource: partnerResource(p.ID), before: before, after: cur})
 	})
 	return out, err
-}
-
-// validateMask requires a non-empty mask of allowed paths.
-func validateMask(mask []string, allowed ...string) error {
-	if len(mask) == 0 {
-		return domain.Invalid(domain.FieldViolation{Field: "update_mask", Description: fmt.Sprintf("required: name the fields to change (%v)", allowed)})
-	}
-	var v violations
-	for _, f := range mask {
-		if !contains(allowed, f) {
-			v.add("update_mask", fmt.Sprintf("%q cannot be updated; allowed: %v", f, allowed))
-		}
-	}
-	return domain.Invalid(v...)
 }

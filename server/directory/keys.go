@@ -7,19 +7,15 @@ import (
 	"github.com/supportd/supportd/server/auth"
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/store"
+	"github.com/supportd/supportd/server/validate"
 )
-
-// MaxKeyLifetime bounds how far ahead a key's expiry may be set: a key
-// meant to live longer is created without an expiry, and a date years away
-// is more likely a typo than a plan.
-const MaxKeyLifetime = 5 * 365 * 24 * time.Hour
 
 // CreateAPIKey creates a key that expires at expire (zero: never) and
 // returns its record and its secret, which is not stored and cannot be
 // shown again.
 func (s *Service) CreateAPIKey(ctx context.Context, actor string, role domain.Role, partnerID string, expire time.Time) (store.APIKey, string, error) {
 	now := s.now().UTC()
-	if err := ValidateKeyRequest(role, partnerID, expire, now); err != nil {
+	if err := validate.KeyRequest(role, partnerID, expire, now); err != nil {
 		return store.APIKey{}, "", err
 	}
 	rec, secret := auth.NewKey(role, partnerID, now)
@@ -67,8 +63,8 @@ func (s *Service) ListAPIKeys(ctx context.Context, partnerID string) ([]store.AP
 // auth.Authenticator.Revoked). Revoking a revoked key changes nothing and
 // succeeds.
 func (s *Service) RevokeAPIKey(ctx context.Context, actor, keyID string) error {
-	if keyID == "" {
-		return domain.Invalid(domain.FieldViolation{Field: "key_id", Description: "required"})
+	if err := validate.RecordID("key_id", keyID); err != nil {
+		return err
 	}
 	now := s.now().UTC()
 	err := s.st.ReadWriteTx(ctx, func(tx store.ReadWriter) error {

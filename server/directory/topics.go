@@ -6,30 +6,8 @@ import (
 
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/store"
+	"github.com/supportd/supportd/server/validate"
 )
-
-// ValidateTopic checks a catalogue topic to create or, with mask set, the
-// masked fields of an update.
-func ValidateTopic(t domain.Topic, mask []string) error {
-	var v violations
-	v.id("topic.id", t.ID)
-	if mask == nil && !t.Service.InProgram() {
-		v.add("topic.service", "required: one of the program services")
-	}
-	if mask == nil || contains(mask, "name") {
-		v.displayName("topic.name", t.Name)
-	}
-	if mask == nil || contains(mask, "category") {
-		valid := false
-		for _, c := range domain.Categories {
-			valid = valid || t.Category == c
-		}
-		if !valid {
-			v.add("topic.category", "required: TECHNICAL, ADVISORY, SUBSCRIPTION_MANAGEMENT, BILLING, BILLING_DISPUTE or FRAUD")
-		}
-	}
-	return domain.Invalid(v...)
-}
 
 // ListTopics lists one service's catalogue as partners see it: featured
 // topics first, then by rank.
@@ -49,7 +27,7 @@ func (s *Service) ListTopics(ctx context.Context, service domain.Service) ([]dom
 // CreateTopic adds a topic to its service's catalogue, ranked after the
 // topics already there.
 func (s *Service) CreateTopic(ctx context.Context, actor string, t domain.Topic) (domain.Topic, error) {
-	if err := ValidateTopic(t, nil); err != nil {
+	if err := validate.Topic(t, nil); err != nil {
 		return t, err
 	}
 	err := s.st.ReadWriteTx(ctx, func(tx store.ReadWriter) error {
@@ -75,10 +53,10 @@ func (s *Service) CreateTopic(ctx context.Context, actor string, t domain.Topic)
 
 // UpdateTopic applies the masked fields (name, category, featured) of t.
 func (s *Service) UpdateTopic(ctx context.Context, actor string, t domain.Topic, mask []string) (domain.Topic, error) {
-	if err := validateMask(mask, "name", "category", "featured"); err != nil {
+	if err := validate.Mask(mask, "name", "category", "featured"); err != nil {
 		return t, err
 	}
-	if err := ValidateTopic(t, mask); err != nil {
+	if err := validate.Topic(t, mask); err != nil {
 		return t, err
 	}
 	var out domain.Topic

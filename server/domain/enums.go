@@ -120,6 +120,11 @@ const (
 	ProofAzureSupportPlan ProofKind = "AZURE_SUPPORT_PLAN"
 )
 
+// Valid reports whether k is one of MPN, PREMIER, AZURE_SUPPORT_PLAN.
+func (k ProofKind) Valid() bool {
+	return k == ProofMPN || k == ProofPremier || k == ProofAzureSupportPlan
+}
+
 // SupportPlan is the plan under which a ticket is served.
 type SupportPlan string
 
@@ -209,6 +214,11 @@ const (
 	EscalationResolutionTime     EscalationReason = "RESOLUTION_TIME"
 	EscalationTechnicalExpertise EscalationReason = "TECHNICAL_EXPERTISE"
 )
+
+// Valid reports whether r is one of the escalation reasons.
+func (r EscalationReason) Valid() bool {
+	return r == EscalationBusinessImpact || r == EscalationResolutionTime || r == EscalationTechnicalExpertise
+}
 
 // Role is what an API key may do.
 type Role string
