@@ -1,65 +1,56 @@
 package filing
 
 import (
-	"fmt"
 	"net/mail"
 	"strings"
-	"unicode/utf8"
 
-	"github.com/google/uuid"
 	"golang.org/x/text/language"
 
 	"github.com/supportd/supportd/server/domain"
+	"github.com/supportd/supportd/server/validate"
 )
 
-type violations struct{ list []FieldViolation }
-
-func (v *violations) add(field, desc string) {
-	v.list = append(v.list, FieldViolation{Field: field, Description: desc})
+func requestID(v *validate.Violations, s string) {
+	if problem := validate.RequestIDProblem(s, "a repeated request does not file a second ticket"); problem != "" {
+		v.Add(FieldRequestID, problem)
+	}
 }
 
-func (v *violations) addf(field, format string, args ...any) {
-	v.add(field, fmt.Sprintf(format, args...))
+func service(v *validate.Violations, s domain.Service) {
+	v.Required(FieldService, s != "")
 }
 
-// text checks a required free-text field and its length.
-func (v *violations) text(field, s string, max int) {
+func severity(v *validate.Violations, s domain.Severity) {
+	switch {
+	case s == "":
+		v.Add(FieldSeverity, "required: A, B or C")
+	case !s.Valid():
+		v.Add(FieldSeverity, "must be A, B or C")
+	}
+}
+
+func contactMethod(v *validate.Violations, m domain.ContactMethod) {
+	switch m {
+	case "", domain.ContactEmail:
+	case domain.ContactPhone:
+		v.Add(FieldPreferredContactMethod, NoPhoneSupport)
+	default:
+		v.Addf(FieldPreferredContactMethod, "unknown contact method %q; e-mail is the program's channel", m)
+	}
+}
+
+func languageTag(v *validate.Violations, s string, supported func(string) bool) {
 	if strings.TrimSpace(s) == "" {
-		v.addf(field, "%s is required", field)
-		return
-	}
-	if n := utf8.RuneCountInString(s); n > max {
-		v.addf(field, "%s must be at most %d characters long (it has %d)", field, max, n)
-	}
-}
-
-func (v *violations) requestID(s string) {
-	if s == "" {
-		v.add(FieldRequestID, "request_id is required: a UUID chosen by the client, so that a repeated request does not file a second ticket")
-		return
-	}
-	id, err := uuid.Parse(s)
-	if err != nil || len(s) != 36 {
-		v.addf(FieldRequestID, "request_id %q is not a UUID (expected the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", s)
-		return
-	}
-	if id == uuid.Nil {
-		v.add(FieldRequestID, "request_id must not be the nil UUID")
-	}
-}
-
-func (v *violations) language(s string, supported func(string) bool) {
-	if strings.TrimSpace(s) == "" {
-		v.add(FieldLanguage, "language is required: a BCP 47 tag such as en-US or fr-FR")
+		v.Add(FieldLanguage, "required: a BCP 47 tag such as en-US or fr-FR")
 		return
 	}
 	tag, ok := ParseLanguage(s)
 	if !ok {
-		v.addf(FieldLanguage, "%q is not a well-formed BCP 47 language tag (for example en-US or fr-FR)", s)
+		v.Addf(FieldLanguage, "%q is not a well-formed BCP 47 language tag (for example en-US or fr-FR)", s)
 		return
 	}
 	if supported != nil && !supported(tag) {
-		v.addf(FieldLanguage, "language %q is not supported", s)
+		v.Addf(FieldLanguage, "language %q is not supported", s)
 	}
 }
 
@@ -83,27 +74,26 @@ func ParseLanguage(s string) (canonical string, ok bool) {
 	return tag.String(), true
 }
 
-func (v *violations) email(s string, partner, customer []string) {
+func email(v *validate.Violations, s string, partner, customer []string) {
 	if strings.TrimSpace(s) == "" {
-		v.add(FieldContactEmail, "contact.email is required: the partner's e-mail address")
+		v.Add(FieldContactEmail, "required: the partner's e-mail address")
 		return
 	}
-	if n := utf8.RuneCountInString(s); n > MaxEmailLength {
-		v.addf(FieldContactEmail, "contact.email must be at most %d characters long (it has %d)", MaxEmailLength, n)
+	if !v.MaxLength(FieldContactEmail, s, MaxEmailLength) {
 		return
 	}
 	addr, err := mail.ParseAddress(s)
 	if err != nil || addr.Name != "" || addr.Address != s {
-		v.addf(FieldContactEmail, "%q is not a valid e-mail address (expected a bare address such as name@example.com)", s)
+		v.Addf(FieldContactEmail, "%q is not a valid e-mail address (expected a bare address such as name@example.com)", s)
 		return
 	}
 	host := s[strings.LastIndex(s, "@")+1:]
 	switch {
 	case hasDomain(partner, host):
 	case hasDomain(customer, host):
-		v.addf(FieldContactEmail, "%s is the customer's domain; the contact must be the partner's, with an e-mail address in one of the partner's verified domains (%s)", host, list(partner))
+		v.Addf(FieldContactEmail, "%s is the customer's domain; the contact must be the partner's, with an e-mail address in one of the partner's verified domains (%s)", host, list(partner))
 	default:
-		v.addf(FieldContactEmail, "%s is not one of the partner's verified domains (%s); the contact must be the partner's", host, list(partner))
+		v.Addf(FieldContactEmail, "%s is not one of the partner's verified domains (%s); the contact must be the partner's", host, list(partner))
 	}
 }
 
@@ -124,12 +114,11 @@ func list(domains []string) string {
 	return strings.Join(domains, ", ")
 }
 
-func (v *violations) phone(s string) {
+func phone(v *validate.Violations, s string) {
 	if s == "" {
 		return
 	}
-	if n := utf8.RuneCountInString(s); n > MaxPhoneLength {
-		v.addf(FieldContactPhone, "contact.phone must be at most %d characters long (it has %d)", MaxPhoneLength, n)
+	if !v.MaxLength(FieldContactPhone, s, MaxPhoneLength) {
 		return
 	}
 	digits := 0
@@ -139,29 +128,29 @@ func (v *violations) phone(s string) {
 			digits++
 		case strings.ContainsRune("+-(). ", r):
 		default:
-			v.addf(FieldContactPhone, "%q is not a phone number (digits, spaces and + - ( ) . only)", s)
+			v.Addf(FieldContactPhone, "%q is not a phone number (digits, spaces and + - ( ) . only)", s)
 			return
 		}
 	}
 	if digits == 0 {
-		v.addf(FieldContactPhone, "%q is not a phone number (it has no digit)", s)
+		v.Addf(FieldContactPhone, "%q is not a phone number (it has no digit)", s)
 	}
 }
 
-func (v *violations) proof(p *domain.Proof) {
+func proof(v *validate.Violations, p *domain.Proof) {
 	if p == nil {
 		return
 	}
-	switch p.Kind {
-	case domain.ProofMPN, domain.ProofPremier, domain.ProofAzureSupportPlan:
-	case "":
-		v.add(FieldProofKind, "entitlement_proof.kind is required with a proof: MPN, PREMIER or AZURE_SUPPORT_PLAN")
+	switch {
+	case p.Kind.Valid():
+	case p.Kind == "":
+		v.Add(FieldProofKind, "required with a proof: MPN, PREMIER or AZURE_SUPPORT_PLAN")
 	default:
-		v.addf(FieldProofKind, "unknown proof kind %q: use MPN, PREMIER or AZURE_SUPPORT_PLAN", p.Kind)
+		v.Addf(FieldProofKind, "unknown proof kind %q: use MPN, PREMIER or AZURE_SUPPORT_PLAN", p.Kind)
 	}
 	if strings.TrimSpace(p.Reference) == "" {
-		v.add(FieldProofReference, "entitlement_proof.reference is required with a proof: the agreement, contract or plan id")
-	} else if n := utf8.RuneCountInString(p.Reference); n > MaxProofReferenceLength {
-		v.addf(FieldProofReference, "entitlement_proof.reference must be at most %d characters long (it has %d)", MaxProofReferenceLength, n)
+		v.Add(FieldProofReference, "required with a proof: the agreement, contract or plan id")
+	} else {
+		v.MaxLength(FieldProofReference, p.Reference, MaxProofReferenceLength)
 	}
 }

@@ -1,14 +1,20 @@
-// Package filing validates the fields of a ticket submission
-// (docs/domain.md §3, CreateTicket in docs/api.md). It is pure and
-// reports every bad field at once, by its API path, so the API layer can
-// turn the result into one INVALID_ARGUMENT with a BadRequest detail.
+// Package filing holds the field rules of a ticket submission and of an
+// entitlement preview (docs/domain.md §3, CreateTicket and
+// CheckEntitlement in docs/api.md). It is pure and reports every bad
+// field at once, by its API path, as domain field violations (one
+// INVALID_ARGUMENT with a BadRequest detail). The primitives it shares
+// with the other field rules are those of server/validate.
 //
-// Filing checks the shape of the request only: whether the service is in the
-// program, the customer visible, the topic of the right service or the
-// request entitled is decided elsewhere (server/entitlement).
+// Filing checks the fields only: whether the service is in the program,
+// the customer visible, the topic of the right service or the request
+// entitled is decided elsewhere (server/ticket with the store,
+// server/entitlement).
 package filing
 
-import "github.com/supportd/supportd/server/domain"
+import (
+	"github.com/supportd/supportd/server/domain"
+	"github.com/supportd/supportd/server/validate"
+)
 
 // Field paths, as the API names them in BadRequest field violations.
 const (
@@ -76,13 +82,6 @@ type Submission struct {
 	SupportedLanguage func(tag string) bool
 }
 
-// FieldViolation is one bad field: Field is its API path (one of the Field
-// constants), Description says what is wrong in a sentence for the partner.
-type FieldViolation struct {
-	Field       string
-	Description string
-}
-
 // Validate returns every field violation of s, in the order of the Field
 // constants above (at most one per field), or nil when s is well-formed.
 //
@@ -105,42 +104,36 @@ type FieldViolation struct {
 //     NoPhoneSupport.
 //   - entitlement_proof: when present, kind (MPN, PREMIER or
 //     AZURE_SUPPORT_PLAN) and reference are both required.
-func Validate(s Submission) []FieldViolation {
-	var v violations
-	v.requestID(s.RequestID)
-	v.text(FieldCustomerID, s.CustomerID, MaxIDLength)
-	if s.Service == "" {
-		v.add(FieldService, "the service is required")
-	}
-	v.text(FieldSupportTopicID, s.SupportTopicID, MaxIDLength)
-	switch {
-	case s.Severity == "":
-		v.add(FieldSeverity, "the severity is required")
-	case !s.Severity.Valid():
-		v.add(FieldSeverity, "the severity must be A, B or C")
-	}
-	v.text(FieldTitle, s.Title, MaxTitleLength)
-	v.text(FieldDescription, s.Description, MaxDescriptionLength)
-	v.language(s.Language, s.SupportedLanguage)
-	v.text(FieldContactName, s.Contact.Name, MaxContactNameLength)
-	v.email(s.Contact.Email, s.PartnerDomains, s.CustomerDomains)
-	v.phone(s.Contact.Phone)
-	switch s.PreferredContactMethod {
-	case "", domain.ContactEmail:
-	case domain.ContactPhone:
-		v.add(FieldPreferredContactMethod, NoPhoneSupport)
-	default:
-		v.addf(FieldPreferredContactMethod, "unknown contact method %q; e-mail is the program's channel", s.PreferredContactMethod)
-	}
-	v.proof(s.Proof)
-	return v.list
+func Validate(s Submission) []domain.FieldViolation {
+	var v validate.Violations
+	requestID(&v, s.RequestID)
+	v.Text(FieldCustomerID, s.CustomerID, MaxIDLength)
+	service(&v, s.Service)
+	v.Text(FieldSupportTopicID, s.SupportTopicID, MaxIDLength)
+	severity(&v, s.Severity)
+	v.Text(FieldTitle, s.Title, MaxTitleLength)
+	v.Text(FieldDescription, s.Description, MaxDescriptionLength)
+	languageTag(&v, s.Language, s.SupportedLanguage)
+	v.Text(FieldContactName, s.Contact.Name, MaxContactNameLength)
+	email(&v, s.Contact.Email, s.PartnerDomains, s.CustomerDomains)
+	phone(&v, s.Contact.Phone)
+	contactMethod(&v, s.PreferredContactMethod)
+	proof(&v, s.Proof)
+	return v
 }
 
-// ValidateProof returns the violations of an entitlement proof alone (nil
-// proof: none), as Validate reports them, so that an entitlement preview
-// rejects the proofs CreateTicket rejects.
-func ValidateProof(p *domain.Proof) []FieldViolation {
-	var v violations
-	v.proof(p)
-	return v.list
+// ValidatePreview returns every field violation of an entitlement
+// preview: the fields of r a decision depends on (customer_id, service,
+// support_topic_id, severity, language, entitlement_proof) by the rules
+// of Validate, so that a preview rejects what CreateTicket rejects. The
+// other fields of r are not looked at.
+func ValidatePreview(r Request, supportedLanguage func(tag string) bool) []domain.FieldViolation {
+	var v validate.Violations
+	v.Text(FieldCustomerID, r.CustomerID, MaxIDLength)
+	service(&v, r.Service)
+	v.Text(FieldSupportTopicID, r.SupportTopicID, MaxIDLength)
+	severity(&v, r.Severity)
+	languageTag(&v, r.Language, supportedLanguage)
+	proof(&v, r.Proof)
+	return v
 }

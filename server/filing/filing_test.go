@@ -222,3 +222,38 @@ func TestParseLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestValidatePreview: a preview is checked by the rules of a submission
+// for the fields a decision depends on, and for those only.
+func TestValidatePreview(t *testing.T) {
+	t.Parallel()
+	supported := func(tag string) bool { return tag == "en-US" || tag == "fr-FR" }
+	tests := []struct {
+		name string
+		mod  func(*Request)
+		want []string
+	}{
+		{"valid", func(*Request) {}, nil},
+		{"fields a preview does not carry", func(r *Request) { r.RequestID, r.Title, r.Description, r.Contact = "", "", "", domain.Contact{} }, nil},
+		{"every field it carries missing, in order", func(r *Request) { *r = Request{} },
+			[]string{FieldCustomerID, FieldService, FieldSupportTopicID, FieldSeverity, FieldLanguage}},
+		{"customer id too long", func(r *Request) { r.CustomerID = strings.Repeat("c", MaxIDLength+1) }, []string{FieldCustomerID}},
+		{"unknown severity", func(r *Request) { r.Severity = "D" }, []string{FieldSeverity}},
+		{"malformed language, as CreateTicket rejects it", func(r *Request) { r.Language = "en_US" }, []string{FieldLanguage}},
+		{"unsupported language", func(r *Request) { r.Language = "de-DE" }, []string{FieldLanguage}},
+		{"canonicalised language", func(r *Request) { r.Language = "EN-us" }, nil},
+		{"proof without reference", func(r *Request) { r.Proof = &domain.Proof{Kind: domain.ProofMPN} }, []string{FieldProofReference}},
+		{"proof of unknown kind", func(r *Request) { r.Proof = &domain.Proof{Kind: "GOLD", Reference: "G-1"} }, []string{FieldProofKind}},
+	}
+	for _, tc := range tests {
+		r := valid().Request
+		tc.mod(&r)
+		var got []string
+		for _, v := range ValidatePreview(r, supported) {
+			got = append(got, v.Field)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: fields %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -3,35 +3,17 @@ package ticket
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/lifecycle"
 	"github.com/supportd/supportd/server/routing"
+	"github.com/supportd/supportd/server/validate"
 )
-
-// Text limits of justifications and reasons, in characters (a note's
-// limit is limits.note_bytes, see WithNoteLimits).
-const (
-	MaxJustificationLength = 2000
-	MaxReasonLength        = 2000
-)
-
-func requireText(field, text string, max int) error {
-	switch {
-	case strings.TrimSpace(text) == "":
-		return domain.Invalid(domain.FieldViolation{Field: field, Description: "required"})
-	case utf8.RuneCountInString(text) > max:
-		return domain.Invalid(domain.FieldViolation{Field: field, Description: fmt.Sprintf("must be at most %d characters", max)})
-	}
-	return nil
-}
 
 // AddNote adds a note to a ticket that is not closed.
 func (s *Service) AddNote(ctx context.Context, c Caller, ticketID, text string, etag int64) (domain.Ticket, error) {
-	if err := s.requireNoteText("text", text); err != nil {
+	if err := validate.Note("text", text, s.notes.maxBytes); err != nil {
 		return domain.Ticket{}, err
 	}
 	return s.mutate(ctx, c, ticketID, etag, func(t *domain.Ticket, now time.Time) ([]change, error) {
@@ -53,14 +35,7 @@ func (s *Service) AddNote(ctx context.Context, c Caller, ticketID, text string, 
 // given unless the new warning point is still ahead (then it fires again
 // for the new deadline); a breach is never undone.
 func (s *Service) ChangeSeverity(ctx context.Context, c Caller, ticketID string, sev domain.Severity, reason string, etag int64) (domain.Ticket, error) {
-	var v []domain.FieldViolation
-	if !sev.Valid() {
-		v = append(v, domain.FieldViolation{Field: "severity", Description: "required: A, B or C"})
-	}
-	if err := requireText("reason", reason, MaxReasonLength); err != nil {
-		v = append(v, domain.FieldViolation{Field: "reason", Description: err.(*domain.ValidationError).Violations[0].Description})
-	}
-	if err := domain.Invalid(v...); err != nil {
+	if err := validate.SeverityChange(sev, reason); err != nil {
 		return domain.Ticket{}, err
 	}
 	return s.mutate(ctx, c, ticketID, etag, func(t *domain.Ticket, now time.Time) ([]change, error) {
@@ -91,16 +66,7 @@ func (s *Service) ChangeSeverity(ctx context.Context, c Caller, ticketID string,
 
 // Escalate raises an open ticket's escalation level on the partner's request.
 func (s *Service) Escalate(ctx context.Context, c Caller, ticketID string, reason domain.EscalationReason, justification string, etag int64) (domain.Ticket, error) {
-	var v []domain.FieldViolation
-	switch reason {
-	case domain.EscalationBusinessImpact, domain.EscalationResolutionTime, domain.EscalationTechnicalExpertise:
-	default:
-		v = append(v, domain.FieldViolation{Field: "reason", Description: "required: BUSINESS_IMPACT, RESOLUTION_TIME or TECHNICAL_EXPERTISE"})
-	}
-	if err := requireText("justification", justification, MaxJustificationLength); err != nil {
-		v = append(v, domain.FieldViolation{Field: "justification", Description: err.(*domain.ValidationError).Violations[0].Description})
-	}
-	if err := domain.Invalid(v...); err != nil {
+	if err := validate.Escalation(reason, justification); err != nil {
 		return domain.Ticket{}, err
 	}
 	return s.mutate(ctx, c, ticketID, etag, func(t *domain.Ticket, now time.Time) ([]change, error) {

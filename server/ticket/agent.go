@@ -8,13 +8,14 @@ import (
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/lifecycle"
 	"github.com/supportd/supportd/server/store"
+	"github.com/supportd/supportd/server/validate"
 )
 
 // ListQueue lists a queue's open tickets: priority first, then by
 // response deadline. next is the cursor of the following page ("" at the end).
 func (s *Service) ListQueue(ctx context.Context, q domain.Queue, page store.Page) (tickets []domain.Ticket, next string, err error) {
-	if q == "" {
-		return nil, "", domain.Invalid(domain.FieldViolation{Field: "queue", Description: "required"})
+	if err := validate.Present("queue", q != ""); err != nil {
+		return nil, "", err
 	}
 	err = s.st.ReadTx(ctx, func(tx store.Reader) error {
 		tickets, next, err = tx.ListQueueTickets(ctx, q, page)
@@ -40,7 +41,7 @@ func respond(t *domain.Ticket, now time.Time) {
 // Acknowledge records support's first response on a NEW ticket: the
 // message becomes a note, the ticket goes IN_PROGRESS.
 func (s *Service) Acknowledge(ctx context.Context, c Caller, ticketID, message string, etag int64) (domain.Ticket, error) {
-	if err := s.requireNoteText("message", message); err != nil {
+	if err := validate.Note("message", message, s.notes.maxBytes); err != nil {
 		return domain.Ticket{}, err
 	}
 	return s.mutate(ctx, c, ticketID, etag, func(t *domain.Ticket, now time.Time) ([]change, error) {
@@ -64,13 +65,8 @@ func (s *Service) Acknowledge(ctx context.Context, c Caller, ticketID, message s
 // note); another move is a STATUS_CHANGED event followed, when there is a
 // message, by the NOTE_ADDED event of its note.
 func (s *Service) SetStatus(ctx context.Context, c Caller, ticketID string, status domain.TicketStatus, message string, etag int64) (domain.Ticket, error) {
-	if status == "" {
-		return domain.Ticket{}, domain.Invalid(domain.FieldViolation{Field: "status", Description: "required"})
-	}
-	if message != "" {
-		if err := s.requireNoteText("message", message); err != nil {
-			return domain.Ticket{}, err
-		}
+	if err := validate.StatusChange(status, message, s.notes.maxBytes); err != nil {
+		return domain.Ticket{}, err
 	}
 	return s.mutate(ctx, c, ticketID, etag, func(t *domain.Ticket, now time.Time) ([]change, error) {
 		from := t.Status
@@ -99,8 +95,8 @@ func (s *Service) SetStatus(ctx context.Context, c Caller, ticketID string, stat
 
 // Reassign moves an open ticket to another queue.
 func (s *Service) Reassign(ctx context.Context, c Caller, ticketID string, q domain.Queue, etag int64) (domain.Ticket, error) {
-	if q == "" {
-		return domain.Ticket{}, domain.Invalid(domain.FieldViolation{Field: "queue", Description: "required"})
+	if err := validate.Present("queue", q != ""); err != nil {
+		return domain.Ticket{}, err
 	}
 	return s.mutate(ctx, c, ticketID, etag, func(t *domain.Ticket, _ time.Time) ([]change, error) {
 		if err := requireNotClosed(t, "reassign"); err != nil {

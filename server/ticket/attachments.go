@@ -15,6 +15,7 @@ import (
 
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/store"
+	"github.com/supportd/supportd/server/validate"
 )
 
 // Storage sizes of attachment content. An upload holds at most
@@ -296,7 +297,7 @@ func (u *upload) discard(ctx context.Context) {
 // Get returns an attachment's metadata. The ticket must be visible to the
 // caller and hold the attachment: otherwise it is not found.
 func (a *Attachments) Get(ctx context.Context, c Caller, ticketID, attachmentID string) (domain.Attachment, error) {
-	if err := requireIDs(ticketID, attachmentID); err != nil {
+	if err := validate.AttachmentIDs(ticketID, attachmentID); err != nil {
 		return domain.Attachment{}, err
 	}
 	var att domain.Attachment
@@ -319,17 +320,6 @@ func coalesce(err, def error) error {
 		return err
 	}
 	return def
-}
-
-func requireIDs(ticketID, attachmentID string) error {
-	var v []domain.FieldViolation
-	if ticketID == "" {
-		v = append(v, domain.FieldViolation{Field: "ticket_id", Description: "required"})
-	}
-	if attachmentID == "" {
-		v = append(v, domain.FieldViolation{Field: "attachment_id", Description: "required"})
-	}
-	return domain.Invalid(v...)
 }
 
 // Content calls send with the attachment's content in chunks, in order,
@@ -364,8 +354,8 @@ func (a *Attachments) Content(ctx context.Context, att domain.Attachment, send f
 // List lists a ticket's attachments oldest first; next is the cursor of
 // the following page ("" after the last).
 func (a *Attachments) List(ctx context.Context, c Caller, ticketID string, p store.Page) (atts []domain.Attachment, next string, err error) {
-	if ticketID == "" {
-		return nil, "", domain.Invalid(domain.FieldViolation{Field: "ticket_id", Description: "required"})
+	if err := validate.TicketID(ticketID); err != nil {
+		return nil, "", err
 	}
 	err = a.s.st.ReadTx(ctx, func(tx store.Reader) error {
 		if _, err := a.visibleTicket(ctx, tx, c, ticketID); err != nil {

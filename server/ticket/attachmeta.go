@@ -8,9 +8,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/google/uuid"
-
 	"github.com/supportd/supportd/server/domain"
+	"github.com/supportd/supportd/server/validate"
 )
 
 // Bounds of an attachment's metadata, in UTF-8 bytes.
@@ -99,24 +98,8 @@ func (r UploadRequest) validate() (UploadRequest, error) {
 			add("content_type", reason)
 		}
 	}
-	if reason := requestIDProblem(r.RequestID); reason != "" {
+	if reason := validate.RequestIDProblem(r.RequestID, "a retried upload does not attach the file twice"); reason != "" {
 		add("request_id", reason)
 	}
 	return r, domain.Invalid(v...)
-}
-
-// requestIDProblem says what is wrong with a client request id ("" if
-// nothing): it must be a UUID in its canonical 36-character form.
-func requestIDProblem(s string) string {
-	if s == "" {
-		return "required: a UUID chosen by the client, so that a retried upload does not attach the file twice"
-	}
-	id, err := uuid.Parse(s)
-	switch {
-	case err != nil || len(s) != 36:
-		return fmt.Sprintf("%q is not a UUID (expected the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", s)
-	case id == uuid.Nil:
-		return "must not be the nil UUID"
-	}
-	return ""
 }

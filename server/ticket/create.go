@@ -98,14 +98,6 @@ func (s *Service) supported(tag string) bool {
 	return err == nil
 }
 
-func toDomainViolations(vs []filing.FieldViolation) []domain.FieldViolation {
-	out := make([]domain.FieldViolation, len(vs))
-	for i, v := range vs {
-		out[i] = domain.FieldViolation{Field: v.Field, Description: v.Description}
-	}
-	return out
-}
-
 func decide(fc filingContext, service domain.Service, severity domain.Severity, proof *domain.Proof) entitlement.Decision {
 	return entitlement.Decide(entitlement.Input{
 		Partner: fc.partner, Customer: fc.customer, Service: service, Topic: fc.topic,
@@ -116,25 +108,10 @@ func decide(fc filingContext, service domain.Service, severity domain.Severity, 
 // CheckEntitlement previews the decision and deadline of a filing; it
 // writes nothing.
 func (s *Service) CheckEntitlement(ctx context.Context, partnerID string, p Preview) (Check, error) {
-	var v []domain.FieldViolation
-	req := func(field string, empty bool) {
-		if empty {
-			v = append(v, domain.FieldViolation{Field: field, Description: "required"})
-		}
-	}
-	req(filing.FieldCustomerID, p.CustomerID == "")
-	req(filing.FieldService, p.Service == "")
-	req(filing.FieldSupportTopicID, p.SupportTopicID == "")
-	req(filing.FieldSeverity, !p.Severity.Valid())
-	if p.Language == "" {
-		req(filing.FieldLanguage, true)
-	} else if tag, ok := filing.ParseLanguage(p.Language); !ok || !s.supported(tag) {
-		// The same test as CreateTicket's (filing.Validate): a tag that
-		// filing rejects (en_US) must not preview as acceptable.
-		v = append(v, domain.FieldViolation{Field: filing.FieldLanguage, Description: fmt.Sprintf("unsupported language %q", p.Language)})
-	}
-	v = append(v, toDomainViolations(filing.ValidateProof(p.Proof))...)
-	if err := domain.Invalid(v...); err != nil {
+	if err := domain.Invalid(filing.ValidatePreview(filing.Request{
+		CustomerID: p.CustomerID, Service: p.Service, SupportTopicID: p.SupportTopicID,
+		Severity: p.Severity, Language: p.Language, Proof: p.Proof,
+	}, s.supported)...); err != nil {
 		return Check{}, err
 	}
 	var fc filingContext
@@ -232,11 +209,11 @@ func priorResult(ctx context.Context, tx store.Reader, partnerID string, f Filin
 
 // newTicket validates the filing, decides entitlement and builds the ticket.
 func (s *Service) newTicket(fc filingContext, partnerID string, f Filing) (domain.Ticket, error) {
-	vs := toDomainViolations(filing.Validate(filing.Submission{
+	vs := filing.Validate(filing.Submission{
 		Request:        f,
 		PartnerDomains: fc.partner.VerifiedDomains, CustomerDomains: fc.customer.Domains,
 		SupportedLanguage: s.supported,
-	}))
+	})
 	vs = append(vs, topicViolation(fc, f.Service)...)
 	if err := domain.Invalid(vs...); err != nil {
 		return domain.Ticket{}, err

@@ -8,6 +8,7 @@ import (
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/lifecycle"
 	"github.com/supportd/supportd/server/store"
+	"github.com/supportd/supportd/server/validate"
 )
 
 // Caller says who changes a ticket: a partner (scoped to its tickets) or
@@ -52,8 +53,8 @@ func (s *Service) mutate(ctx context.Context, c Caller, ticketID string, etagVer
 
 // mutateTx is mutate for a txMutation: the one path of every ticket change.
 func (s *Service) mutateTx(ctx context.Context, c Caller, ticketID string, etagVersion int64, m txMutation) (domain.Ticket, error) {
-	if ticketID == "" {
-		return domain.Ticket{}, domain.Invalid(domain.FieldViolation{Field: "ticket_id", Description: "required"})
+	if err := validate.TicketID(ticketID); err != nil {
+		return domain.Ticket{}, err
 	}
 	var out domain.Ticket
 	err := s.st.ReadWriteTx(ctx, func(tx store.ReadWriter) error {

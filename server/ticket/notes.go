@@ -3,11 +3,11 @@ package ticket
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/store"
+	"github.com/supportd/supportd/server/validate"
 )
 
 // noteLimits bound a ticket's conversation.
@@ -30,20 +30,6 @@ func WithNoteLimits(maxBytes, perTicket int) Option {
 	}
 }
 
-// requireNoteText checks the text of a note (the field of the request
-// that carries it): not blank, and at most the note size in UTF-8 bytes
-// (what is stored and sent, whatever the script).
-func (s *Service) requireNoteText(field, text string) error {
-	switch {
-	case strings.TrimSpace(text) == "":
-		return domain.Invalid(domain.FieldViolation{Field: field, Description: "required"})
-	case len(text) > s.notes.maxBytes:
-		return domain.Invalid(domain.FieldViolation{Field: field, Description: fmt.Sprintf(
-			"must be at most %d bytes of UTF-8 (limits.note_bytes); this one has %d", s.notes.maxBytes, len(text))})
-	}
-	return nil
-}
-
 // newNote numbers the next note of t (counting it on t) for a mutation;
 // mutate stores it with the change's event. A ticket holding its quota
 // of notes refuses it, before anything changes.
@@ -62,8 +48,8 @@ func (s *Service) newNote(t *domain.Ticket, author, text string, now time.Time) 
 // partner's ticket is not found), support any ticket; the ticket is read
 // in the same snapshot as its notes.
 func (s *Service) Notes(ctx context.Context, c Caller, ticketID string, after int64, limit int) ([]domain.Note, error) {
-	if ticketID == "" {
-		return nil, domain.Invalid(domain.FieldViolation{Field: "ticket_id", Description: "required"})
+	if err := validate.TicketID(ticketID); err != nil {
+		return nil, err
 	}
 	var out []domain.Note
 	err := s.st.ReadTx(ctx, func(tx store.Reader) error {

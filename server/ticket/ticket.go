@@ -14,6 +14,7 @@ import (
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/sla"
 	"github.com/supportd/supportd/server/store"
+	"github.com/supportd/supportd/server/validate"
 )
 
 // IdempotencyRetention is how long request ids are remembered (at least
@@ -55,8 +56,8 @@ func notFound(err error, kind, id string) error {
 
 // Topics lists the catalogue of one service: featured first.
 func (s *Service) Topics(ctx context.Context, service domain.Service) ([]domain.Topic, error) {
-	if service == "" {
-		return nil, domain.Invalid(domain.FieldViolation{Field: "service", Description: "required"})
+	if err := validate.Present("service", service != ""); err != nil {
+		return nil, err
 	}
 	var out []domain.Topic
 	err := s.st.ReadTx(ctx, func(tx store.Reader) error {
@@ -82,8 +83,8 @@ func (s *Service) Get(ctx context.Context, partnerID, ticketID string) (domain.T
 
 // GetAny returns any partner's ticket: support's view.
 func (s *Service) GetAny(ctx context.Context, ticketID string) (domain.Ticket, error) {
-	if ticketID == "" {
-		return domain.Ticket{}, domain.Invalid(domain.FieldViolation{Field: "ticket_id", Description: "required"})
+	if err := validate.TicketID(ticketID); err != nil {
+		return domain.Ticket{}, err
 	}
 	t, err := s.st.ReadTicket(ctx, ticketID)
 	return t, notFound(err, "ticket", ticketID)

@@ -42,6 +42,17 @@ func Escalation(reason domain.EscalationReason, justification string) error {
 	return v.Err()
 }
 
+// StatusChange checks support's move of a ticket's status: a status,
+// and a message that, when given, is a note's (see Note).
+func StatusChange(status domain.TicketStatus, message string, maxBytes int) error {
+	var v Violations
+	v.Required("status", status != "")
+	if message != "" {
+		v.TextBytes("message", message, maxBytes, "limits.note_bytes")
+	}
+	return v.Err()
+}
+
 // Note checks the text of a note in the request field that carries it:
 // not blank, at most maxBytes of UTF-8 (limits.note_bytes).
 func Note(field, text string, maxBytes int) error {

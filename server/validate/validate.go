@@ -57,14 +57,19 @@ func (v *Violations) Required(field string, present bool) {
 	}
 }
 
+// Present checks a field the request must set (an enumeration whose
+// unset value means nothing here, a queue, a status): present is whether
+// it is set.
+func Present(field string, present bool) error {
+	var v Violations
+	v.Required(field, present)
+	return v.Err()
+}
+
 // RecordID checks the id naming the record a call is about (to read, to
 // list under, to revoke): it is required. Its form is not checked: an id
 // of another form names no record, which the store answers (NOT_FOUND).
-func RecordID(field, id string) error {
-	var v Violations
-	v.Required(field, id != "")
-	return v.Err()
-}
+func RecordID(field, id string) error { return Present(field, id != "") }
 
 // Text checks a required free-text field: not blank (whitespace only
 // counts as missing) and at most max characters (runes).
