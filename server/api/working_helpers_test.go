@@ -110,25 +110,7 @@ func (w *wk) get(t *testing.T, id string) *supportv1.Ticket {
 // wkEvents returns every event of a ticket, in sequence order.
 func wkEvents(t *testing.T, s *testserver.Server, id string) []domain.Event {
 	t.Helper()
-	var out []domain.Event
-	err := s.Store.ReadTx(context.Background(), func(tx store.Reader) error {
-		var after int64
-		for {
-			page, err := tx.ListEvents(context.Background(), after, store.EventFilter{TicketID: id}, 500)
-			if err != nil {
-				return err
-			}
-			out = append(out, page...)
-			if len(page) < 500 {
-				return nil
-			}
-			after = page[len(page)-1].Sequence
-		}
-	})
-	if err != nil {
-		t.Fatalf("list events of %s: %v", id, err)
-	}
-	return out
+	return s.Events(t, 0, store.EventFilter{TicketID: id})
 }
 
 // wkLog follows one ticket's events: each check consumes the events

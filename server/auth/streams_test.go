@@ -4,38 +4,20 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/supportd/supportd/internal/fakeclock"
 	"github.com/supportd/supportd/server/auth"
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/store"
 	"github.com/supportd/supportd/server/store/sqlite"
 )
 
-// clock is a settable clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 // fixture is a store with an admin key and an authenticator over it.
 type fixture struct {
 	st     store.Store
-	clock  *clock
+	clock  *fakeclock.Clock
 	a      *auth.Authenticator
 	secret string
 	key    store.APIKey
@@ -48,7 +30,7 @@ func newFixture(t *testing.T, expire time.Duration) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	c := &clock{now: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
+	c := fakeclock.New(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
 	k, secret := auth.NewKey(domain.RoleAdmin, "", c.Now())
 	if expire > 0 {
 		k.ExpireTime = c.Now().Add(expire)

@@ -18,7 +18,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,6 +28,7 @@ import (
 	"google.golang.org/grpc/test/bufconn"
 
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
+	"github.com/supportd/supportd/internal/fakeclock"
 	"github.com/supportd/supportd/server/api"
 	"github.com/supportd/supportd/server/app"
 	supportconfig "github.com/supportd/supportd/server/config"
@@ -42,35 +42,11 @@ import (
 // business hours of every default calendar but Tokyo's.
 var DefaultStart = time.Date(2026, time.March, 2, 10, 0, 0, 0, time.UTC)
 
-// Clock is a settable fake clock, safe for concurrent use.
-type Clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// Clock is the settable fake clock of the server's tests (fakeclock).
+type Clock = fakeclock.Clock
 
 // NewClock returns a clock reading t.
-func NewClock(t time.Time) *Clock { return &Clock{now: t} }
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Set sets the clock to t.
-func (c *Clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.now = t
-	c.mu.Unlock()
-}
-
-// Advance moves the clock forward by d (backward if d is negative).
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
+func NewClock(t time.Time) *Clock { return fakeclock.New(t) }
 
 // Server is a running in-process supportd.
 type Server struct {
@@ -288,10 +264,17 @@ func (s *Server) LastSequence(t testing.TB) int64 {
 // after, in order.
 func (s *Server) EventsAfter(t testing.TB, after int64) []domain.Event {
 	t.Helper()
+	return s.Events(t, after, store.EventFilter{})
+}
+
+// Events returns every event f selects with a sequence above after, in
+// order, read in one snapshot.
+func (s *Server) Events(t testing.TB, after int64, f store.EventFilter) []domain.Event {
+	t.Helper()
 	var out []domain.Event
 	err := s.Store.ReadTx(context.Background(), func(tx store.Reader) error {
 		for {
-			page, err := tx.ListEvents(context.Background(), after, store.EventFilter{}, 500)
+			page, err := tx.ListEvents(context.Background(), after, f, 500)
 			if err != nil {
 				return err
 			}
