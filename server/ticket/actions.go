@@ -59,7 +59,7 @@ func (s *Service) ChangeSeverity(ctx context.Context, c Caller, ticketID string,
 			t.SLAState, _ = lifecycle.NextSLA(t.SLAState, lifecycle.SLAWarningWithdrawn)
 		}
 		detail := fmt.Sprintf("severity %s -> %s (%s); response due %s -> %s", old, sev, reason,
-			oldDue.Format(time.RFC3339), t.ResponseDueTime.Format(time.RFC3339))
+			detailTime(oldDue), detailTime(t.ResponseDueTime))
 		return []change{{typ: domain.EventSeverityChanged, detail: detail}}, nil
 	})
 }

@@ -40,6 +40,10 @@ type mutation func(t *domain.Ticket, now time.Time) ([]change, error)
 // events are written.
 type txMutation func(tx store.ReadWriter, t *domain.Ticket, now time.Time) ([]change, error)
 
+// detailTime is how an event's detail writes an instant: RFC 3339 in UTC
+// (the form of the API's timestamps in JSON), whatever zone t carries.
+func detailTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
 // mutate applies m to a ticket inside one write transaction: it reads the
 // ticket, checks the caller's scope and the etag version (0: no check),
 // applies m, bumps the version, stores the notes the changes add and

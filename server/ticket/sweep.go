@@ -69,9 +69,9 @@ func (s *Service) sweepBatch(ctx context.Context, now time.Time, batch int) (cha
 func stageDetail(st escalation.Stage, t domain.Ticket) string {
 	switch st {
 	case domain.EventSLAWarning:
-		return fmt.Sprintf("no first response yet; response due %s", t.ResponseDueTime.Format("2006-01-02T15:04:05Z07:00"))
+		return fmt.Sprintf("no first response yet; response due %s", detailTime(t.ResponseDueTime))
 	case domain.EventSLABreached:
-		return fmt.Sprintf("response deadline %s passed without a first response", t.ResponseDueTime.Format("2006-01-02T15:04:05Z07:00"))
+		return fmt.Sprintf("response deadline %s passed without a first response", detailTime(t.ResponseDueTime))
 	case domain.EventEscalated:
 		return fmt.Sprintf("escalated automatically to level %d, duty-manager tier of queue %s", t.EscalationLevel, t.Queue)
 	}
