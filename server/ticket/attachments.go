@@ -107,7 +107,7 @@ func (a *Attachments) precheck(ctx context.Context, c Caller, req UploadRequest,
 		if prior, err = priorAttachment(ctx, tx, r); err != nil || prior.ID != "" {
 			return err
 		}
-		t, err := a.visibleTicket(ctx, tx, c, req.TicketID)
+		t, err := visibleTicket(ctx, tx, c, req.TicketID)
 		if err != nil {
 			return err
 		}
@@ -129,19 +129,6 @@ func priorAttachment(ctx context.Context, tx store.Reader, r store.AttachmentReq
 		return domain.Attachment{}, &domain.RequestIDReusedError{RequestID: r.RequestID}
 	}
 	return att, nil
-}
-
-// visibleTicket reads a ticket the caller may see: another partner's
-// ticket is not found.
-func (a *Attachments) visibleTicket(ctx context.Context, tx store.Reader, c Caller, ticketID string) (domain.Ticket, error) {
-	t, err := tx.GetTicket(ctx, ticketID)
-	if err != nil {
-		return t, notFound(err, "ticket", ticketID)
-	}
-	if c.PartnerID != "" && t.PartnerID != c.PartnerID {
-		return domain.Ticket{}, &domain.NotFoundError{Kind: "ticket", ID: ticketID}
-	}
-	return t, nil
 }
 
 // canAttach refuses a closed ticket and a ticket with all the attachments
@@ -302,7 +289,7 @@ func (a *Attachments) Get(ctx context.Context, c Caller, ticketID, attachmentID 
 	}
 	var att domain.Attachment
 	err := a.s.st.ReadTx(ctx, func(tx store.Reader) error {
-		if _, err := a.visibleTicket(ctx, tx, c, ticketID); err != nil {
+		if _, err := visibleTicket(ctx, tx, c, ticketID); err != nil {
 			return err
 		}
 		var err error
@@ -358,7 +345,7 @@ func (a *Attachments) List(ctx context.Context, c Caller, ticketID string, p sto
 		return nil, "", err
 	}
 	err = a.s.st.ReadTx(ctx, func(tx store.Reader) error {
-		if _, err := a.visibleTicket(ctx, tx, c, ticketID); err != nil {
+		if _, err := visibleTicket(ctx, tx, c, ticketID); err != nil {
 			return err
 		}
 		atts, next, err = tx.ListAttachments(ctx, ticketID, p)

@@ -21,6 +21,23 @@ type Caller struct {
 	Actor string
 }
 
+// sees reports whether c may see a ticket of partnerID: a partner caller
+// its own partner's tickets, support (no partner) every ticket.
+func (c Caller) sees(partnerID string) bool { return c.PartnerID == "" || c.PartnerID == partnerID }
+
+// visibleTicket reads a ticket the caller may see: another partner's
+// ticket is not found, never a hint that it exists.
+func visibleTicket(ctx context.Context, tx store.Reader, c Caller, ticketID string) (domain.Ticket, error) {
+	t, err := tx.GetTicket(ctx, ticketID)
+	if err != nil {
+		return t, notFound(err, "ticket", ticketID)
+	}
+	if !c.sees(t.PartnerID) {
+		return domain.Ticket{}, &domain.NotFoundError{Kind: "ticket", ID: ticketID}
+	}
+	return t, nil
+}
+
 // change is one event a mutation emits.
 type change struct {
 	typ    domain.EventType
@@ -62,12 +79,9 @@ func (s *Service) mutateTx(ctx context.Context, c Caller, ticketID string, etagV
 	}
 	var out domain.Ticket
 	err := s.st.ReadWriteTx(ctx, func(tx store.ReadWriter) error {
-		t, err := tx.GetTicket(ctx, ticketID)
+		t, err := visibleTicket(ctx, tx, c, ticketID)
 		if err != nil {
-			return notFound(err, "ticket", ticketID)
-		}
-		if c.PartnerID != "" && t.PartnerID != c.PartnerID {
-			return &domain.NotFoundError{Kind: "ticket", ID: ticketID}
+			return err
 		}
 		if etagVersion != 0 && etagVersion != t.Version {
 			return &domain.ConflictError{Kind: "ticket", ID: ticketID}

@@ -53,13 +53,10 @@ func (s *Service) Notes(ctx context.Context, c Caller, ticketID string, after in
 	}
 	var out []domain.Note
 	err := s.st.ReadTx(ctx, func(tx store.Reader) error {
-		t, err := tx.GetTicket(ctx, ticketID)
-		if err != nil {
-			return notFound(err, "ticket", ticketID)
+		if _, err := visibleTicket(ctx, tx, c, ticketID); err != nil {
+			return err
 		}
-		if c.PartnerID != "" && t.PartnerID != c.PartnerID {
-			return &domain.NotFoundError{Kind: "ticket", ID: ticketID}
-		}
+		var err error
 		out, err = tx.ListNotes(ctx, ticketID, after, limit)
 		return err
 	})
