@@ -11,8 +11,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/store"
 	"github.com/supportd/supportd/server/validate"
@@ -72,11 +70,11 @@ func (a *Attachments) Upload(ctx context.Context, c Caller, req UploadRequest, n
 	if err != nil || prior.ID != "" {
 		return prior, err
 	}
-	id, err := uuid.NewV7()
+	id, err := newID()
 	if err != nil {
 		return domain.Attachment{}, err
 	}
-	u := &upload{a: a, id: id.String(), buf: make([]byte, 0, StageChunks*ChunkBytes), sum: sha256.New()}
+	u := &upload{a: a, id: id, buf: make([]byte, 0, StageChunks*ChunkBytes), sum: sha256.New()}
 	att, err := u.run(ctx, c, req, r, next)
 	if err != nil {
 		// The client may be gone (ctx cancelled): discard anyway.

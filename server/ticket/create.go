@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/entitlement"
 	"github.com/supportd/supportd/server/filing"
@@ -227,13 +225,13 @@ func (s *Service) newTicket(fc filingContext, partnerID string, f Filing) (domai
 	if err != nil {
 		return domain.Ticket{}, err
 	}
-	id, err := uuid.NewV7()
+	id, err := newID()
 	if err != nil {
 		return domain.Ticket{}, err
 	}
 	lang, _ := filing.ParseLanguage(f.Language)
 	return domain.Ticket{
-		ID: id.String(), PartnerID: partnerID, CustomerID: f.CustomerID, Service: f.Service,
+		ID: id, PartnerID: partnerID, CustomerID: f.CustomerID, Service: f.Service,
 		SupportTopicID: f.SupportTopicID, Category: fc.topic.Category, Title: f.Title, Description: f.Description,
 		Severity: f.Severity, Language: lang, Contact: f.Contact, PreferredContactMethod: domain.ContactEmail,
 		Status: domain.StatusNew, SupportPlan: d.SupportPlan, Fee: d.Fee, Queue: d.Queue, Priority: d.Priority,

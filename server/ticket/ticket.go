@@ -10,6 +10,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/supportd/supportd/server/config"
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/sla"
@@ -45,6 +47,16 @@ func New(st store.Store, policy *sla.Policy, now func() time.Time, opts ...Optio
 
 // Policy returns the SLA policy the service computes deadlines with.
 func (s *Service) Policy() *sla.Policy { return s.policy }
+
+// newID returns the id of a new ticket or attachment: a UUIDv7, so that
+// ids sort by creation time (list pages and index locality follow it).
+func newID() (string, error) {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return "", err
+	}
+	return id.String(), nil
+}
 
 // notFound maps store.ErrNotFound to a NotFoundError of kind/id.
 func notFound(err error, kind, id string) error {
