@@ -78,6 +78,7 @@ func wantOpen(t *testing.T, ctx context.Context) {
 }
 
 func TestRevokedEndsHeldStreamsOfThatKeyOnly(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, 0)
 	ctx, _ := f.hold(t)
 	other := newFixture(t, 0)
@@ -94,6 +95,7 @@ func TestRevokedEndsHeldStreamsOfThatKeyOnly(t *testing.T) {
 }
 
 func TestRecheckStreamsCatchesRevocationsOfOtherProcesses(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, 0)
 	ctx, _ := f.hold(t)
 	if err := f.a.RecheckStreams(t.Context()); err != nil {
@@ -116,6 +118,7 @@ func TestRecheckStreamsCatchesRevocationsOfOtherProcesses(t *testing.T) {
 }
 
 func TestKeyCacheExpiresRevocationsOfOtherProcesses(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, 0)
 	if _, err := f.a.Authenticate(t.Context(), f.secret); err != nil {
 		t.Fatal(err)
@@ -128,6 +131,7 @@ func TestKeyCacheExpiresRevocationsOfOtherProcesses(t *testing.T) {
 }
 
 func TestHoldSeesARevocationThatRacedAuthentication(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, 0)
 	p, err := f.a.Authenticate(t.Context(), f.secret)
 	if err != nil {
@@ -141,6 +145,7 @@ func TestHoldSeesARevocationThatRacedAuthentication(t *testing.T) {
 }
 
 func TestExpireStreamsEndsStreamsAtExpiry(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, time.Hour)
 	ctx, _ := f.hold(t)
 	lasting := newFixture(t, 0)
@@ -159,6 +164,7 @@ func TestExpireStreamsEndsStreamsAtExpiry(t *testing.T) {
 }
 
 func TestReleaseForgetsTheStream(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, 0)
 	ctx, release := f.hold(t)
 	release()

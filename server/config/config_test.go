@@ -14,6 +14,7 @@ import (
 )
 
 func TestDefault(t *testing.T) {
+	t.Parallel()
 	c := Default()
 	if c.ResponseTargets[domain.SeverityA] != 2*time.Hour || c.ResponseTargets[domain.SeverityB] != 4*time.Hour || c.ResponseTargets[domain.SeverityC] != 8*time.Hour {
 		t.Errorf("targets %v", c.ResponseTargets)
@@ -54,6 +55,7 @@ func TestDefault(t *testing.T) {
 }
 
 func TestParseEmptyKeepsDefaults(t *testing.T) {
+	t.Parallel()
 	for _, in := range []string{"", "# nothing\n", "escalation:\nwatch:\n"} {
 		c, err := Parse([]byte(in))
 		if err != nil {
@@ -116,6 +118,7 @@ log:
 `
 
 func TestParseFullFile(t *testing.T) {
+	t.Parallel()
 	c, err := Parse([]byte(fullFile))
 	if err != nil {
 		t.Fatal(err)
@@ -174,6 +177,7 @@ func TestParseFullFile(t *testing.T) {
 }
 
 func TestParseOverrideKeepsOtherDefaults(t *testing.T) {
+	t.Parallel()
 	c, err := Parse([]byte("escalation:\n  warn_at: 0.5\nresponse_targets:\n  B: 6h\n"))
 	if err != nil {
 		t.Fatal(err)
@@ -196,6 +200,7 @@ func TestParseOverrideKeepsOtherDefaults(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
+	t.Parallel()
 	cal := func(body string) string {
 		return "calendars:\n  - id: ko\n    languages: [ko]\n    time_zone: UTC\n" + body
 	}
@@ -266,6 +271,7 @@ func TestParseErrors(t *testing.T) {
 // TestParseCORSOrigins: http.cors_origins takes origins and "*"; none by
 // default.
 func TestParseCORSOrigins(t *testing.T) {
+	t.Parallel()
 	if got := Default().HTTP.CORSOrigins; len(got) != 0 {
 		t.Errorf("default cors_origins %v, want none", got)
 	}
@@ -280,6 +286,7 @@ func TestParseCORSOrigins(t *testing.T) {
 }
 
 func TestParseReportsAllErrors(t *testing.T) {
+	t.Parallel()
 	_, err := Parse([]byte("escalation:\n  warn_at: 2\n  check_interval: soon\nwatch:\n  retention: 0s\n"))
 	lines := strings.Split(err.Error(), "\n")
 	if len(lines) != 3 || !strings.HasPrefix(lines[0], "line 2: ") || !strings.HasPrefix(lines[1], "line 3: ") || !strings.HasPrefix(lines[2], "line 5: ") {
@@ -292,6 +299,7 @@ func TestParseReportsAllErrors(t *testing.T) {
 }
 
 func TestLoad(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.yaml")
 	if err := os.WriteFile(good, []byte(fullFile), 0o600); err != nil {

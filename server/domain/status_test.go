@@ -8,6 +8,7 @@ import (
 // TestTicketStatusIsOpen is the table of every status (and values that
 // are not statuses): the one definition of an open ticket.
 func TestTicketStatusIsOpen(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		status TicketStatus
 		open   bool
@@ -32,6 +33,7 @@ func TestTicketStatusIsOpen(t *testing.T) {
 // pending exactly for open tickets without a first response whose SLA
 // clock runs or warned.
 func TestNextEscalationFollowsIsOpen(t *testing.T) {
+	t.Parallel()
 	warn := time.Unix(1_780_000_000, 0).UTC()
 	due := warn.Add(time.Hour)
 	statuses := []TicketStatus{StatusNew, StatusInProgress, StatusWaitingOnPartner, StatusResolved, StatusClosed, "BOGUS"}

@@ -24,6 +24,7 @@ func withPartnerStatus(in Input, s domain.PartnerStatus) Input { in.Partner.Stat
 func withSubs(in Input, subs ...domain.Subscription) Input     { in.Subscriptions = subs; return in }
 
 func TestDecideRules(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		in      Input
@@ -139,6 +140,7 @@ func TestDecideRules(t *testing.T) {
 }
 
 func TestDecideFee(t *testing.T) {
+	t.Parallel()
 	none := []domain.Benefit(nil)
 	scs := []domain.Benefit{domain.BenefitSignatureCloudSupport}
 	mpn := []domain.Benefit{domain.BenefitMPN}
@@ -196,6 +198,7 @@ func TestDecideFee(t *testing.T) {
 // billing-type category, every customer kind and both admitted partner
 // statuses, with no subscription and no proof at all.
 func TestDecideBillingTypeEverywhere(t *testing.T) {
+	t.Parallel()
 	wantQueue := map[domain.Category]domain.Queue{
 		domain.CategorySubscriptionManagement: domain.QueueBilling,
 		domain.CategoryBilling:                domain.QueueBilling,
@@ -225,6 +228,7 @@ func TestDecideBillingTypeEverywhere(t *testing.T) {
 }
 
 func TestDecideQueueAndPriority(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		service  domain.Service
 		category domain.Category
@@ -250,6 +254,7 @@ func TestDecideQueueAndPriority(t *testing.T) {
 }
 
 func TestDecideInvisibleCustomer(t *testing.T) {
+	t.Parallel()
 	for _, in := range []Input{
 		input(contosoC, az, tech, sevB, nil),
 		func() Input {
@@ -267,6 +272,7 @@ func TestDecideInvisibleCustomer(t *testing.T) {
 }
 
 func TestVisible(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		p    domain.Partner
 		c    domain.Customer
@@ -287,6 +293,7 @@ func TestVisible(t *testing.T) {
 }
 
 func TestTopicMatches(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		topic   domain.Topic
 		service domain.Service
@@ -306,6 +313,7 @@ func TestTopicMatches(t *testing.T) {
 }
 
 func TestPlanForProof(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		kind domain.ProofKind
 		plan domain.SupportPlan

@@ -10,6 +10,7 @@ import (
 // TestWorkedExamples is the entitlement half of the worked examples of docs/domain.md §2
 // (the contact and phone rows are filing rules, tested in server/filing).
 func TestWorkedExamples(t *testing.T) {
+	t.Parallel()
 	const (
 		az   = domain.ServiceAzure
 		o365 = domain.ServiceOffice365

@@ -25,6 +25,7 @@ func fresh() domain.Ticket {
 }
 
 func TestAdvance(t *testing.T) {
+	t.Parallel()
 	warned := func(tk *domain.Ticket) { tk.SLAState = domain.SLAWarning }
 	tests := []struct {
 		name   string
@@ -111,6 +112,7 @@ func TestAdvance(t *testing.T) {
 // TestAdvanceExactlyOnce walks a ticket through time: each stage fires
 // once, in order, however often Advance is called.
 func TestAdvanceExactlyOnce(t *testing.T) {
+	t.Parallel()
 	tk := fresh()
 	var fired []escalation.Stage
 	for now := created; !now.After(dueAt.Add(2 * time.Hour)); now = now.Add(time.Minute) {
@@ -136,6 +138,7 @@ func TestAdvanceExactlyOnce(t *testing.T) {
 // TestAdvanceNextEscalation checks that the instant the store indexes
 // (NextEscalation) is exactly the instant at which Advance fires.
 func TestAdvanceNextEscalation(t *testing.T) {
+	t.Parallel()
 	tk := fresh()
 	for _, want := range []time.Time{warnAt, dueAt} {
 		at, ok := tk.NextEscalation()

@@ -34,6 +34,7 @@ type check struct {
 }
 
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		mod  func(*Submission)
@@ -162,6 +163,7 @@ func TestValidate(t *testing.T) {
 
 // TestValidateWorkedExamples: the filing rows of the worked examples of docs/domain.md §2.
 func TestValidateWorkedExamples(t *testing.T) {
+	t.Parallel()
 	s := valid()
 	s.Contact.Email = "it@litware.example"
 	if got := Validate(s); len(got) != 1 || got[0].Field != "contact.email" || !strings.Contains(got[0].Description, "customer's domain") {
@@ -177,6 +179,7 @@ func TestValidateWorkedExamples(t *testing.T) {
 // TestValidateReportsAll: an empty submission reports every required field
 // at once, in field order, and a given empty proof reports both its fields.
 func TestValidateReportsAll(t *testing.T) {
+	t.Parallel()
 	got := Validate(Submission{Request: Request{PreferredContactMethod: domain.ContactPhone, Proof: &domain.Proof{}, Contact: domain.Contact{Phone: "x"}}})
 	var fields []string
 	for _, v := range got {
@@ -196,6 +199,7 @@ func TestValidateReportsAll(t *testing.T) {
 }
 
 func TestParseLanguage(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want string

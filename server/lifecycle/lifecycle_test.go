@@ -43,6 +43,7 @@ var allowed = map[triple]bool{
 // TestTransitionExhaustive checks every (from, to, actor) triple, including
 // an unknown status and an unknown actor.
 func TestTransitionExhaustive(t *testing.T) {
+	t.Parallel()
 	statuses := append(slices.Clone(Statuses), "BOGUS", "")
 	actors := append(slices.Clone(Actors), "admin")
 	n := 0
@@ -81,6 +82,7 @@ func TestTransitionExhaustive(t *testing.T) {
 }
 
 func TestClosedIsFinal(t *testing.T) {
+	t.Parallel()
 	for _, actor := range Actors {
 		if got := Targets(cls, actor); len(got) != 0 {
 			t.Errorf("Targets(CLOSED, %s) = %v, want none", actor, got)
@@ -97,6 +99,7 @@ func TestClosedIsFinal(t *testing.T) {
 }
 
 func TestTargets(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		from  domain.TicketStatus
 		actor Actor
@@ -118,6 +121,7 @@ func TestTargets(t *testing.T) {
 }
 
 func TestActions(t *testing.T) {
+	t.Parallel()
 	type action struct {
 		name string
 		fn   func(domain.TicketStatus) (domain.TicketStatus, error)
@@ -167,6 +171,7 @@ func TestActions(t *testing.T) {
 }
 
 func TestSetStatus(t *testing.T) {
+	t.Parallel()
 	for _, from := range Statuses {
 		for _, to := range Statuses {
 			got, err := SetStatus(from, to)
@@ -185,6 +190,7 @@ func TestSetStatus(t *testing.T) {
 }
 
 func TestErrorMessages(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		err  error
 		want string

@@ -9,6 +9,7 @@ import (
 // TestNextSLA is the table of every (state, trigger) pair: the legal SLA
 // transitions and that every other pair changes nothing.
 func TestNextSLA(t *testing.T) {
+	t.Parallel()
 	const (
 		run  = domain.SLARunning
 		warn = domain.SLAWarning

@@ -12,6 +12,7 @@ import (
 // refused with the time until a token is back, and after that time it
 // passes again; other keys have their own buckets.
 func TestBurstThenRefill(t *testing.T) {
+	t.Parallel()
 	c := fakeclock.New(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
 	k := ratelimit.New(50, 100, c.Now)
 	for i := range 100 {
@@ -39,6 +40,7 @@ func TestBurstThenRefill(t *testing.T) {
 // TestRefusalTakesNothing: refused calls do not push the next token further
 // away (a flood does not starve its own key forever).
 func TestRefusalTakesNothing(t *testing.T) {
+	t.Parallel()
 	c := fakeclock.New(time.Unix(0, 0))
 	k := ratelimit.New(1, 1, c.Now)
 	k.Take("a")
@@ -56,6 +58,7 @@ func TestRefusalTakesNothing(t *testing.T) {
 // TestIdleBucketsDropped: once a bucket is full again it is dropped at the
 // next sweep, so the map holds only recently active keys.
 func TestIdleBucketsDropped(t *testing.T) {
+	t.Parallel()
 	c := fakeclock.New(time.Unix(0, 0))
 	k := ratelimit.New(10, 10, c.Now) // refills in 1s; sweeps every minute
 	for _, key := range []string{"a", "b", "c"} {
@@ -75,6 +78,7 @@ func TestIdleBucketsDropped(t *testing.T) {
 // token's time to the wait told to the key's next caller, so concurrent
 // callers are told different, achievable delays.
 func TestHeldRefusalsQueue(t *testing.T) {
+	t.Parallel()
 	c := fakeclock.New(time.Unix(0, 0))
 	k := ratelimit.New(10, 1, c.Now)
 	k.Take("a")

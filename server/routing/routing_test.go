@@ -7,6 +7,7 @@ import (
 )
 
 func TestRouteQueue(t *testing.T) {
+	t.Parallel()
 	const (
 		az   = domain.ServiceAzure
 		o365 = domain.ServiceOffice365
@@ -41,6 +42,7 @@ func TestRouteQueue(t *testing.T) {
 }
 
 func TestRoutePriority(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		sev  domain.Severity
 		want bool

@@ -7,6 +7,7 @@ import (
 
 // Every expectation below is computed by hand; the comment says how.
 func TestAddBetweenTable(t *testing.T) {
+	t.Parallel()
 	officeParis := newCal(t, "Europe/Paris", weekdays(t, "09:00-17:00"))
 	officeNY := newCal(t, "America/New_York", weekdays(t, "09:00-17:00"))
 	lunchSP := newCal(t, "America/Sao_Paulo", weekdays(t, "08:00-12:00", "13:00-18:00"))
@@ -133,6 +134,7 @@ func TestAddBetweenTable(t *testing.T) {
 }
 
 func TestBetweenTable(t *testing.T) {
+	t.Parallel()
 	officeParis := newCal(t, "Europe/Paris", weekdays(t, "09:00-17:00"))
 	nightParis := newCal(t, "Europe/Paris", everyDay(t, "00:00-06:00"))
 	lunchSP := newCal(t, "America/Sao_Paulo", weekdays(t, "08:00-12:00", "13:00-18:00"))
@@ -161,6 +163,7 @@ func TestBetweenTable(t *testing.T) {
 }
 
 func TestAddNonPositive(t *testing.T) {
+	t.Parallel()
 	c := newCal(t, "Europe/Paris", weekdays(t, "09:00-17:00"))
 	s := ts(t, "2026-11-28 12:00 +0100")
 	for _, d := range []time.Duration{0, -time.Hour} {
@@ -171,6 +174,7 @@ func TestAddNonPositive(t *testing.T) {
 }
 
 func TestBusinessDay(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		hours map[time.Weekday][]Range
 		want  time.Duration

@@ -31,6 +31,7 @@ func testPolicy(t *testing.T, warnAt float64) *Policy {
 
 // The deadline examples and the category rules of docs/domain.md §4.
 func TestPolicyTarget(t *testing.T) {
+	t.Parallel()
 	p := testPolicy(t, 0.75)
 	cases := []struct {
 		name      string
@@ -87,6 +88,7 @@ func TestPolicyTarget(t *testing.T) {
 }
 
 func TestPolicyUnsupportedLanguage(t *testing.T) {
+	t.Parallel()
 	p := testPolicy(t, 0)
 	for _, lang := range []string{"fr-FR", "zz", "", "not a tag", "und"} {
 		_, err := p.Target(domain.CategoryTechnical, domain.SeverityA, lang, time.Now())
@@ -106,6 +108,7 @@ func TestPolicyUnsupportedLanguage(t *testing.T) {
 }
 
 func TestNewPolicyErrors(t *testing.T) {
+	t.Parallel()
 	frCal := newCal(t, "UTC", weekdays(t, "09:00-17:00")) // id "test", serves fr
 	enCal, _ := NewCalendar(CalendarSpec{ID: "en", Languages: []string{"en"}, TimeZone: "UTC", Hours: weekdays(t, "09:00-17:00")})
 	for name, o := range map[string]PolicyOptions{
@@ -124,6 +127,7 @@ func TestNewPolicyErrors(t *testing.T) {
 }
 
 func TestNewCalendarErrors(t *testing.T) {
+	t.Parallel()
 	ok := weekdays(t, "09:00-17:00")
 	for name, spec := range map[string]CalendarSpec{
 		"empty id":          {TimeZone: "UTC", Hours: ok},
@@ -151,6 +155,7 @@ func TestNewCalendarErrors(t *testing.T) {
 }
 
 func TestParseRange(t *testing.T) {
+	t.Parallel()
 	good := map[string]Range{"09:00-17:00": {540, 1020}, "00:00-24:00": {0, 1440}, " 08:30 - 12:15 ": {510, 735}, "23:59-24:00": {1439, 1440}}
 	for s, want := range good {
 		if r, err := ParseRange(s); err != nil || r != want {

@@ -124,6 +124,7 @@ func randomInstant(r *rand.Rand) time.Time {
 }
 
 func TestPropertyAddBetween(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(1, 2))
 	n := 400
 	if testing.Short() {
@@ -146,6 +147,7 @@ func TestPropertyAddBetween(t *testing.T) {
 }
 
 func TestPropertyBetweenMatchesDayWalk(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(3, 4))
 	for range 300 {
 		c := randomCalendar(r)

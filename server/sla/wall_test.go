@@ -17,6 +17,7 @@ func bruteAt(l *time.Location, d date, m int) time.Time {
 }
 
 func TestAtMatchesDefinitionAroundTransitions(t *testing.T) {
+	t.Parallel()
 	days := map[string][]string{
 		"Europe/Paris":        {"2026-03-29", "2026-10-25", "2027-03-28", "2027-10-31"},
 		"America/New_York":    {"2026-03-08", "2026-11-01", "2027-03-14", "2027-11-07"},
@@ -39,6 +40,7 @@ func TestAtMatchesDefinitionAroundTransitions(t *testing.T) {
 }
 
 func TestAtExamples(t *testing.T) {
+	t.Parallel()
 	paris := loc(t, "Europe/Paris")
 	for _, c := range []struct {
 		day  string
@@ -59,6 +61,7 @@ func TestAtExamples(t *testing.T) {
 }
 
 func TestCivil(t *testing.T) {
+	t.Parallel()
 	if d := civil(1970, 1, 1); d != 0 || d.weekday() != time.Thursday {
 		t.Fatalf("epoch: %d %v", d, d.weekday())
 	}

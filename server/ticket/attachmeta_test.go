@@ -6,6 +6,7 @@ import (
 )
 
 func TestSanitizeFilename(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ in, want string }{
 		{"app.log", "app.log"},
 		{`C:\Users\ann\app.log`, "app.log"},
@@ -31,6 +32,7 @@ func TestSanitizeFilename(t *testing.T) {
 }
 
 func TestNormalizeContentType(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ in, want string }{
 		{"text/plain", "text/plain"},
 		{"Text/Plain; Charset=UTF-8", "text/plain; charset=UTF-8"},
@@ -49,6 +51,7 @@ func TestNormalizeContentType(t *testing.T) {
 }
 
 func TestUploadRequestValidation(t *testing.T) {
+	t.Parallel()
 	_, err := UploadRequest{Filename: "/", ContentType: "nope", RequestID: "00000000-0000-0000-0000-000000000000"}.validate()
 	want := []string{"metadata.ticket_id", "metadata.filename", "metadata.content_type", "metadata.request_id"}
 	if err == nil {

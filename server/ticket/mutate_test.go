@@ -79,6 +79,7 @@ func retitle(tk *domain.Ticket, _ time.Time) ([]change, error) {
 // itself, is refused with its own error and leaves the ticket and the event
 // log as they were.
 func TestMutateRefusals(t *testing.T) {
+	t.Parallel()
 	failing := func(*domain.Ticket, time.Time) ([]change, error) {
 		return nil, &lifecycle.IllegalTransitionError{From: domain.StatusNew, To: domain.StatusClosed}
 	}
@@ -127,6 +128,7 @@ func TestMutateRefusals(t *testing.T) {
 // appends its event, carrying the ticket after the change, in the same
 // transaction.
 func TestMutateApplies(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name   string
 		caller Caller

@@ -7,6 +7,7 @@ import (
 )
 
 func TestTokensVerifyOnlyInTheirScope(t *testing.T) {
+	t.Parallel()
 	s := NewSigner([]byte("0123456789abcdef0123456789abcdef"))
 	other := NewSigner([]byte("another key, another server....."))
 	scope := Scope("ListTickets", "p1", "")
@@ -37,6 +38,7 @@ func TestTokensVerifyOnlyInTheirScope(t *testing.T) {
 }
 
 func TestResumeTokensRoundTrip(t *testing.T) {
+	t.Parallel()
 	s := NewSigner([]byte("0123456789abcdef0123456789abcdef"))
 	for _, seq := range []int64{0, 1, 1 << 40} {
 		if got, err := s.ParseResumeToken(s.ResumeToken(seq)); err != nil || got != seq {

@@ -12,6 +12,7 @@ import (
 // what the unversioned code (SHA-256 of the filing's reflective JSON)
 // computed, so idempotency records stored before stay valid.
 func TestRequestHashGolden(t *testing.T) {
+	t.Parallel()
 	noProof := fullFiling()
 	noProof.Proof = nil
 	tests := []struct {
@@ -42,6 +43,7 @@ func TestRequestHashGolden(t *testing.T) {
 // TestRequestHashFields checks that every canonical field takes part in
 // the hash: changing any one of them makes another request.
 func TestRequestHashFields(t *testing.T) {
+	t.Parallel()
 	base := RequestHash(fullFiling())
 	mods := map[string]func(*filing.Request){
 		"RequestID":              func(f *filing.Request) { f.RequestID += "x" },

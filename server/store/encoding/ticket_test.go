@@ -49,6 +49,7 @@ func readGolden(t *testing.T, name string) []byte {
 
 // TestEncodeTicketGolden pins the bytes of the version 1 ticket format.
 func TestEncodeTicketGolden(t *testing.T) {
+	t.Parallel()
 	b, err := EncodeTicket(fullTicket())
 	if err != nil {
 		t.Fatal(err)
@@ -65,6 +66,7 @@ func TestEncodeTicketGolden(t *testing.T) {
 // version 1, and rows written before the format carried a version (the
 // reflective JSON of domain.Ticket, frozen in testdata).
 func TestDecodeTicketGolden(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		file string
 		want domain.Ticket
@@ -105,6 +107,7 @@ func equalTickets(a, b domain.Ticket) bool {
 }
 
 func TestEventTicketAbsent(t *testing.T) {
+	t.Parallel()
 	b, err := EncodeEventTicket(nil)
 	if b != nil || err != nil {
 		t.Errorf("EncodeEventTicket(nil) = %q, %v; want nil, nil", b, err)
@@ -120,6 +123,7 @@ func TestEventTicketAbsent(t *testing.T) {
 // *VersionError that names both versions, even when its fields no longer
 // fit version 1; broken documents are plain decode errors.
 func TestDecodeTicketRefuses(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, data string
 		version    bool
@@ -193,6 +197,7 @@ func randomTicket(r *rand.Rand) domain.Ticket {
 // encoding/json reads the unversioned form, for tickets with escapes,
 // multi-byte text, zero and zoned times.
 func TestTicketRoundTrip(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(1, 2))
 	tickets := []domain.Ticket{{}, fullTicket()}
 	for range 3000 {
