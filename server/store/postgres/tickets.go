@@ -101,7 +101,9 @@ func (v *txView) ListTickets(_ context.Context, f store.TicketFilter, p store.Pa
 // "priority,response_due,id" of the last ticket returned.
 func (v *txView) ListQueueTickets(_ context.Context, q domain.Queue, p store.Page) ([]domain.Ticket, string, error) {
 	limit := limitOr(p.Limit, 50)
-	const open = `queue = $1 AND status NOT IN ('RESOLVED', 'CLOSED')`
+	// open is domain.TicketStatus.IsOpen, stored with every write
+	// (migration 0002): SQL does not spell the list of statuses.
+	const open = `queue = $1 AND open`
 	var tickets []domain.Ticket
 	var err error
 	if p.After == "" {
@@ -191,7 +193,7 @@ func ticketColumns(t domain.Ticket) ([]any, error) {
 		n := at.UnixNano()
 		next = &n
 	}
-	return []any{t.PartnerID, t.CustomerID, t.Service, t.Status, t.Queue, priority(t),
+	return []any{t.PartnerID, t.CustomerID, t.Service, t.Status, t.Status.IsOpen(), t.Queue, priority(t),
 		nanos(t.ResponseDueTime), next, t.Version, data}, nil
 }
 
@@ -204,8 +206,8 @@ func (v *txView) CreateTicket(_ context.Context, t domain.Ticket) error {
 	if err != nil {
 		return err
 	}
-	_, err = v.exec(`INSERT INTO tickets(id, partner_id, customer_id, service, status, queue, priority,
-		response_due, next_escalation, version, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+	_, err = v.exec(`INSERT INTO tickets(id, partner_id, customer_id, service, status, open, queue, priority,
+		response_due, next_escalation, version, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		append([]any{t.ID}, cols...)...)
 	if err != nil {
 		return fmt.Errorf("ticket %q: %w", t.ID, err)
@@ -222,8 +224,9 @@ func (v *txView) UpdateTicket(_ context.Context, t domain.Ticket) error {
 	if err != nil {
 		return err
 	}
-	tag, err := v.exec(`UPDATE tickets SET partner_id = $1, customer_id = $2, service = $3, status = $4, queue = $5,
-		priority = $6, response_due = $7, next_escalation = $8, version = $9, data = $10 WHERE id = $11 AND version = $12`,
+	tag, err := v.exec(`UPDATE tickets SET partner_id = $1, customer_id = $2, service = $3, status = $4, open = $5,
+		queue = $6, priority = $7, response_due = $8, next_escalation = $9, version = $10, data = $11
+		WHERE id = $12 AND version = $13`,
 		append(cols, t.ID, t.Version-1)...)
 	if err != nil {
 		return fmt.Errorf("ticket %q: %w", t.ID, err)
