@@ -302,25 +302,28 @@ func (w *wStream) events(t *testing.T, n int) []*supportv1.TicketEvent {
 	return out
 }
 
-// quiet fails if an event arrives within d (checkpoints are fine).
-func (w *wStream) quiet(t *testing.T, d time.Duration) {
+// barrier commits a note on ticketID, a ticket the streams about to be
+// checked with nothingBefore follow, and returns its sequence.
+func (s *watchServer) barrier(t *testing.T, p wPartner, ticketID string) int64 {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		left := time.Until(deadline)
-		if left <= 0 {
-			return
-		}
-		u, err, ok := w.next(left)
-		if !ok {
-			return
-		}
-		if err != nil {
-			t.Fatalf("stream ended: %v", err)
-		}
-		if e := u.GetEvent(); e != nil {
-			t.Fatalf("unexpected event %d (%s) of ticket %s", e.GetSequence(), e.GetType(), e.GetTicketId())
-		}
+	before := s.LastSequence(t)
+	s.mustNote(t, p, ticketID, "barrier")
+	evs := s.ticketEvents(t, before, p.id, "", ticketID)
+	if len(evs) != 1 {
+		t.Fatalf("barrier note on %s: %d events, want 1", ticketID, len(evs))
+	}
+	return evs[0].Sequence
+}
+
+// nothingBefore fails unless the stream's next event is the one at seq (a
+// barrier it must send, see barrier). A stream sends in log order, so an
+// event it must not send (another tenant's, a repeat, one its filter
+// excludes) committed before the barrier would come first: unlike waiting
+// a while for nothing, this cannot pass because the machine was slow.
+func (w *wStream) nothingBefore(t *testing.T, seq int64) {
+	t.Helper()
+	if e := w.event(t); e.GetSequence() != seq {
+		t.Fatalf("event %d (%s) of ticket %s before the barrier %d", e.GetSequence(), e.GetType(), e.GetTicketId(), seq)
 	}
 }
 

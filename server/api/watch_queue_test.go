@@ -96,8 +96,9 @@ func TestWatchQueueTicketsOrderAndFilter(t *testing.T) {
 	}
 	s.checkEvents(t, azure.events(t, len(wantAzure)), wantAzure)
 	s.checkEvents(t, billing.events(t, len(wantBilling)), wantBilling)
-	azure.quiet(t, 100*time.Millisecond)
-	billing.quiet(t, 100*time.Millisecond)
+	// tb is in AZURE, ta in BILLING.
+	azure.nothingBefore(t, s.barrier(t, b, tb))
+	billing.nothingBefore(t, s.barrier(t, a, ta))
 }
 
 // Resuming delivers exactly the events after an event's or a checkpoint's
@@ -131,7 +132,6 @@ func TestWatchQueueTicketsResume(t *testing.T) {
 	r := s.watchQueue(t, agent, &supportv1.WatchQueueTicketsRequest{Queue: supportv1.Queue_QUEUE_AZURE, ResumeToken: first[1].GetResumeToken()})
 	want := s.queueEvents(t, first[1].GetSequence(), domain.QueueAzure)
 	s.checkEvents(t, r.events(t, len(want)), want)
-	r.quiet(t, 100*time.Millisecond)
 
 	c := s.watchQueue(t, agent, &supportv1.WatchQueueTicketsRequest{Queue: supportv1.Queue_QUEUE_AZURE, ResumeToken: cp.GetResumeToken()})
 	want = s.queueEvents(t, cpSeq, domain.QueueAzure)
@@ -139,7 +139,9 @@ func TestWatchQueueTicketsResume(t *testing.T) {
 		t.Fatalf("%d events after the checkpoint, want 2", len(want))
 	}
 	s.checkEvents(t, c.events(t, 2), want)
-	c.quiet(t, 100*time.Millisecond)
+	bar := s.barrier(t, a, id)
+	r.nothingBefore(t, bar)
+	c.nothingBefore(t, bar)
 }
 
 // Bad requests, too old tokens, the role, and cancellation.

@@ -80,7 +80,7 @@ func TestWatchTicketsLiveOrder(t *testing.T) {
 			t.Fatalf("event %d without time or actor", e.GetSequence())
 		}
 	}
-	w.quiet(t, 100*time.Millisecond)
+	w.nothingBefore(t, s.barrier(t, a, want[len(want)-1].TicketID))
 }
 
 // A partner never sees another partner's tickets, live or from a resume.
@@ -100,7 +100,7 @@ func TestWatchIsolation(t *testing.T) {
 	aOther.checkpoint(t)
 
 	s.mustNote(t, a, aTicket, "after")
-	s.mustTicket(t, a, a.other)
+	otherTicket := s.mustTicket(t, a, a.other)
 	bTicket := s.mustTicket(t, b, "")
 	s.mustNote(t, b, bTicket, "b's note")
 	s.mustNote(t, a, aTicket, "later")
@@ -109,13 +109,15 @@ func TestWatchIsolation(t *testing.T) {
 	if len(wantB) != 2 {
 		t.Fatalf("b has %d events, want 2", len(wantB))
 	}
+	wantOther := s.ticketEvents(t, 0, a.id, a.other, "")
+	barB, barOther := s.barrier(t, b, bTicket), s.barrier(t, a, otherTicket)
 	for _, w := range []*wStream{bLive, bAll} {
 		s.checkEvents(t, w.events(t, 2), wantB)
-		w.quiet(t, 100*time.Millisecond)
+		w.nothingBefore(t, barB)
 	}
 	// The customer filter: only the other customer's ticket.
-	s.checkEvents(t, aOther.events(t, 1), s.ticketEvents(t, 0, a.id, a.other, ""))
-	aOther.quiet(t, 100*time.Millisecond)
+	s.checkEvents(t, aOther.events(t, 1), wantOther)
+	aOther.nothingBefore(t, barOther)
 
 	// Another partner's ticket or customer is NOT_FOUND, like a missing one.
 	for name, w := range map[string]*wStream{
@@ -171,7 +173,7 @@ func TestWatchTicketReplayThenLive(t *testing.T) {
 	s.mustNote(t, a, id, "live")
 	live := w.event(t)
 	s.checkEvents(t, []*supportv1.TicketEvent{live}, s.ticketEvents(t, history[len(history)-1].Sequence, a.id, "", id))
-	w.quiet(t, 100*time.Millisecond)
+	w.nothingBefore(t, s.barrier(t, a, id))
 }
 
 // Events committed while a WatchTicket replays arrive exactly once after
@@ -217,7 +219,7 @@ func TestWatchTicketReplaySeam(t *testing.T) {
 		want := s.ticketEvents(t, 0, a.id, "", id)
 		got = append(got, w.events(t, len(want))...)
 		s.checkEvents(t, got, want)
-		w.quiet(t, 50*time.Millisecond)
+		w.nothingBefore(t, s.barrier(t, a, id))
 		w.close()
 	}
 }
@@ -273,7 +275,7 @@ func TestWatchTicketsResumeFromLogMeetsLive(t *testing.T) {
 		t.Fatalf("only %d events of pa in the log", len(want))
 	}
 	s.checkEvents(t, w.events(t, len(want)), want)
-	w.quiet(t, 100*time.Millisecond)
+	w.nothingBefore(t, s.barrier(t, a, id))
 }
 
 // WatchTickets without a token starts at the present: no old events.
@@ -293,7 +295,7 @@ func TestWatchTicketsStartsAtPresent(t *testing.T) {
 	before := s.LastSequence(t)
 	s.mustNote(t, a, id, "new")
 	s.checkEvents(t, []*supportv1.TicketEvent{w.event(t)}, s.ticketEvents(t, before, a.id, "", ""))
-	w.quiet(t, 100*time.Millisecond)
+	w.nothingBefore(t, s.barrier(t, a, id))
 }
 
 // Resuming with an event's or a checkpoint's token delivers exactly the
@@ -333,7 +335,6 @@ func TestWatchResume(t *testing.T) {
 	r := s.watchTickets(t, a.key, &supportv1.WatchTicketsRequest{ResumeToken: third.GetResumeToken()})
 	want := s.ticketEvents(t, third.GetSequence(), a.id, "", "")
 	s.checkEvents(t, r.events(t, len(want)), want)
-	r.quiet(t, 150*time.Millisecond)
 
 	// From the checkpoint: only those written while away.
 	c := s.watchTickets(t, a.key, &supportv1.WatchTicketsRequest{ResumeToken: cp.GetResumeToken()})
@@ -342,25 +343,30 @@ func TestWatchResume(t *testing.T) {
 		t.Fatalf("%d events after the checkpoint, want 2", len(want))
 	}
 	s.checkEvents(t, c.events(t, 2), want)
-	c.quiet(t, 150*time.Millisecond)
 
 	// With a customer filter.
 	f := s.watchTickets(t, a.key, &supportv1.WatchTicketsRequest{CustomerId: a.other, ResumeToken: third.GetResumeToken()})
 	want = s.ticketEvents(t, third.GetSequence(), a.id, a.other, "")
 	s.checkEvents(t, f.events(t, len(want)), want)
-	f.quiet(t, 100*time.Millisecond)
 
 	// WatchTicket with a token: no replay, only that ticket's later events.
 	one := s.watchTicket(t, a.key, &supportv1.WatchTicketRequest{TicketId: id, ResumeToken: third.GetResumeToken()})
 	want = s.ticketEvents(t, third.GetSequence(), a.id, "", id)
 	s.checkEvents(t, one.events(t, len(want)), want)
-	one.quiet(t, 100*time.Millisecond)
+	// Nothing more before a barrier each of the four must send (the
+	// customer filter's on the other customer's ticket).
+	bar := s.barrier(t, a, id)
+	for _, w := range []*wStream{r, c, one} {
+		w.nothingBefore(t, bar)
+	}
+	f.nothingBefore(t, s.barrier(t, a, other))
 
 	// The last event's token: nothing to replay, live from there.
 	last := s.ticketEvents(t, 0, a.id, "", "")
 	lastSeq := last[len(last)-1].Sequence
 	l := s.watchTickets(t, a.key, &supportv1.WatchTicketsRequest{ResumeToken: s.token(lastSeq)})
-	l.quiet(t, 100*time.Millisecond)
+	// The next event it sends is the one written after it started (checked
+	// below against the log): nothing was replayed.
 	s.mustNote(t, a, id, "after all")
 	s.checkEvents(t, []*supportv1.TicketEvent{l.event(t)}, s.ticketEvents(t, lastSeq, a.id, "", ""))
 }
@@ -532,7 +538,7 @@ func TestWatchSlowReader(t *testing.T) {
 	want := s.ticketEvents(t, start, a.id, "", "")
 	s.checkEvents(t, fastGot, want)
 	s.checkEvents(t, slow.events(t, len(want)), want)
-	slow.quiet(t, 100*time.Millisecond)
+	slow.nothingBefore(t, s.barrier(t, a, ids[0]))
 }
 
 // The (N+1)th concurrent watch of a partner is RESOURCE_EXHAUSTED; a
