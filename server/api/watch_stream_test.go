@@ -501,14 +501,17 @@ func TestWatchCheckpoints(t *testing.T) {
 }
 
 // With the default (long) interval, the only checkpoint of an idle stream
-// is the caught-up one.
+// is the caught-up one: the message after it is the next event (a
+// barrier), not another checkpoint.
 func TestWatchCheckpointOnlyWhenCaughtUp(t *testing.T) {
 	s := startWatchServer(t)
 	a := s.partner(t, "pa")
+	id := s.mustTicket(t, a, "")
 	w := s.watchTickets(t, a.key, &supportv1.WatchTicketsRequest{})
 	w.checkpoint(t)
-	if u, err, ok := w.next(200 * time.Millisecond); ok {
-		t.Fatalf("idle stream sent %v, %v before the checkpoint interval", u, err)
+	bar := s.barrier(t, a, id)
+	if u := w.update(t); u.GetEvent().GetSequence() != bar {
+		t.Fatalf("idle stream sent %v before the next event %d", u, bar)
 	}
 }
 
