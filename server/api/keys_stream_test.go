@@ -44,7 +44,7 @@ func openKeyStream(t *testing.T, s *watchServer, key string) *keyStream {
 // wantEnd waits (bounded by the stream's deadline, a failure guard) for
 // the stream to end with code and a message mentioning word, skipping
 // checkpoints.
-func (k *keyStream) wantEnd(t *testing.T, code codes.Code, word string) {
+func (k *keyStream) wantEnd(t *testing.T, code codes.Code, word, reason string) {
 	t.Helper()
 	for {
 		m, err := k.stream.Recv()
@@ -58,6 +58,7 @@ func (k *keyStream) wantEnd(t *testing.T, code codes.Code, word string) {
 		if st.Code() != code || !strings.Contains(st.Message(), word) {
 			t.Fatalf("stream ended with %v %q, want %v mentioning %q", st.Code(), st.Message(), code, word)
 		}
+		wantInfo(t, err, code, reason, nil)
 		return
 	}
 }
@@ -101,8 +102,8 @@ func TestRevokedKeyEndsItsStreams(t *testing.T) {
 	if _, err := s.Directory().RevokeApiKey(s.Admin(t), &supportv1.RevokeApiKeyRequest{KeyId: keyID(t, p.key)}); err != nil {
 		t.Fatal(err)
 	}
-	leaked1.wantEnd(t, codes.Unauthenticated, "revoked")
-	leaked2.wantEnd(t, codes.Unauthenticated, "revoked")
+	leaked1.wantEnd(t, codes.Unauthenticated, "revoked", "API_KEY_REVOKED")
+	leaked2.wantEnd(t, codes.Unauthenticated, "revoked", "API_KEY_REVOKED")
 
 	// A new stream with the revoked key is refused at once.
 	ctx, cancel := context.WithTimeout(testserver.Auth(context.Background(), p.key), watchWait)
@@ -139,7 +140,8 @@ func TestExpiredKeyIsRefusedAndEndsItsStreams(t *testing.T) {
 	if st := status.Convert(err); st.Code() != codes.Unauthenticated || !strings.Contains(st.Message(), "expired") {
 		t.Fatalf("at expiry: %v, want UNAUTHENTICATED saying expired", err)
 	}
-	stream.wantEnd(t, codes.Unauthenticated, "expired")
+	wantInfo(t, err, codes.Unauthenticated, "API_KEY_EXPIRED", nil)
+	stream.wantEnd(t, codes.Unauthenticated, "expired", "API_KEY_EXPIRED")
 
 	id := s.mustTicket(t, p, "")
 	lasting.wantEvent(t, id)

@@ -466,6 +466,9 @@ func TestKeyLookupFailureIsUnavailable(t *testing.T) {
 	if strings.Contains(stat.Message(), "disk on fire") {
 		t.Fatalf("message leaks the cause: %q", stat.Message())
 	}
+	if info, _, _ := details(stat); info.GetReason() != "AUTH_UNAVAILABLE" {
+		t.Fatalf("ErrorInfo %v, want AUTH_UNAVAILABLE", info)
+	}
 	st.failing.Store(false)
 	if _, err := s.Directory().ListPartners(s.Admin(t), &supportv1.ListPartnersRequest{}); err != nil {
 		t.Fatal(err)
@@ -474,8 +477,8 @@ func TestKeyLookupFailureIsUnavailable(t *testing.T) {
 	st.failing.Store(true)
 	_, err = s.Directory().ListPartners(s.Admin(t), &supportv1.ListPartnersRequest{})
 	stat = wantCode(t, err, codes.Internal)
-	if stat.Message() != "internal error" {
-		t.Fatalf("message %q", stat.Message())
+	if info, _, _ := details(stat); stat.Message() != "internal error" || info.GetReason() != "INTERNAL" {
+		t.Fatalf("message %q, ErrorInfo %v; want internal error, INTERNAL", stat.Message(), info)
 	}
 	st.failing.Store(false)
 }
