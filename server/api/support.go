@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"google.golang.org/protobuf/types/known/durationpb"
 
@@ -55,13 +54,6 @@ func (s *Support) ListSupportTopics(ctx context.Context, req *supportv1.ListSupp
 	return resp, nil
 }
 
-// The range of submit_time a preview accepts: deadlines computed from it
-// stay valid timestamps.
-var (
-	minSubmitTime = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
-	maxSubmitTime = time.Date(9000, 12, 31, 23, 59, 59, 0, time.UTC)
-)
-
 // CheckEntitlement implements SupportService.CheckEntitlement.
 func (s *Support) CheckEntitlement(ctx context.Context, req *supportv1.CheckEntitlementRequest) (*supportv1.CheckEntitlementResponse, error) {
 	_, partnerID := partnerOfCall(ctx)
@@ -74,10 +66,6 @@ func (s *Support) CheckEntitlement(ctx context.Context, req *supportv1.CheckEnti
 			return nil, toStatus(ctx, s.log, domain.Invalid(domain.FieldViolation{Field: "submit_time", Description: err.Error()}))
 		}
 		p.SubmitTime = req.GetSubmitTime().AsTime()
-		if p.SubmitTime.Before(minSubmitTime) || p.SubmitTime.After(maxSubmitTime) {
-			return nil, toStatus(ctx, s.log, domain.Invalid(domain.FieldViolation{Field: "submit_time",
-				Description: "must be between 1970-01-01 and 9000-12-31"}))
-		}
 	}
 	c, err := s.tickets.CheckEntitlement(ctx, partnerID, p)
 	if err != nil {

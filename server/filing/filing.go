@@ -12,6 +12,8 @@
 package filing
 
 import (
+	"time"
+
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/validate"
 )
@@ -32,6 +34,7 @@ const (
 	FieldRequestID              = "request_id"
 	FieldProofKind              = "entitlement_proof.kind"
 	FieldProofReference         = "entitlement_proof.reference"
+	FieldSubmitTime             = "submit_time"
 )
 
 // Maximum lengths, in Unicode code points (runes), of the free-text fields.
@@ -125,9 +128,10 @@ func Validate(s Submission) []domain.FieldViolation {
 // ValidatePreview returns every field violation of an entitlement
 // preview: the fields of r a decision depends on (customer_id, service,
 // support_topic_id, severity, language, entitlement_proof) by the rules
-// of Validate, so that a preview rejects what CreateTicket rejects. The
-// other fields of r are not looked at.
-func ValidatePreview(r Request, supportedLanguage func(tag string) bool) []domain.FieldViolation {
+// of Validate, so that a preview rejects what CreateTicket rejects, and
+// the time it is made for (zero: now) within MinSubmitTime and
+// MaxSubmitTime. The other fields of r are not looked at.
+func ValidatePreview(r Request, submit time.Time, supportedLanguage func(tag string) bool) []domain.FieldViolation {
 	var v validate.Violations
 	v.Text(FieldCustomerID, r.CustomerID, MaxIDLength)
 	service(&v, r.Service)
@@ -135,5 +139,15 @@ func ValidatePreview(r Request, supportedLanguage func(tag string) bool) []domai
 	severity(&v, r.Severity)
 	languageTag(&v, r.Language, supportedLanguage)
 	proof(&v, r.Proof)
+	if !submit.IsZero() && (submit.Before(MinSubmitTime) || submit.After(MaxSubmitTime)) {
+		v.Add(FieldSubmitTime, "must be between 1970-01-01 and 9000-12-31")
+	}
 	return v
 }
+
+// The range of a preview's submit_time: deadlines computed from it stay
+// valid timestamps.
+var (
+	MinSubmitTime = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	MaxSubmitTime = time.Date(9000, 12, 31, 23, 59, 59, 0, time.UTC)
+)

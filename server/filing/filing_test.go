@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/supportd/supportd/server/domain"
 )
@@ -233,27 +234,32 @@ func TestValidatePreview(t *testing.T) {
 	t.Parallel()
 	supported := func(tag string) bool { return tag == "en-US" || tag == "fr-FR" }
 	tests := []struct {
-		name string
-		mod  func(*Request)
-		want []string
+		name   string
+		mod    func(*Request)
+		want   []string
+		submit time.Time
 	}{
-		{"valid", func(*Request) {}, nil},
-		{"fields a preview does not carry", func(r *Request) { r.RequestID, r.Title, r.Description, r.Contact = "", "", "", domain.Contact{} }, nil},
+		{"valid", func(*Request) {}, nil, time.Time{}},
+		{"submitted at the earliest", func(*Request) {}, nil, MinSubmitTime},
+		{"submitted at the latest", func(*Request) {}, nil, MaxSubmitTime},
+		{"submitted before the earliest", func(*Request) {}, []string{FieldSubmitTime}, MinSubmitTime.Add(-time.Second)},
+		{"submitted after the latest", func(*Request) {}, []string{FieldSubmitTime}, MaxSubmitTime.Add(time.Second)},
+		{"fields a preview does not carry", func(r *Request) { r.RequestID, r.Title, r.Description, r.Contact = "", "", "", domain.Contact{} }, nil, time.Time{}},
 		{"every field it carries missing, in order", func(r *Request) { *r = Request{} },
-			[]string{FieldCustomerID, FieldService, FieldSupportTopicID, FieldSeverity, FieldLanguage}},
-		{"customer id too long", func(r *Request) { r.CustomerID = strings.Repeat("c", MaxIDLength+1) }, []string{FieldCustomerID}},
-		{"unknown severity", func(r *Request) { r.Severity = "D" }, []string{FieldSeverity}},
-		{"malformed language, as CreateTicket rejects it", func(r *Request) { r.Language = "en_US" }, []string{FieldLanguage}},
-		{"unsupported language", func(r *Request) { r.Language = "de-DE" }, []string{FieldLanguage}},
-		{"canonicalised language", func(r *Request) { r.Language = "EN-us" }, nil},
-		{"proof without reference", func(r *Request) { r.Proof = &domain.Proof{Kind: domain.ProofMPN} }, []string{FieldProofReference}},
-		{"proof of unknown kind", func(r *Request) { r.Proof = &domain.Proof{Kind: "GOLD", Reference: "G-1"} }, []string{FieldProofKind}},
+			[]string{FieldCustomerID, FieldService, FieldSupportTopicID, FieldSeverity, FieldLanguage}, time.Time{}},
+		{"customer id too long", func(r *Request) { r.CustomerID = strings.Repeat("c", MaxIDLength+1) }, []string{FieldCustomerID}, time.Time{}},
+		{"unknown severity", func(r *Request) { r.Severity = "D" }, []string{FieldSeverity}, time.Time{}},
+		{"malformed language, as CreateTicket rejects it", func(r *Request) { r.Language = "en_US" }, []string{FieldLanguage}, time.Time{}},
+		{"unsupported language", func(r *Request) { r.Language = "de-DE" }, []string{FieldLanguage}, time.Time{}},
+		{"canonicalised language", func(r *Request) { r.Language = "EN-us" }, nil, time.Time{}},
+		{"proof without reference", func(r *Request) { r.Proof = &domain.Proof{Kind: domain.ProofMPN} }, []string{FieldProofReference}, time.Time{}},
+		{"proof of unknown kind", func(r *Request) { r.Proof = &domain.Proof{Kind: "GOLD", Reference: "G-1"} }, []string{FieldProofKind}, time.Time{}},
 	}
 	for _, tc := range tests {
 		r := valid().Request
 		tc.mod(&r)
 		var got []string
-		for _, v := range ValidatePreview(r, supported) {
+		for _, v := range ValidatePreview(r, tc.submit, supported) {
 			got = append(got, v.Field)
 		}
 		if !slices.Equal(got, tc.want) {

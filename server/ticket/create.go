@@ -109,7 +109,7 @@ func (s *Service) CheckEntitlement(ctx context.Context, partnerID string, p Prev
 	if err := domain.Invalid(filing.ValidatePreview(filing.Request{
 		CustomerID: p.CustomerID, Service: p.Service, SupportTopicID: p.SupportTopicID,
 		Severity: p.Severity, Language: p.Language, Proof: p.Proof,
-	}, s.supported)...); err != nil {
+	}, p.SubmitTime, s.supported)...); err != nil {
 		return Check{}, err
 	}
 	var fc filingContext
