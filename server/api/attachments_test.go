@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -277,16 +276,7 @@ func TestAttachmentUploadRefusals(t *testing.T) {
 }
 
 func hasFieldViolation(st *status.Status, field string) bool {
-	for _, d := range st.Details() {
-		if br, ok := d.(*errdetails.BadRequest); ok {
-			for _, v := range br.GetFieldViolations() {
-				if v.GetField() == field {
-					return true
-				}
-			}
-		}
-	}
-	return false
+	return testserver.DetailsOf(st.Err()).FieldDescription(field) != ""
 }
 
 func TestAttachmentOverTheSizeLimitLeavesNothing(t *testing.T) {
@@ -342,11 +332,8 @@ func TestAttachmentsPerTicketLimit(t *testing.T) {
 func checkQuota(t *testing.T, what string, err error, ticketID string) {
 	t.Helper()
 	st := wantCode(t, err, codes.ResourceExhausted)
-	for _, d := range st.Details() {
-		if qf, ok := d.(*errdetails.QuotaFailure); ok && len(qf.GetViolations()) == 1 &&
-			qf.GetViolations()[0].GetSubject() == "tickets/"+ticketID {
-			return
-		}
+	if qf := testserver.DetailsOf(err).Quota; len(qf.GetViolations()) == 1 && qf.GetViolations()[0].GetSubject() == "tickets/"+ticketID {
+		return
 	}
 	t.Errorf("%s: details %v lack the QuotaFailure of the ticket's attachments", what, st.Details())
 }

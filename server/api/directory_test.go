@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -48,20 +47,15 @@ func wantCode(t *testing.T, err error, code codes.Code) *status.Status {
 func wantFields(t *testing.T, err error, fields ...string) {
 	t.Helper()
 	st := wantCode(t, err, codes.InvalidArgument)
+	br := testserver.DetailsOf(err).BadRequest
 	var got []string
-	found := false
-	for _, d := range st.Details() {
-		if br, ok := d.(*errdetails.BadRequest); ok {
-			found = true
-			for _, v := range br.GetFieldViolations() {
-				if v.GetDescription() == "" {
-					t.Errorf("violation of %s has no description", v.GetField())
-				}
-				got = append(got, v.GetField())
-			}
+	for _, v := range br.GetFieldViolations() {
+		if v.GetDescription() == "" {
+			t.Errorf("violation of %s has no description", v.GetField())
 		}
+		got = append(got, v.GetField())
 	}
-	if !found {
+	if br == nil {
 		t.Fatalf("INVALID_ARGUMENT %q has no BadRequest detail (details %v)", st.Message(), st.Details())
 	}
 	if !slices.Equal(got, fields) {
@@ -74,20 +68,18 @@ func wantFields(t *testing.T, err error, fields ...string) {
 func wantInfo(t *testing.T, err error, code codes.Code, reason string, meta map[string]string) {
 	t.Helper()
 	st := wantCode(t, err, code)
-	for _, d := range st.Details() {
-		if info, ok := d.(*errdetails.ErrorInfo); ok {
-			if info.GetReason() != reason || info.GetDomain() != api.ErrorDomain {
-				t.Fatalf("ErrorInfo = %s/%s, want %s/%s", info.GetDomain(), info.GetReason(), api.ErrorDomain, reason)
-			}
-			for k, v := range meta {
-				if info.GetMetadata()[k] != v {
-					t.Fatalf("ErrorInfo metadata %s = %q, want %q (all: %v)", k, info.GetMetadata()[k], v, info.GetMetadata())
-				}
-			}
-			return
+	info := testserver.DetailsOf(err).Info
+	if info == nil {
+		t.Fatalf("%v %q has no ErrorInfo (details %v)", code, st.Message(), st.Details())
+	}
+	if info.GetReason() != reason || info.GetDomain() != api.ErrorDomain {
+		t.Fatalf("ErrorInfo = %s/%s, want %s/%s", info.GetDomain(), info.GetReason(), api.ErrorDomain, reason)
+	}
+	for k, v := range meta {
+		if info.GetMetadata()[k] != v {
+			t.Fatalf("ErrorInfo metadata %s = %q, want %q (all: %v)", k, info.GetMetadata()[k], v, info.GetMetadata())
 		}
 	}
-	t.Fatalf("%v %q has no ErrorInfo (details %v)", code, st.Message(), st.Details())
 }
 
 // audit records the audit trail's position and checks what was appended

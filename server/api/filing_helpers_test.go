@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
@@ -123,16 +122,8 @@ func filingCountEvents(t *testing.T, s *testserver.Server, typ domain.EventType)
 func filingPrecondition(t *testing.T, err error, reasons ...string) {
 	t.Helper()
 	st := wantCode(t, err, codes.FailedPrecondition)
-	var info *errdetails.ErrorInfo
-	var pf *errdetails.PreconditionFailure
-	for _, d := range st.Details() {
-		switch d := d.(type) {
-		case *errdetails.ErrorInfo:
-			info = d
-		case *errdetails.PreconditionFailure:
-			pf = d
-		}
-	}
+	d := testserver.DetailsOf(err)
+	info, pf := d.Info, d.Precondition
 	if info == nil || pf == nil {
 		t.Fatalf("FAILED_PRECONDITION %q lacks ErrorInfo or PreconditionFailure: %v", st.Message(), st.Details())
 	}
@@ -155,17 +146,8 @@ func filingPrecondition(t *testing.T, err error, reasons ...string) {
 // violation of field in err ("" if none).
 func filingFieldDescription(t *testing.T, err error, field string) string {
 	t.Helper()
-	st := wantCode(t, err, codes.InvalidArgument)
-	for _, d := range st.Details() {
-		if br, ok := d.(*errdetails.BadRequest); ok {
-			for _, v := range br.GetFieldViolations() {
-				if v.GetField() == field {
-					return v.GetDescription()
-				}
-			}
-		}
-	}
-	return ""
+	wantCode(t, err, codes.InvalidArgument)
+	return testserver.DetailsOf(err).FieldDescription(field)
 }
 
 // filingReasons returns the reason codes of a CheckEntitlement response.

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -167,12 +166,7 @@ func TestWatchStreamsPerKey(t *testing.T) {
 		_, err = stream.Recv()
 	}
 	st := wantCode(t, err, codes.ResourceExhausted)
-	var quota *errdetails.QuotaFailure
-	for _, d := range st.Details() {
-		if q, ok := d.(*errdetails.QuotaFailure); ok {
-			quota = q
-		}
-	}
+	quota := testserver.DetailsOf(err).Quota
 	if quota == nil || len(quota.GetViolations()) != 1 || quota.GetViolations()[0].GetSubject() != "api_keys/"+keyID(t, p.key) {
 		t.Fatalf("details = %v, want a QuotaFailure on the key", st.Details())
 	}

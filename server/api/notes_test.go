@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
@@ -212,11 +211,9 @@ func TestNoteLimitsCommitNothing(t *testing.T) {
 		t.Helper()
 		st := wantCode(t, err, codes.ResourceExhausted)
 		wantInfo(t, err, codes.ResourceExhausted, "NOTES_PER_TICKET", map[string]string{"subject": "tickets/" + tk.GetId()})
-		for _, d := range st.Details() {
-			if qf, ok := d.(*errdetails.QuotaFailure); ok && len(qf.GetViolations()) == 1 &&
-				qf.GetViolations()[0].GetSubject() == "tickets/"+tk.GetId() && qf.GetViolations()[0].GetDescription() != "" {
-				return
-			}
+		if qf := testserver.DetailsOf(err).Quota; len(qf.GetViolations()) == 1 &&
+			qf.GetViolations()[0].GetSubject() == "tickets/"+tk.GetId() && qf.GetViolations()[0].GetDescription() != "" {
+			return
 		}
 		t.Fatalf("RESOURCE_EXHAUSTED %q without a QuotaFailure on the ticket: %v", st.Message(), st.Details())
 	}

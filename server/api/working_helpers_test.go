@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 
@@ -220,16 +219,8 @@ func (w *wk) sameAsStored(t *testing.T, got *supportv1.Ticket) {
 func wkPrecondition(t *testing.T, err error, reason string, mention ...string) {
 	t.Helper()
 	st := wantCode(t, err, codes.FailedPrecondition)
-	var info *errdetails.ErrorInfo
-	var pf *errdetails.PreconditionFailure
-	for _, d := range st.Details() {
-		switch d := d.(type) {
-		case *errdetails.ErrorInfo:
-			info = d
-		case *errdetails.PreconditionFailure:
-			pf = d
-		}
-	}
+	d := testserver.DetailsOf(err)
+	info, pf := d.Info, d.Precondition
 	if info == nil || info.GetReason() != reason {
 		t.Fatalf("FAILED_PRECONDITION %q: ErrorInfo %v, want reason %s", st.Message(), info, reason)
 	}

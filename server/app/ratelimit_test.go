@@ -40,17 +40,8 @@ func getMissing(ctx context.Context, s *testserver.Server) error {
 
 // details returns the error details of st by type.
 func details(st *status.Status) (info *errdetails.ErrorInfo, quota *errdetails.QuotaFailure, retry *errdetails.RetryInfo) {
-	for _, d := range st.Details() {
-		switch d := d.(type) {
-		case *errdetails.ErrorInfo:
-			info = d
-		case *errdetails.QuotaFailure:
-			quota = d
-		case *errdetails.RetryInfo:
-			retry = d
-		}
-	}
-	return info, quota, retry
+	d := testserver.DetailsOf(st.Err())
+	return d.Info, d.Quota, d.Retry
 }
 
 // TestRateLimitPerKey: a key that spends its burst is refused before any

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
@@ -93,13 +92,7 @@ func TestFullDiskRefusesWritesHonestlyAndRecovers(t *testing.T) {
 	if !strings.Contains(st.Message(), "storage is full") {
 		t.Errorf("message %q does not say storage is full", st.Message())
 	}
-	var reason string
-	for _, det := range st.Details() {
-		if info, ok := det.(*errdetails.ErrorInfo); ok {
-			reason = info.GetReason()
-		}
-	}
-	if reason != "STORAGE_FULL" {
+	if reason := testserver.DetailsOf(err).Info.GetReason(); reason != "STORAGE_FULL" {
 		t.Errorf("ErrorInfo reason %q, want STORAGE_FULL", reason)
 	}
 	// Reads go on; health says which part is down.
