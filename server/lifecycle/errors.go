@@ -39,14 +39,14 @@ func (e *IllegalTransitionError) Is(target error) bool { return target == ErrIll
 // Error describes the refusal, naming the current status.
 func (e *IllegalTransitionError) Error() string {
 	switch {
-	case e.Action == ActionClose && e.From == domain.StatusClosed:
+	case e.Action == ActionClose && IsFinal(e.From):
 		return "cannot close the ticket: it is already CLOSED"
 	case e.Action == ActionReopen:
 		return fmt.Sprintf("cannot reopen the ticket: it is %s; only a RESOLVED ticket can be reopened", e.From)
 	case e.Action == ActionAcknowledge:
 		return fmt.Sprintf("cannot acknowledge the ticket: it is %s; only a NEW ticket can be acknowledged", e.From)
-	case e.From == domain.StatusClosed:
-		return fmt.Sprintf("cannot move the ticket to %s: it is CLOSED, which is final", e.To)
+	case IsFinal(e.From):
+		return fmt.Sprintf("cannot move the ticket to %s: it is %s, which is final", e.To, e.From)
 	case e.From == e.To:
 		return fmt.Sprintf("cannot move the ticket to %s: it is already %s", e.To, e.From)
 	}

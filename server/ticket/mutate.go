@@ -146,11 +146,12 @@ func requireOpen(t *domain.Ticket, what string) error {
 		Message: "cannot " + what + ": the ticket is " + string(t.Status)}
 }
 
-// requireNotClosed refuses changes to a closed ticket.
+// requireNotClosed refuses changes to a ticket in the final status
+// (lifecycle.IsFinal: CLOSED).
 func requireNotClosed(t *domain.Ticket, what string) error {
-	if t.Status != domain.StatusClosed {
+	if !lifecycle.IsFinal(t.Status) {
 		return nil
 	}
 	return &domain.PreconditionError{Reason: "TICKET_CLOSED", Subject: "tickets/" + t.ID,
-		Message: "cannot " + what + ": the ticket is CLOSED, which is final"}
+		Message: "cannot " + what + ": the ticket is " + string(t.Status) + ", which is final"}
 }
