@@ -1,7 +1,11 @@
 // Package api implements the gRPC services of support.v1 as thin handlers:
-// validate and convert the request, call the domain service, and map
-// domain errors to gRPC statuses with error details in one place
-// (toStatus). Driver and other internal errors never reach clients.
+// check what only the wire form can get wrong (a missing sub-message, an
+// unknown enum number, an invalid timestamp, a token this server did not
+// sign, a negative page size), convert the request to domain values, call
+// the domain service (which applies the field, reference and state rules,
+// see server/validate), and map domain errors to gRPC statuses with error
+// details in one place (toStatus). Driver and other internal errors never
+// reach clients.
 package api
 
 import (

@@ -3,6 +3,15 @@
 // within a partner's scope. It combines the pure rule packages with the
 // store; it knows nothing of gRPC. Every change writes its event in the
 // same store transaction.
+//
+// Each operation checks its request in the order of the rule layers
+// (docs/api.md, "Where each kind of rule is checked"): the field rules
+// first (server/filing, server/validate), before any read; then, in the
+// store transaction, what needs the store (the ticket exists and the
+// caller sees it, the topic belongs to the service, the etag is current),
+// the entitlement (server/entitlement) and the lifecycle
+// (server/lifecycle) on the ticket as read; limits that count stored
+// things (notes, attachments of a ticket) are checked there too.
 package ticket
 
 import (
