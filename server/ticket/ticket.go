@@ -6,12 +6,12 @@
 //
 // Each operation checks its request in the order of the rule layers
 // (docs/api.md, "Where each kind of rule is checked"): the field rules
-// first (server/filing, server/validate), before any read; then, in the
-// store transaction, what needs the store (the ticket exists and the
+// first (server/filing, server/validate), before any read; then, on what
+// it reads from the store, the references (the ticket exists and the
 // caller sees it, the topic belongs to the service, the etag is current),
 // the entitlement (server/entitlement) and the lifecycle
-// (server/lifecycle) on the ticket as read; limits that count stored
-// things (notes, attachments of a ticket) are checked there too.
+// (server/lifecycle); limits that count stored things (the notes and
+// attachments of a ticket) are checked on the ticket as read as well.
 package ticket
 
 import (
