@@ -18,8 +18,11 @@ import (
 	"connectrpc.com/vanguard/vanguardgrpc"
 	"github.com/rs/cors"
 	"golang.org/x/net/netutil"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 
+	"github.com/supportd/supportd/server/api"
 	"github.com/supportd/supportd/server/apidesc"
+	"github.com/supportd/supportd/server/domain"
 )
 
 // newHTTPHandler serves the gRPC server's services to HTTP clients: the
@@ -60,10 +63,21 @@ func strictJSON(res vanguard.TypeResolver) vanguard.Codec {
 // INVALID_ARGUMENT (vanguard reports a bare codec error as UNKNOWN).
 type invalidJSON struct{ *vanguard.JSONCodec }
 
+// malformedJSON is the refusal of a request body that does not decode:
+// INVALID_ARGUMENT with the ErrorInfo MALFORMED_MESSAGE, as the gRPC
+// codec refuses a message that does not decode (codec.go).
+func malformedJSON(err error) error {
+	cerr := connect.NewError(connect.CodeInvalidArgument, fmt.Errorf("invalid JSON request: %s", domain.Clip(err.Error())))
+	if d, derr := connect.NewErrorDetail(&errdetails.ErrorInfo{Reason: "MALFORMED_MESSAGE", Domain: api.ErrorDomain}); derr == nil {
+		cerr.AddDetail(d)
+	}
+	return cerr
+}
+
 // Unmarshal decodes data into msg; an error is INVALID_ARGUMENT.
 func (c invalidJSON) Unmarshal(data []byte, msg proto.Message) error {
 	if err := c.JSONCodec.Unmarshal(data, msg); err != nil {
-		return connect.NewError(connect.CodeInvalidArgument, fmt.Errorf("invalid JSON request: %w", err))
+		return malformedJSON(err)
 	}
 	return nil
 }
@@ -72,7 +86,7 @@ func (c invalidJSON) Unmarshal(data []byte, msg proto.Message) error {
 // field); an error is INVALID_ARGUMENT.
 func (c invalidJSON) UnmarshalField(data []byte, msg proto.Message, field protoreflect.FieldDescriptor) error {
 	if err := c.JSONCodec.UnmarshalField(data, msg, field); err != nil {
-		return connect.NewError(connect.CodeInvalidArgument, fmt.Errorf("invalid JSON request: %w", err))
+		return malformedJSON(err)
 	}
 	return nil
 }

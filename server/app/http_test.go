@@ -169,9 +169,19 @@ func TestHTTPErrorShape(t *testing.T) {
 	if code != http.StatusNotFound || out["code"] != float64(connect.CodeNotFound) {
 		t.Errorf("GET /v1/tickets/T-nope: %d %v, want 404 NOT_FOUND", code, out)
 	}
-	// A misspelt field is refused, not ignored.
-	if code, out := e.call(t, "POST", "/v1/tickets", `{"custmerId":"adatum-end"}`); code != http.StatusBadRequest {
+	// A misspelt field is refused, not ignored, as a message that does not
+	// decode (the ErrorInfo of gRPC's codec refusal).
+	code, out = e.call(t, "POST", "/v1/tickets", `{"custmerId":"adatum-end"}`)
+	if code != http.StatusBadRequest {
 		t.Errorf("POST /v1/tickets with an unknown field: %d %v, want 400", code, out)
+	}
+	malformed := false
+	for _, d := range out["details"].([]any) {
+		d := d.(map[string]any)
+		malformed = malformed || d["@type"] == "type.googleapis.com/google.rpc.ErrorInfo" && d["reason"] == "MALFORMED_MESSAGE"
+	}
+	if !malformed {
+		t.Errorf("details %v: want an ErrorInfo MALFORMED_MESSAGE", out["details"])
 	}
 	if code, out := e.callKey(t, e.s.AdminKey, "POST", "/v1/admin/partners", `{"id":"x","displayNme":"X"}`); code != http.StatusBadRequest {
 		t.Errorf("POST /v1/admin/partners with an unknown field: %d %v, want 400", code, out)
