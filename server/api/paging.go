@@ -4,12 +4,13 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/supportd/supportd/server/domain"
+	"github.com/supportd/supportd/server/store"
 	"github.com/supportd/supportd/server/token"
 )
 
 // Page sizes of every listing.
 const (
-	DefaultPageSize = 50
+	DefaultPageSize = store.DefaultPageSize
 	MaxPageSize     = 500
 )
 

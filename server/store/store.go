@@ -87,10 +87,27 @@ type KeyRevocationSource interface {
 }
 
 // Page asks for at most Limit records after the keyset cursor After (an
-// opaque key the backend produced, empty for the first page).
+// opaque key the backend produced, empty for the first page). A Limit
+// that is not positive asks for DefaultPageSize.
 type Page struct {
 	After string
 	Limit int
+}
+
+// DefaultPageSize is the size of a page whose limit is not positive: the
+// API's default page size too (api.DefaultPageSize).
+const DefaultPageSize = 50
+
+// Size returns the number of records p asks for.
+func (p Page) Size() int { return LimitOr(p.Limit, DefaultPageSize) }
+
+// LimitOr returns limit, or def when limit is not positive: the one rule
+// of the backends for a limit left unset.
+func LimitOr(limit, def int) int {
+	if limit <= 0 {
+		return def
+	}
+	return limit
 }
 
 // TicketFilter narrows ListTickets. PartnerID is required (listings are

@@ -44,7 +44,7 @@ func (v *txView) ListAttachments(_ context.Context, ticketID string, p store.Pag
 			return nil, "", fmt.Errorf("attachment cursor %q: %w", p.After, err)
 		}
 	}
-	limit := limitOr(p.Limit, 50)
+	limit := p.Size()
 	// One more than asked tells whether another page follows.
 	rows, err := v.query(`SELECT `+attachmentColumns+`, n FROM attachments WHERE ticket_id = $1 AND n > $2
 		ORDER BY n LIMIT $3`, ticketID, after, limit+1)
@@ -91,7 +91,7 @@ func (v *txView) GetAttachmentChunk(_ context.Context, attachmentID string, n in
 // claims the uploads as ListDueTickets claims tickets.
 func (v *txView) ListStagedUploads(_ context.Context, before time.Time, limit int) ([]string, error) {
 	rows, err := v.query(`SELECT id FROM attachment_uploads WHERE touch_time < $1 ORDER BY touch_time, id LIMIT $2`+v.claim(),
-		before.UnixNano(), limitOr(limit, 100))
+		before.UnixNano(), store.LimitOr(limit, 100))
 	if err != nil {
 		return nil, err
 	}

@@ -48,7 +48,7 @@ func (v *txView) ListAuditEvents(_ context.Context, f store.AuditFilter, p store
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	rows, err := v.query(q+` ORDER BY id DESC LIMIT `+a.add(limitOr(p.Limit, 50)), a...)
+	rows, err := v.query(q+` ORDER BY id DESC LIMIT `+a.add(p.Size()), a...)
 	if err != nil {
 		return nil, err
 	}

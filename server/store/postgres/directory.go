@@ -56,7 +56,7 @@ func (v *txView) GetPartner(_ context.Context, id string) (domain.Partner, error
 
 // ListPartners implements store.Reader.
 func (v *txView) ListPartners(_ context.Context, p store.Page) ([]domain.Partner, error) {
-	rows, err := v.query(`SELECT `+partnerCols+` FROM partners WHERE id > $1 ORDER BY id LIMIT $2`, p.After, limitOr(p.Limit, 50))
+	rows, err := v.query(`SELECT `+partnerCols+` FROM partners WHERE id > $1 ORDER BY id LIMIT $2`, p.After, p.Size())
 	return collect(rows, err, scanPartner)
 }
 
@@ -106,7 +106,7 @@ func (v *txView) GetCustomer(_ context.Context, id string) (domain.Customer, err
 // ListCustomers implements store.Reader.
 func (v *txView) ListCustomers(_ context.Context, partnerID string, p store.Page) ([]domain.Customer, error) {
 	rows, err := v.query(`SELECT `+customerCols+` FROM customers WHERE partner_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
-		partnerID, p.After, limitOr(p.Limit, 50))
+		partnerID, p.After, p.Size())
 	return collect(rows, err, scanCustomer)
 }
 

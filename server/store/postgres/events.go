@@ -82,7 +82,7 @@ func (v *txView) ListEvents(_ context.Context, after int64, f store.EventFilter,
 	if f.Queue != "" {
 		where = append(where, "queue = "+a.add(f.Queue), "ticket_id <> ''")
 	}
-	lim := a.add(limitOr(limit, 100))
+	lim := a.add(store.LimitOr(limit, 100))
 	rows, err := v.query(`SELECT e.seq, e.time, e.type, e.partner_id, e.customer_id, e.ticket_id, e.actor, e.detail, e.ticket,
 		n.id, n.author, n.text, n.create_time,
 		at.id, at.filename, at.content_type, at.size_bytes, at.sha256, at.author, at.create_time

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/supportd/supportd/server/domain"
+	"github.com/supportd/supportd/server/store"
 )
 
 // AddNote implements store.Writer.
@@ -20,7 +21,7 @@ func (v *txView) AddNote(_ context.Context, n domain.Note) error {
 // ListNotes implements store.Reader through the primary key (ticket_id, id).
 func (v *txView) ListNotes(_ context.Context, ticketID string, after int64, limit int) ([]domain.Note, error) {
 	rows, err := v.query(`SELECT id, author, text, create_time FROM notes WHERE ticket_id = $1 AND id > $2
-		ORDER BY id LIMIT $3`, ticketID, after, limitOr(limit, 50))
+		ORDER BY id LIMIT $3`, ticketID, after, store.LimitOr(limit, store.DefaultPageSize))
 	if err != nil {
 		return nil, err
 	}

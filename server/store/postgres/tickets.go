@@ -93,14 +93,14 @@ func (v *txView) ListTickets(_ context.Context, f store.TicketFilter, p store.Pa
 	if p.After != "" {
 		where = append(where, "id < "+a.add(p.After))
 	}
-	limit := a.add(limitOr(p.Limit, 50))
+	limit := a.add(p.Size())
 	return v.queryTickets(`SELECT data FROM tickets WHERE `+strings.Join(where, " AND ")+` ORDER BY id DESC LIMIT `+limit, a...)
 }
 
 // ListQueueTickets implements store.Reader. The cursor is
 // "priority,response_due,id" of the last ticket returned.
 func (v *txView) ListQueueTickets(_ context.Context, q domain.Queue, p store.Page) ([]domain.Ticket, string, error) {
-	limit := limitOr(p.Limit, 50)
+	limit := p.Size()
 	// open is domain.TicketStatus.IsOpen, stored with every write
 	// (migration 0002): SQL does not spell the list of statuses.
 	const open = `queue = $1 AND open`
@@ -160,7 +160,7 @@ func priority(t domain.Ticket) int {
 // only if a stage is still due.
 func (v *txView) ListDueTickets(_ context.Context, now time.Time, limit int) ([]domain.Ticket, error) {
 	return v.queryTickets(`SELECT data FROM tickets WHERE next_escalation IS NOT NULL AND next_escalation <= $1
-		ORDER BY next_escalation, id LIMIT $2`+v.claim(), now.UnixNano(), limitOr(limit, 1000))
+		ORDER BY next_escalation, id LIMIT $2`+v.claim(), now.UnixNano(), store.LimitOr(limit, 1000))
 }
 
 // queryTickets runs a query of the column data and decodes each ticket.

@@ -311,14 +311,6 @@ func mustJSON(v any) []byte {
 // jsonText is mustJSON for TEXT columns.
 func jsonText(v any) string { return string(mustJSON(v)) }
 
-// limitOr returns limit, or def when limit is not positive.
-func limitOr(limit, def int) int {
-	if limit <= 0 {
-		return def
-	}
-	return limit
-}
-
 // checkAffected turns "no row changed" into notFound.
 func checkAffected(tag pgconn.CommandTag, notFound error) error {
 	if tag.RowsAffected() == 0 {

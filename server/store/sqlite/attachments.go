@@ -45,7 +45,7 @@ func (v *txView) ListAttachments(_ context.Context, ticketID string, p store.Pag
 			return nil, "", fmt.Errorf("attachment cursor %q: %w", p.After, err)
 		}
 	}
-	limit := limitOr(p.Limit, 50)
+	limit := p.Size()
 	// One more than asked tells whether another page follows.
 	rows, err := v.query(`SELECT `+attachmentColumns+`, n FROM attachments WHERE ticket_id = ? AND n > ?
 		ORDER BY n LIMIT ?`, ticketID, after, limit+1)
@@ -91,7 +91,7 @@ func (v *txView) GetAttachmentChunk(_ context.Context, attachmentID string, n in
 // ListStagedUploads implements store.Reader.
 func (v *txView) ListStagedUploads(_ context.Context, before time.Time, limit int) ([]string, error) {
 	rows, err := v.query(`SELECT id FROM attachment_uploads WHERE touch_time < ? ORDER BY touch_time, id LIMIT ?`,
-		before.UnixNano(), limitOr(limit, 100))
+		before.UnixNano(), store.LimitOr(limit, 100))
 	if err != nil {
 		return nil, err
 	}

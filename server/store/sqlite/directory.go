@@ -38,7 +38,7 @@ func (v *txView) GetPartner(_ context.Context, id string) (domain.Partner, error
 
 // ListPartners implements store.Reader.
 func (v *txView) ListPartners(_ context.Context, p store.Page) ([]domain.Partner, error) {
-	rows, err := v.query(`SELECT `+partnerCols+` FROM partners WHERE id > ? ORDER BY id LIMIT ?`, p.After, limitOr(p.Limit, 50))
+	rows, err := v.query(`SELECT `+partnerCols+` FROM partners WHERE id > ? ORDER BY id LIMIT ?`, p.After, p.Size())
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +100,7 @@ func (v *txView) GetCustomer(_ context.Context, id string) (domain.Customer, err
 // ListCustomers implements store.Reader.
 func (v *txView) ListCustomers(_ context.Context, partnerID string, p store.Page) ([]domain.Customer, error) {
 	rows, err := v.query(`SELECT `+customerCols+` FROM customers WHERE partner_id = ? AND id > ? ORDER BY id LIMIT ?`,
-		partnerID, p.After, limitOr(p.Limit, 50))
+		partnerID, p.After, p.Size())
 	if err != nil {
 		return nil, err
 	}

@@ -90,7 +90,7 @@ func (v *txView) ListEvents(_ context.Context, after int64, f store.EventFilter,
 	if f.Queue != "" {
 		where, args = append(where, "queue = ?", "ticket_id <> ''"), append(args, f.Queue)
 	}
-	args = append(args, limitOr(limit, 100))
+	args = append(args, store.LimitOr(limit, 100))
 	rows, err := v.query(`SELECT e.seq, e.time, e.type, e.partner_id, e.customer_id, e.ticket_id, e.actor, e.detail, e.ticket,
 		n.id, n.author, n.text, n.create_time,
 		a.id, a.filename, a.content_type, a.size_bytes, a.sha256, a.author, a.create_time

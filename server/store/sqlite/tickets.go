@@ -84,7 +84,7 @@ func (v *txView) ListTickets(_ context.Context, f store.TicketFilter, p store.Pa
 	if p.After != "" {
 		add("id < ?", p.After)
 	}
-	limit := limitOr(p.Limit, 50)
+	limit := p.Size()
 	args = append(args, limit)
 	tail := `FROM tickets WHERE ` + strings.Join(where, " AND ") + ` ORDER BY id DESC LIMIT ?`
 	if v.index == nil {
@@ -168,7 +168,7 @@ const (
 // ListQueueTickets implements store.Reader. The cursor is
 // "priority,response_due,id" of the last ticket returned.
 func (v *txView) ListQueueTickets(_ context.Context, q domain.Queue, p store.Page) ([]domain.Ticket, string, error) {
-	limit := limitOr(p.Limit, 50)
+	limit := p.Size()
 	var tickets []domain.Ticket
 	var err error
 	if p.After == "" {
@@ -226,7 +226,7 @@ const dueTicketsQuery = `SELECT id, version, data FROM tickets WHERE next_escala
 // next_escalation. Write transactions never overlap (one writer): there
 // is nothing another one could hold, so nothing is skipped.
 func (v *txView) ListDueTickets(_ context.Context, now time.Time, limit int) ([]domain.Ticket, error) {
-	limit = limitOr(limit, 1000)
+	limit = store.LimitOr(limit, 1000)
 	return v.queryTickets(limit, dueTicketsQuery, now.UnixNano(), limit)
 }
 

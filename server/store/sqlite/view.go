@@ -84,14 +84,6 @@ func mustJSON(v any) []byte {
 // jsonText is mustJSON for TEXT columns.
 func jsonText(v any) string { return string(mustJSON(v)) }
 
-// limitOr returns limit, or def when limit is not positive.
-func limitOr(limit, def int) int {
-	if limit <= 0 {
-		return def
-	}
-	return limit
-}
-
 // checkAffected turns "no row changed" into store.ErrNotFound.
 func checkAffected(res sql.Result, notFound error) error {
 	n, err := res.RowsAffected()
