@@ -76,8 +76,8 @@ func dueTicket(i int) domain.Ticket {
 // replicas over one PostgreSQL database at once, several times per
 // instant of an injected clock that walks past every ticket's warning and
 // deadline: each ticket gets SLA_WARNING, SLA_BREACHED and ESCALATED
-// exactly once, no sweep fails (no replica loses a batch to another's
-// version), and the tickets are shared out among the replicas.
+// exactly once and no sweep fails (no replica loses a batch to another's
+// version); how the tickets were shared out is logged.
 func TestSweepReplicasFireEachStageOnce(t *testing.T) {
 	const replicas, tickets, sweepsPerInstant, batch = 3, 240, 2, 7
 	stores := openReplicas(t, replicas)
@@ -121,12 +121,11 @@ func TestSweepReplicasFireEachStageOnce(t *testing.T) {
 			}
 		})
 	}
+	// How the work was shared depends on the scheduler (on a loaded
+	// machine one replica may sweep everything before the others start):
+	// it is logged, not asserted; what is asserted is that each stage
+	// fired exactly once whoever swept.
 	t.Logf("tickets advanced per replica: %v", changed)
-	for i, n := range changed {
-		if n == 0 {
-			t.Errorf("replica %d advanced no ticket (%v): the sweeps did not share the work", i, changed)
-		}
-	}
 	fired := map[string]map[domain.EventType]int{}
 	for _, e := range allEvents(t, stores[1]) {
 		if fired[e.TicketID] == nil {
@@ -170,8 +169,8 @@ func allEvents(t *testing.T, st store.Store) []domain.Event {
 
 // TestStagedUploadSweepReplicasDiscardEachOnce runs the janitor's sweep of
 // abandoned uploads on three replicas at once, repeatedly: every upload is
-// discarded, each counted by exactly one replica, none fails, and the
-// uploads are shared out.
+// discarded, each counted by exactly one replica, and none fails; how the
+// uploads were shared out is logged.
 func TestStagedUploadSweepReplicasDiscardEachOnce(t *testing.T) {
 	const replicas, uploads, sweepsEach = 3, 120, 3
 	stores := openReplicas(t, replicas)
@@ -207,13 +206,13 @@ func TestStagedUploadSweepReplicasDiscardEachOnce(t *testing.T) {
 			discarded[i] += n
 		}
 	})
+	// The share of each replica depends on the scheduler: logged, not
+	// asserted (see TestSweepReplicasFireEachStageOnce); each upload discarded
+	// once in all is.
 	t.Logf("uploads discarded per replica: %v", discarded)
 	total := 0
-	for i, n := range discarded {
+	for _, n := range discarded {
 		total += n
-		if n == 0 {
-			t.Errorf("replica %d discarded no upload (%v): the sweeps did not share the work", i, discarded)
-		}
 	}
 	if total != uploads {
 		t.Errorf("discarded %d uploads in all (%v), want each of the %d once", total, discarded, uploads)
