@@ -11,12 +11,10 @@ import (
 
 	"go.uber.org/goleak"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
-	"github.com/supportd/supportd/server/api"
 	"github.com/supportd/supportd/server/auth"
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/internal/testserver"
@@ -29,18 +27,11 @@ func TestMain(m *testing.M) {
 
 // --- helpers ---------------------------------------------------------------
 
-// wantCode fails unless err is a status error with code.
-func wantCode(t *testing.T, err error, code codes.Code) *status.Status {
-	t.Helper()
-	st, ok := status.FromError(err)
-	if !ok {
-		t.Fatalf("error %v is not a gRPC status", err)
-	}
-	if st.Code() != code {
-		t.Fatalf("code = %v (%q), want %v", st.Code(), st.Message(), code)
-	}
-	return st
-}
+// wantCode and wantInfo are the shared checks of testserver.
+var (
+	wantCode = testserver.WantCode
+	wantInfo = testserver.WantInfo
+)
 
 // wantFields fails unless err is INVALID_ARGUMENT with a BadRequest naming
 // exactly the given field paths, in order.
@@ -60,25 +51,6 @@ func wantFields(t *testing.T, err error, fields ...string) {
 	}
 	if !slices.Equal(got, fields) {
 		t.Fatalf("violations = %q, want %q", got, fields)
-	}
-}
-
-// wantInfo fails unless err has code and an ErrorInfo with reason and the
-// given metadata.
-func wantInfo(t *testing.T, err error, code codes.Code, reason string, meta map[string]string) {
-	t.Helper()
-	st := wantCode(t, err, code)
-	info := testserver.DetailsOf(err).Info
-	if info == nil {
-		t.Fatalf("%v %q has no ErrorInfo (details %v)", code, st.Message(), st.Details())
-	}
-	if info.GetReason() != reason || info.GetDomain() != api.ErrorDomain {
-		t.Fatalf("ErrorInfo = %s/%s, want %s/%s", info.GetDomain(), info.GetReason(), api.ErrorDomain, reason)
-	}
-	for k, v := range meta {
-		if info.GetMetadata()[k] != v {
-			t.Fatalf("ErrorInfo metadata %s = %q, want %q (all: %v)", k, info.GetMetadata()[k], v, info.GetMetadata())
-		}
 	}
 }
 

@@ -33,17 +33,8 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-func wantCode(t *testing.T, err error, code codes.Code) *status.Status {
-	t.Helper()
-	st, ok := status.FromError(err)
-	if !ok {
-		t.Fatalf("error %v is not a gRPC status", err)
-	}
-	if st.Code() != code {
-		t.Fatalf("code = %v (%q), want %v", st.Code(), st.Message(), code)
-	}
-	return st
-}
+// wantCode is the shared check of testserver.
+var wantCode = testserver.WantCode
 
 // call is one unary RPC of each service, with an empty request.
 type call struct {
