@@ -12,8 +12,8 @@ import (
 // ListTopics lists one service's catalogue as partners see it: featured
 // topics first, then by rank.
 func (s *Service) ListTopics(ctx context.Context, service domain.Service) ([]domain.Topic, error) {
-	if service == "" {
-		return nil, domain.Invalid(domain.FieldViolation{Field: "service", Description: "required"})
+	if err := validate.Present("service", service != ""); err != nil {
+		return nil, err
 	}
 	var out []domain.Topic
 	err := s.st.ReadTx(ctx, func(tx store.Reader) error {
