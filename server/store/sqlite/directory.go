@@ -29,11 +29,13 @@ func scanPartner(sc interface{ Scan(...any) error }) (domain.Partner, error) {
 
 // GetPartner implements store.Reader.
 func (v *txView) GetPartner(_ context.Context, id string) (domain.Partner, error) {
-	p, err := scanPartner(v.row(`SELECT `+partnerCols+` FROM partners WHERE id = ?`, id))
-	if err != nil {
-		return p, fmt.Errorf("partner %q: %w", id, err)
-	}
-	return p, nil
+	return cachedDirectory(v, dirPartners, id, func() (domain.Partner, error) {
+		p, err := scanPartner(v.row(`SELECT `+partnerCols+` FROM partners WHERE id = ?`, id))
+		if err != nil {
+			return p, fmt.Errorf("partner %q: %w", id, err)
+		}
+		return p, nil
+	})
 }
 
 // ListPartners implements store.Reader.
@@ -90,11 +92,13 @@ func scanCustomer(sc interface{ Scan(...any) error }) (domain.Customer, error) {
 
 // GetCustomer implements store.Reader.
 func (v *txView) GetCustomer(_ context.Context, id string) (domain.Customer, error) {
-	c, err := scanCustomer(v.row(`SELECT `+customerCols+` FROM customers WHERE id = ?`, id))
-	if err != nil {
-		return c, fmt.Errorf("customer %q: %w", id, err)
-	}
-	return c, nil
+	return cachedDirectory(v, dirCustomers, id, func() (domain.Customer, error) {
+		c, err := scanCustomer(v.row(`SELECT `+customerCols+` FROM customers WHERE id = ?`, id))
+		if err != nil {
+			return c, fmt.Errorf("customer %q: %w", id, err)
+		}
+		return c, nil
+	})
 }
 
 // ListCustomers implements store.Reader.
@@ -149,6 +153,12 @@ func (v *txView) GetSubscription(_ context.Context, id string) (domain.Subscript
 
 // ListSubscriptions implements store.Reader.
 func (v *txView) ListSubscriptions(_ context.Context, customerID string) ([]domain.Subscription, error) {
+	return cachedDirectory(v, dirSubscriptions, customerID, func() ([]domain.Subscription, error) {
+		return v.listSubscriptions(customerID)
+	})
+}
+
+func (v *txView) listSubscriptions(customerID string) ([]domain.Subscription, error) {
 	rows, err := v.query(`SELECT `+subscriptionCols+` FROM subscriptions WHERE customer_id = ? ORDER BY id`, customerID)
 	if err != nil {
 		return nil, err
@@ -188,6 +198,12 @@ const contractCols = `id, partner_id, kind, reference, create_time`
 
 // ListContracts implements store.Reader.
 func (v *txView) ListContracts(_ context.Context, partnerID string) ([]domain.Contract, error) {
+	return cachedDirectory(v, dirContracts, partnerID, func() ([]domain.Contract, error) {
+		return v.listContracts(partnerID)
+	})
+}
+
+func (v *txView) listContracts(partnerID string) ([]domain.Contract, error) {
 	rows, err := v.query(`SELECT `+contractCols+` FROM contracts WHERE partner_id = ? ORDER BY id`, partnerID)
 	if err != nil {
 		return nil, err

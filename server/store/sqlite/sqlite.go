@@ -35,6 +35,7 @@ type Store struct {
 	readers *sql.DB
 	opts    Options
 	tickets *ticketIndex // decoded tickets, kept current by the writer
+	dir     *dirCache    // directory records of read transactions
 	commits store.CommitFeed
 	reqs    chan *writeRequest
 	stop    chan struct{}
@@ -95,6 +96,7 @@ func Open(ctx context.Context, path string, opts Options) (s *Store, err error) 
 		readers: readers,
 		opts:    opts,
 		tickets: newTicketIndex(opts.TicketIndex),
+		dir:     newDirCache(),
 		reqs:    make(chan *writeRequest, opts.MaxBatch),
 		stop:    make(chan struct{}),
 		stopped: make(chan struct{}),
@@ -143,6 +145,8 @@ func (s *Store) ReadTx(ctx context.Context, fn func(tx store.Reader) error) erro
 	ctx = context.WithoutCancel(ctx)
 	// Before BEGIN: the snapshot is taken at the first statement, after.
 	gen := s.tickets.generation()
+	// Likewise for the directory cache (dirCache).
+	dirGen := s.dir.gen.Load()
 	tx, err := s.readers.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		select {
@@ -153,7 +157,7 @@ func (s *Store) ReadTx(ctx context.Context, fn func(tx store.Reader) error) erro
 		return mapErr(err)
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only: nothing to keep
-	return fn(&txView{q: tx, ctx: ctx, index: s.tickets, gen: gen})
+	return fn(&txView{q: tx, ctx: ctx, index: s.tickets, gen: gen, dir: s.dir, dirGen: dirGen})
 }
 
 // ReadTicket implements store.Store. It answers from the ticket index when

@@ -36,13 +36,15 @@ func (v *txView) ListTopics(_ context.Context, service domain.Service) ([]domain
 
 // GetTopic implements store.Reader.
 func (v *txView) GetTopic(_ context.Context, id string) (domain.Topic, error) {
-	var t domain.Topic
-	err := v.row(`SELECT id, service, name, category, featured, rank FROM topics WHERE id = ?`, id).
-		Scan(&t.ID, &t.Service, &t.Name, &t.Category, &t.Featured, &t.Rank)
-	if err != nil {
-		return t, fmt.Errorf("topic %q: %w", id, mapErr(err))
-	}
-	return t, nil
+	return cachedDirectory(v, dirTopics, id, func() (domain.Topic, error) {
+		var t domain.Topic
+		err := v.row(`SELECT id, service, name, category, featured, rank FROM topics WHERE id = ?`, id).
+			Scan(&t.ID, &t.Service, &t.Name, &t.Category, &t.Featured, &t.Rank)
+		if err != nil {
+			return t, fmt.Errorf("topic %q: %w", id, mapErr(err))
+		}
+		return t, nil
+	})
 }
 
 // UpsertTopic implements store.Writer.

@@ -33,20 +33,40 @@ type txView struct {
 	// ticketIndex).
 	index *ticketIndex
 	gen   uint64
+
+	// Read transactions: the directory cache, the cache's gen read before
+	// the transaction began, and whether a statement has run (SQLite takes
+	// a read transaction's snapshot at its first statement). See dirCache.
+	dir    *dirCache
+	dirGen uint64
+	began  bool
+	// Write transactions: the directory cache whose gen a directory write
+	// makes odd, and whether this transaction did (see markDirectoryWrite).
+	dirWriter  *dirCache
+	dirWriting bool
 }
 
 func (v *txView) exec(query string, args ...any) (sql.Result, error) {
+	v.markDirectoryWrite(query)
 	res, err := v.q.ExecContext(v.ctx, query, args...)
+	v.began = v.began || err == nil
 	return res, mapErr(err)
 }
 
 func (v *txView) query(query string, args ...any) (*sql.Rows, error) {
+	v.markDirectoryWrite(query)
 	rows, err := v.q.QueryContext(v.ctx, query, args...)
+	v.began = v.began || err == nil
 	return rows, mapErr(err)
 }
 
+// row runs query at once (database/sql steps to its first row before
+// returning), so the snapshot is taken when it returns.
 func (v *txView) row(query string, args ...any) *sql.Row {
-	return v.q.QueryRowContext(v.ctx, query, args...)
+	v.markDirectoryWrite(query)
+	r := v.q.QueryRowContext(v.ctx, query, args...)
+	v.began = true
+	return r
 }
 
 // nanos stores an instant as Unix nanoseconds; the zero time as 0.

@@ -118,13 +118,23 @@ func (s *Store) commitBatch(batch []*writeRequest) {
 		}
 		return
 	}
-	view := &txView{q: tx, ctx: ctx}
+	view := &txView{q: tx, ctx: ctx, dirWriter: s.dir}
+	// end is called once the transaction has ended, before anyone is
+	// answered (a caller that changed the directory and then files a
+	// ticket finds the cache usable again): see dirCache.
+	end := func(rollback bool) error {
+		defer view.endDirectoryWrite()
+		if rollback {
+			return tx.Rollback()
+		}
+		return tx.Commit()
+	}
 	anyOK := false
 	for i, req := range batch {
 		var lost bool
 		lost, results[i] = s.runInSavepoint(tx, view, req)
 		if lost || abortsTx(results[i]) {
-			_ = tx.Rollback()
+			_ = end(true)
 			abortBatch(batch[:i+1], results[:i+1])
 			if rest := batch[i+1:]; len(rest) > 0 {
 				s.commitBatch(rest)
@@ -134,7 +144,7 @@ func (s *Store) commitBatch(batch []*writeRequest) {
 		anyOK = anyOK || results[i] == nil
 	}
 	if !anyOK {
-		_ = tx.Rollback()
+		_ = end(true)
 		for i, req := range batch {
 			req.done <- results[i]
 		}
@@ -145,7 +155,7 @@ func (s *Store) commitBatch(batch []*writeRequest) {
 	// events published: nobody reads an older version once told of a newer
 	// one (ticketIndex).
 	s.tickets.beginCommit(view.changed)
-	err = tx.Commit()
+	err = end(false)
 	s.tickets.endCommit(view.changed, err == nil)
 	if err != nil {
 		err = fmt.Errorf("commit: %w", mapErr(err))
