@@ -18,9 +18,12 @@ import (
 // (attachment_id), not copied: ListEvents joins them. The event, with the
 // stored note and attachment, is kept for the commit notification.
 func (v *txView) AppendEvent(_ context.Context, e domain.Event) (int64, error) {
-	ticket, err := encoding.EncodeEventTicket(e.Ticket)
-	if err != nil {
-		return 0, fmt.Errorf("append event: %w", err)
+	var ticket []byte // NULL: no ticket (encoding.EncodeEventTicket)
+	if e.Ticket != nil {
+		var err error
+		if ticket, err = v.encodeTicket(*e.Ticket); err != nil {
+			return 0, fmt.Errorf("append event: %w", err)
+		}
 	}
 	var queue domain.Queue
 	committed := e

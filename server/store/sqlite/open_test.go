@@ -49,7 +49,7 @@ func TestOpenMigration(t *testing.T) {
 	for _, st := range everyStatus {
 		tk := benchTicket("tk-" + string(st))
 		tk.Status = st
-		data, err := ticketColumns(tk)
+		data, err := (&txView{}).ticketColumns(tk)
 		noErr(t, err)
 		_, err = db.ExecContext(ctx, `INSERT INTO tickets(id, partner_id, customer_id, service, status, queue, priority, response_due,
 			version, data) VALUES (?, 'p1', 'c1', 'AZURE', ?, 'AZURE', 0, 0, 1, ?)`, tk.ID, st, data[len(data)-1])

@@ -371,12 +371,27 @@ func (v *txView) decodeTickets(limit int, query string, args ...any) ([]domain.T
 	return out, mapErr(rows.Err())
 }
 
+// encodeTicket returns the stored form of t (encoding.EncodeTicket). The
+// last one is kept: the event appended with a ticket write holds the same
+// ticket, which is then encoded once instead of twice.
+func (v *txView) encodeTicket(t domain.Ticket) ([]byte, error) {
+	if v.encoded.data != nil && v.encoded.ticket == t {
+		return v.encoded.data, nil
+	}
+	data, err := encoding.EncodeTicket(t)
+	if err != nil {
+		return nil, err
+	}
+	v.encoded.ticket, v.encoded.data = t, data
+	return data, nil
+}
+
 // ticketColumns returns the column values of t after its id: the indexed
 // columns (open is domain.TicketStatus.IsOpen, stored so that SQL never
 // spells which statuses are open), then the stored form
 // (server/store/encoding).
-func ticketColumns(t domain.Ticket) ([]any, error) {
-	data, err := encoding.EncodeTicket(t)
+func (v *txView) ticketColumns(t domain.Ticket) ([]any, error) {
+	data, err := v.encodeTicket(t)
 	if err != nil {
 		return nil, err
 	}
@@ -393,7 +408,7 @@ func (v *txView) CreateTicket(_ context.Context, t domain.Ticket) error {
 	if t.Version != 1 {
 		return fmt.Errorf("ticket %q: new ticket must have version 1, has %d", t.ID, t.Version)
 	}
-	cols, err := ticketColumns(t)
+	cols, err := v.ticketColumns(t)
 	if err != nil {
 		return err
 	}
@@ -409,7 +424,7 @@ func (v *txView) CreateTicket(_ context.Context, t domain.Ticket) error {
 
 // UpdateTicket implements store.Writer.
 func (v *txView) UpdateTicket(_ context.Context, t domain.Ticket) error {
-	cols, err := ticketColumns(t)
+	cols, err := v.ticketColumns(t)
 	if err != nil {
 		return err
 	}

@@ -44,6 +44,13 @@ type txView struct {
 	// makes odd, and whether this transaction did (see markDirectoryWrite).
 	dirWriter  *dirCache
 	dirWriting bool
+
+	// encoded is the ticket last encoded and its stored form (see
+	// encodeTicket).
+	encoded struct {
+		ticket domain.Ticket
+		data   []byte
+	}
 }
 
 func (v *txView) exec(query string, args ...any) (sql.Result, error) {
