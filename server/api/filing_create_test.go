@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
@@ -418,4 +419,30 @@ func TestFilingCreateTicketIdempotency(t *testing.T) {
 			t.Errorf("events of the ticket = %+v, want one CREATED", evs)
 		}
 	})
+}
+
+// A retry is answered with the first ticket even when the filing no longer
+// validates (here the contact's domain was removed from the partner's
+// verified domains), while a new request with the same body is refused:
+// the directory change is seen at once.
+func TestFilingCreateTicketRetryAfterDirectoryChange(t *testing.T) {
+	e := startFiling(t)
+	req := filingRequest()
+	first := e.filingCreate(t, e.adatum, req)
+	if _, err := e.s.Directory().UpdatePartner(e.s.Admin(t), &supportv1.UpdatePartnerRequest{
+		Partner:    &supportv1.Partner{Id: "adatum", VerifiedDomains: []string{"elsewhere.example"}},
+		UpdateMask: mask("verified_domains"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	again := e.filingCreate(t, e.adatum, proto.Clone(req).(*supportv1.CreateTicketRequest))
+	if !proto.Equal(first, again) {
+		t.Errorf("retry returned %v\nwant the first ticket %v", again, first)
+	}
+	fresh := proto.Clone(req).(*supportv1.CreateTicketRequest)
+	fresh.RequestId = uuid.NewString()
+	_, err := e.sup.CreateTicket(e.adatum, fresh)
+	if status.Code(err) != codes.InvalidArgument {
+		t.Fatalf("new request after the change: %v, want INVALID_ARGUMENT (contact.email)", err)
+	}
 }

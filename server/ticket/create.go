@@ -143,30 +143,31 @@ func (s *Service) CheckEntitlement(ctx context.Context, partnerID string, p Prev
 // before the write transaction, outside the single writer, so that the
 // writer only claims the request id and inserts; a directory change
 // committed in between (a window of milliseconds) is not seen by this create.
+//
+// The request id is not looked up before: a new request id (nearly every
+// call) is then a lookup that finds nothing, and a random key of a large
+// table. A retry is recognised by the claim in the write transaction, or,
+// when the filing no longer validates, by priorOnFailure.
 func (s *Service) Create(ctx context.Context, partnerID, actor string, f Filing) (domain.Ticket, error) {
-	hash := encoding.RequestHash(f)
 	var fc filingContext
-	var prior domain.Ticket
 	err := s.st.ReadTx(ctx, func(tx store.Reader) error {
 		var err error
-		if prior, err = priorResult(ctx, tx, partnerID, f); err != nil || prior.ID != "" {
-			return err
-		}
 		fc, err = load(ctx, tx, partnerID, f.CustomerID, f.SupportTopicID)
 		return err
 	})
-	if err != nil || prior.ID != "" {
-		return prior, err
+	if err != nil {
+		return s.priorOnFailure(ctx, partnerID, f, err)
 	}
 	t, err := s.newTicket(fc, partnerID, f)
 	if err != nil {
-		return domain.Ticket{}, err
+		return s.priorOnFailure(ctx, partnerID, f, err)
 	}
+	hash := encoding.RequestHash(f)
 	err = s.st.ReadWriteTx(ctx, func(tx store.ReadWriter) error {
 		// Claiming the request id first is the idempotency check: a
-		// concurrent retry that committed first makes the claim fail (and
-		// write nothing), and the writer is serial, so claim and insert
-		// are atomic.
+		// retry, or a concurrent one that committed first, makes the claim
+		// fail (and write nothing), and the writer is serial, so claim and
+		// insert are atomic.
 		err := tx.PutIdempotency(ctx, store.Idempotency{PartnerID: partnerID, RequestID: f.RequestID,
 			RequestHash: hash, TicketID: t.ID, CreateTime: t.CreateTime})
 		if errors.Is(err, store.ErrAlreadyExists) {
@@ -182,6 +183,28 @@ func (s *Service) Create(ctx context.Context, partnerID, actor string, f Filing)
 		return domain.Ticket{}, err
 	}
 	return t, nil
+}
+
+// priorOnFailure is the outcome of a filing that failed before its write
+// transaction with failure: the ticket an earlier create with the same
+// request id made (a retry is answered with it even if the directory has
+// changed since), a domain.RequestIDReusedError if that create had another
+// body, else failure itself.
+func (s *Service) priorOnFailure(ctx context.Context, partnerID string, f Filing, failure error) (domain.Ticket, error) {
+	var prior domain.Ticket
+	err := s.st.ReadTx(ctx, func(tx store.Reader) error {
+		var err error
+		prior, err = priorResult(ctx, tx, partnerID, f)
+		return err
+	})
+	var reused *domain.RequestIDReusedError
+	switch {
+	case errors.As(err, &reused):
+		return domain.Ticket{}, err
+	case err == nil && prior.ID != "":
+		return prior, nil
+	}
+	return domain.Ticket{}, failure
 }
 
 // priorResult returns the ticket an earlier create with the same request
