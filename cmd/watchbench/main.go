@@ -399,6 +399,12 @@ func idleRSS(ctx context.Context, o options, srv *benchkit.Server, key, name str
 				fmt.Fprintln(os.Stderr, "profile:", err)
 			}
 		}
+		// The text heap profile ends with runtime.MemStats: StackInuse
+		// against HeapInuse says whether stacks or the heap hold the
+		// streams' memory.
+		if err := srv.Fetch(ctx, "/debug/pprof/heap?debug=1", filepath.Join(o.pprofDir, name+"-idle.memstats.txt")); err != nil {
+			fmt.Fprintln(os.Stderr, "profile:", err)
+		}
 	}
 	return i, nil
 }
