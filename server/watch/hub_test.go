@@ -685,3 +685,50 @@ func TestWatchSubscribersReadTheLogWhenLoadsFail(t *testing.T) {
 		t.Fatalf("after recovery: %v, caught up %v, %v; want [4]", seqsOf(batch), caughtUp, err)
 	}
 }
+
+// A subscriber far behind in the ring takes its events in batches of at
+// most keptBatch, in order, into the one array it reuses: no allocation
+// per batch however far behind it is.
+func TestWatchRingBatchesReuseOneArray(t *testing.T) {
+	f := openStore(t)
+	h := f.hub(t, Options{RingSize: 256})
+	sub, err := h.Subscribe(Owner{PartnerID: "p1"}, store.EventFilter{PartnerID: "p1"}, h.Last())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	const n = 5*keptBatch + 3
+	evs := make([]domain.Event, n)
+	for i := range evs {
+		evs[i] = ticketEvent("p1", i)
+	}
+	seqs := f.commit(t, evs...)
+	waitLoaded(t, h, seqs[len(seqs)-1])
+	var got []int64
+	for {
+		batch, caughtUp, err := sub.Next(t.Context(), 256)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(batch) > keptBatch {
+			t.Fatalf("Next returned %d entries from the ring, want at most %d", len(batch), keptBatch)
+		}
+		got = append(got, seqsOf(batch)...)
+		if caughtUp {
+			break
+		}
+	}
+	if !equalSeqs(got, seqs) {
+		t.Fatalf("got %v, want %v", got, seqs)
+	}
+	// Two full batches: AllocsPerRun calls once before it counts.
+	f.commit(t, evs[:2*keptBatch]...)
+	waitLoaded(t, h, seqs[len(seqs)-1]+2*keptBatch)
+	if allocs := testing.AllocsPerRun(1, func() {
+		if batch, _, err := sub.Next(t.Context(), 256); err != nil || len(batch) != keptBatch {
+			t.Fatalf("Next = %d entries, %v; want %d", len(batch), err, keptBatch)
+		}
+	}); allocs != 0 {
+		t.Errorf("Next allocated %.0f times for a full batch, want 0", allocs)
+	}
+}

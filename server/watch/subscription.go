@@ -18,12 +18,14 @@ type Subscription struct {
 	cursor int64
 	wake   chan struct{} // cap 1: new events may be there
 	ticks  chan struct{} // cap 1: time for a periodic checkpoint
-	// buf is the batch Next last returned, reused by the next call (small
-	// batches only: an idle stream keeps no large buffer).
+	// buf is the batch Next last returned from the ring, reused by the
+	// next call (at most keptBatch entries; nil until the stream gets an
+	// event).
 	buf []*Entry
 }
 
-// keptBatch is the largest batch capacity a subscription keeps for reuse.
+// keptBatch is the most entries Next returns from the ring per call (the
+// capacity of the batch a subscription reuses).
 const keptBatch = 16
 
 // Owner is whom a subscription counts against: its API key, and its
@@ -114,7 +116,7 @@ func (s *Subscription) tick() {
 func (s *Subscription) Cursor() int64 { return s.cursor }
 
 // Next returns the next batch of matching entries after the cursor (at
-// most max) and advances the cursor past them and past the non-matching
+// most max; from the ring at most keptBatch) and advances the cursor past them and past the non-matching
 // events it skipped. caughtUp is true when the cursor reached the hub's
 // present. It reads the ring when it covers the cursor, the log otherwise.
 // The batch is valid until the next call (its array is reused). When events are committed that the loader has not put in the ring yet,
@@ -130,12 +132,12 @@ func (s *Subscription) Next(ctx context.Context, max int) (batch []*Entry, caugh
 			return nil, false, errHubClosed
 		default:
 		}
-		out, scanned, ok := s.hub.appendFromRing(s.cursor, s.filter, max, s.buf[:0])
-		if cap(out) <= keptBatch {
-			s.buf = out
-		} else {
-			s.buf = nil
-		}
+		// Ring reads take at most keptBatch entries, into the reused
+		// array: a stream behind by many events takes them in several
+		// calls (each a read lock of the ring) rather than allocating a
+		// larger batch per call.
+		out, scanned, ok := s.hub.appendFromRing(s.cursor, s.filter, min(max, keptBatch), s.buf[:0])
+		s.buf = out
 		if !ok {
 			return s.fromLog(ctx, max)
 		}
