@@ -58,8 +58,11 @@ func EventEncoder(s *token.Signer) func(domain.Event) any {
 // field 1 (event) holding the TicketEvent's bytes: the messages carry those
 // bytes, marshalled once, as their unknown fields, which marshalling
 // copies out as they are. A receiver decodes them as the event field.
-// When the event cannot be marshalled (it always can), the messages hold
-// the event itself, marshalled by each send as usual.
+// The server's codec sends a message holding only unknown fields as those
+// bytes, shared (app's malformedCodec.Marshal): a send copies nothing
+// before the transport. When the event cannot be marshalled (it always
+// can), the messages hold the event itself, marshalled by each send as
+// usual.
 type encodedEvent struct {
 	ticket  *supportv1.WatchTicketResponse
 	tickets *supportv1.WatchTicketsResponse

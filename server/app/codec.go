@@ -42,14 +42,6 @@ func newMalformedCodec(tickets *api.TicketMessages) malformedCodec {
 	return malformedCodec{CodecV2: encoding.GetCodecV2(proto.Name), undecoded: &sync.Map{}, tickets: tickets}
 }
 
-// Marshal implements encoding.CodecV2.
-func (c malformedCodec) Marshal(v any) (mem.BufferSlice, error) {
-	if out, ok, err := c.tickets.EncodeResponse(v); ok {
-		return out, err
-	}
-	return c.CodecV2.Marshal(v)
-}
-
 // Unmarshal implements encoding.CodecV2.
 func (c malformedCodec) Unmarshal(data mem.BufferSlice, v any) error {
 	err := c.CodecV2.Unmarshal(data, v)
@@ -63,6 +55,45 @@ func (c malformedCodec) Unmarshal(data mem.BufferSlice, v any) error {
 	protov2.Reset(m)
 	c.undecoded.Store(v, err)
 	return nil
+}
+
+// Marshal implements encoding.CodecV2. A message that holds nothing but
+// unknown fields is, on the wire, exactly those bytes: they are sent as
+// they are, shared and not copied. The watch streams send every event as
+// such a message, built once for all streams (api.EventEncoder), so a
+// send costs no marshal and no allocation of the event's size. Ticket
+// responses go through api.TicketMessages.
+func (c malformedCodec) Marshal(v any) (mem.BufferSlice, error) {
+	if b := unknownOnly(v); b != nil {
+		return mem.BufferSlice{mem.SliceBuffer(b)}, nil
+	}
+	if out, ok, err := c.tickets.EncodeResponse(v); ok {
+		return out, err
+	}
+	return c.CodecV2.Marshal(v)
+}
+
+// unknownOnly returns the unknown fields of a message that has no known
+// field set, or nil. The bytes are the message's: read only.
+func unknownOnly(v any) []byte {
+	m, ok := v.(protov2.Message)
+	if !ok {
+		return nil
+	}
+	r := m.ProtoReflect()
+	b := r.GetUnknown()
+	if len(b) == 0 {
+		return nil
+	}
+	// Has per field rather than Range: Range's callback would allocate
+	// per send.
+	fields := r.Descriptor().Fields()
+	for i := range fields.Len() {
+		if r.Has(fields.Get(i)) {
+			return nil
+		}
+	}
+	return b
 }
 
 // take returns (and forgets) the decode error of v, if it had one.
