@@ -60,8 +60,9 @@ func NewSuspensionGate(partners PartnerStatuses, log *slog.Logger) *SuspensionGa
 	return &SuspensionGate{partners: partners, log: log}
 }
 
-// check is nil when the call may proceed.
-func (g *SuspensionGate) check(ctx context.Context, method string) error {
+// Check is nil when a call of method (its full name) may proceed, the
+// status to refuse it with otherwise.
+func (g *SuspensionGate) Check(ctx context.Context, method string) error {
 	if !strings.HasPrefix(method, "/"+supportv1.SupportService_ServiceDesc.ServiceName+"/") || SuspendedPartnerMay[method] {
 		return nil
 	}
@@ -84,19 +85,9 @@ func (g *SuspensionGate) check(ctx context.Context, method string) error {
 // Unary is the gate for unary calls (after authentication).
 func (g *SuspensionGate) Unary() grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
-		if err := g.check(ctx, info.FullMethod); err != nil {
+		if err := g.Check(ctx, info.FullMethod); err != nil {
 			return nil, err
 		}
 		return h(ctx, req)
-	}
-}
-
-// Stream is the gate for streaming calls (after authentication).
-func (g *SuspensionGate) Stream() grpc.StreamServerInterceptor {
-	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
-		if err := g.check(ss.Context(), info.FullMethod); err != nil {
-			return err
-		}
-		return h(srv, ss)
 	}
 }

@@ -123,15 +123,16 @@ func (c malformedCodec) unary(ctx context.Context, req any, _ *grpc.UnaryServerI
 	return h(ctx, req)
 }
 
-// stream checks every message the handler receives.
-func (c malformedCodec) stream(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, h grpc.StreamHandler) error {
-	return h(srv, &malformedStream{ServerStream: ss, codec: c})
-}
-
+// malformedStream is a stream as guardStream hands it to the handler: its
+// context (ctx) replaced, and every message it receives checked.
 type malformedStream struct {
 	grpc.ServerStream
+	ctx   context.Context
 	codec malformedCodec
 }
+
+// Context implements grpc.ServerStream.
+func (s *malformedStream) Context() context.Context { return s.ctx }
 
 // RecvMsg implements grpc.ServerStream.
 func (s *malformedStream) RecvMsg(m any) error {

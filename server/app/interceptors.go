@@ -115,11 +115,6 @@ func slotUnary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.Una
 	return h(ctx, req)
 }
 
-func slotStream(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, h grpc.StreamHandler) error {
-	ctx, _ := auth.WithSlot(ss.Context())
-	return h(srv, &wrappedStream{ServerStream: ss, ctx: ctx})
-}
-
 // wrappedStream replaces a stream's context.
 type wrappedStream struct {
 	grpc.ServerStream
@@ -128,21 +123,52 @@ type wrappedStream struct {
 
 func (w *wrappedStream) Context() context.Context { return w.ctx }
 
-// endOnShutdown cancels every stream's context when shutdown ends, so that
-// a stream blocked sending to a client that does not read ends at once
-// instead of holding the drain until the grace period runs out.
-func endOnShutdown(shutdown context.Context) grpc.StreamServerInterceptor {
+// streamContext gives each stream, outside the metrics and logging
+// interceptors, the slot logging reads (the principal, filled further
+// down) and a context that the end of shutdown cancels, so that a stream
+// blocked sending to a client that does not read ends at once instead of
+// holding the drain until the grace period runs out.
+func streamContext(shutdown context.Context) grpc.StreamServerInterceptor {
 	return func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, h grpc.StreamHandler) error {
 		ctx, cancel := context.WithCancel(ss.Context())
 		defer cancel()
 		stop := context.AfterFunc(shutdown, cancel)
 		defer stop()
+		ctx, _ = auth.WithSlot(ctx)
 		err := h(srv, &wrappedStream{ServerStream: ss, ctx: ctx})
 		if err != nil && shutdown.Err() != nil && ss.Context().Err() == nil {
 			// Ended by the shutdown, not by the client: tell it to come back.
 			return api.ShuttingDown("reconnect and resume")
 		}
 		return err
+	}
+}
+
+// guardStream does for a stream, in one interceptor, what the unary chain
+// does in several: authentication and role authorisation (skipping health
+// and reflection), the per-key rate limit, the suspension gate, the hold
+// that ends the stream when its key stops being valid (endWithKey), and
+// the refusal of received messages that did not decode. One interceptor
+// rather than five because a stream's goroutine waits at the bottom of the
+// chain for the stream's whole life: each level of a chain costs its stack
+// ~250 B, and with five fewer an idle watch stream's stack stays at 8 KiB
+// instead of growing to 16 (docs/benchmarks.md, "Watch streams").
+func guardStream(codec malformedCodec, af grpcauth.AuthFunc, limiter Limiter, gate *api.SuspensionGate, a *auth.Authenticator) grpc.StreamServerInterceptor {
+	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+		ctx := ss.Context()
+		if !unauthenticatedServices[serviceOf(info.FullMethod)] {
+			var err error
+			if ctx, err = af(ctx); err != nil {
+				return err
+			}
+		}
+		if err := limiter.Limit(ctx); err != nil {
+			return err
+		}
+		if err := gate.Check(ctx, info.FullMethod); err != nil {
+			return err
+		}
+		return endWithKey(a, srv, &malformedStream{ServerStream: ss, ctx: ctx, codec: codec}, h)
 	}
 }
 
@@ -158,12 +184,15 @@ func recoverFunc(log *slog.Logger) recovery.RecoveryHandlerFuncContext {
 // call counted), the slots logging reads (principal, duration), logging
 // (method, code, duration, principal; level by code), the call's timing,
 // the refusal of requests that did not decode (codec.go; before anything
-// that can answer without the handler), authentication and role authorisation (skipping health and
-// reflection), the per-key rate limit (after authentication: it counts
-// per key, and refuses before any handler runs), the suspension gate
-// (api.SuspendedPartnerMay), for streams the hold that ends them when
-// their key stops being valid, then panic recovery
-// innermost so that a recovered panic is logged and counted as INTERNAL.
+// that can answer without the handler), authentication and role
+// authorisation (skipping health and reflection), the per-key rate limit
+// (after authentication: it counts per key, and refuses before any
+// handler runs), the suspension gate (api.SuspendedPartnerMay), for
+// streams the hold that ends them when their key stops being valid, then
+// panic recovery innermost so that a recovered panic is logged and
+// counted as INTERNAL. Streams get the same in fewer interceptors (see
+// guardStream): the end of shutdown and the slots outermost
+// (streamContext), metrics, logging, then guardStream, then recovery.
 func chain(metrics *grpcprom.ServerMetrics, a *auth.Authenticator, limiter Limiter, gate *api.SuspensionGate, tickets *api.TicketMessages, log *slog.Logger, cfg *config.Config, now func() time.Time, shutdown context.Context) []grpc.ServerOption {
 	logOpts := []logging.Option{
 		logging.WithLogOnEvents(logging.FinishCall),
@@ -188,15 +217,10 @@ func chain(metrics *grpcprom.ServerMetrics, a *auth.Authenticator, limiter Limit
 			recovery.UnaryServerInterceptor(recOpts...),
 		),
 		grpc.ChainStreamInterceptor(
-			endOnShutdown(shutdown),
+			streamContext(shutdown),
 			metrics.StreamServerInterceptor(),
-			slotStream,
 			logging.StreamServerInterceptor(callLog, logOpts...),
-			codec.stream,
-			selector.StreamServerInterceptor(grpcauth.StreamServerInterceptor(af), selector.MatchFunc(needsAuth)),
-			limitStream(limiter),
-			gate.Stream(),
-			endWithKey(a),
+			guardStream(codec, af, limiter, gate, a),
 			recovery.StreamServerInterceptor(recOpts...),
 		),
 	}

@@ -113,17 +113,6 @@ func limitUnary(l Limiter) grpc.UnaryServerInterceptor {
 	}
 }
 
-// limitStream refuses stream opens that l refuses (a stream counts as one
-// call, however long it lasts).
-func limitStream(l Limiter) grpc.StreamServerInterceptor {
-	return func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, h grpc.StreamHandler) error {
-		if err := l.Limit(ss.Context()); err != nil {
-			return err
-		}
-		return h(srv, ss)
-	}
-}
-
 // healthWatchSlots bounds the concurrent health Watch streams
 // (limits.health_watches): they need no key, so nothing else bounds them
 // per caller.
