@@ -20,7 +20,8 @@ import (
 
 // broadcaster is the bare server of `watchbench bare ADDR RATE [PAYLOAD]`:
 // plain grpc-go (no interceptors, no storage) serving SupportService's
-// WatchTickets only. A timer publishes RATE messages per second; each
+// WatchTickets only. A timer publishes RATE messages per second (pace: every
+// message due, also after a late wake-up); each
 // published message is copied to every open stream through the stream's
 // buffered channel, and the stream's handler sends it. A stream first gets
 // a checkpoint (as supportd's streams do when they are caught up).
@@ -118,18 +119,12 @@ func serveBare(addr, rateArg, payload string) error {
 	h.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	healthpb.RegisterHealthServer(srv, h)
 	if rate > 0 {
-		go func() {
-			t := time.NewTicker(time.Duration(float64(time.Second) / rate))
-			defer t.Stop()
-			var seq int64
-			for range t.C {
-				seq++
-				ev := proto.Clone(tmpl).(*supportv1.TicketEvent)
-				ev.Sequence = seq
-				ev.EventTime = timestamppb.Now()
-				b.publish(&supportv1.WatchTicketsResponse{Update: &supportv1.WatchTicketsResponse_Event{Event: ev}})
-			}
-		}()
+		go pace(rate, nil, func(n int) {
+			ev := proto.Clone(tmpl).(*supportv1.TicketEvent)
+			ev.Sequence = int64(n) + 1
+			ev.EventTime = timestamppb.Now()
+			b.publish(&supportv1.WatchTicketsResponse{Update: &supportv1.WatchTicketsResponse_Event{Event: ev}})
+		})
 	}
 	go func() {
 		for range time.Tick(time.Second) {

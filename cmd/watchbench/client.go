@@ -130,6 +130,10 @@ type streamStats struct {
 	lats     []time.Duration
 	bytes    int64
 	sample   []byte
+	// Events of the window (event_time in it, whenever received): how
+	// many, how many later than the bound, the latest latency.
+	winEvents, winLate int64
+	winMax             time.Duration
 }
 
 // watchers is a set of open WatchTickets streams.
@@ -144,6 +148,9 @@ type watchers struct {
 	cancel  context.CancelFunc
 	// window: deliveries received in [from, to) are measured.
 	from, to atomic.Int64
+	// bound is the latency an event of the window must be delivered
+	// within (the saturation search's criterion).
+	bound atomic.Int64
 	// sampleAt: stream 0 keeps the bytes of the first event it receives
 	// at or after this instant (Unix ns), a representative payload.
 	sampleAt atomic.Int64
@@ -234,6 +241,14 @@ func (w *watchers) watch(ctx context.Context, conn *grpc.ClientConn, st *streamS
 		last = f.seq
 		if f.keep {
 			st.sample = append([]byte(nil), f.raw...)
+		}
+		if f.eventTime >= w.from.Load() && f.eventTime < w.to.Load() {
+			lat := time.Duration(now - f.eventTime)
+			st.winEvents++
+			if lat > time.Duration(w.bound.Load()) {
+				st.winLate++
+			}
+			st.winMax = max(st.winMax, lat)
 		}
 		if now >= w.from.Load() && now < w.to.Load() {
 			st.lats = append(st.lats, time.Duration(now-f.eventTime))

@@ -62,6 +62,10 @@ type options struct {
 	pprofDir    string
 	keep        bool
 	postgres    string
+	// the saturation search (phase saturate)
+	bound       time.Duration
+	searchSteps int
+	maxRate     float64
 }
 
 func main() {
@@ -88,8 +92,11 @@ func main() {
 	flag.IntVar(&o.idleConns, "idle-conns", 100, "client connections of the idle-memory measurement")
 	flag.DurationVar(&o.settle, "settle", 3*time.Second, "wait before reading the RSS (after start, and after the idle streams opened)")
 	flag.StringVar(&o.logLevel, "log-level", "info", "supportd --log-level (its JSON log goes to a file in the work directory)")
-	flag.StringVar(&o.phases, "phases", "deliver,idle", "what to measure: deliver, idle, replicas (two replicas over PostgreSQL: cross-replica against same-replica delivery)")
+	flag.StringVar(&o.phases, "phases", "deliver,idle", "what to measure: deliver, idle, saturate (the saturation search, not in the default), replicas (two replicas over PostgreSQL: cross-replica against same-replica delivery)")
 	flag.StringVar(&o.postgres, "postgres", "", "PostgreSQL database of the replicas phase (postgres:// URL of an empty database), or empty to start a throwaway cluster with durable settings")
+	flag.DurationVar(&o.bound, "bound", time.Second, "saturate: every stream must get every event of the window within this latency")
+	flag.IntVar(&o.searchSteps, "search-steps", 3, "saturate: bisections between the highest rate that passed and the lowest that failed")
+	flag.Float64Var(&o.maxRate, "max-rate", 3200, "saturate: the highest rate tried")
 	flag.StringVar(&o.pprofDir, "pprof-dir", "", "write supportd's CPU profile of the delivery window and heap/goroutine profiles of the idle streams into this directory")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory")
 	flag.Parse()
@@ -115,6 +122,18 @@ type delivery struct {
 	// client's call to its answer (the commit stage: the interceptors, the
 	// writer's queue, the durable commit), over the whole run.
 	commitP50, commitP99 time.Duration
+	// Events of the window (event_time in it): the most any stream got
+	// (the events published), the fewest, how many deliveries were later
+	// than the bound, and the latest.
+	winMost, winFewest, winLate int64
+	winMax                      time.Duration
+}
+
+// withinBound is the saturation criterion: the events of the window came
+// at --rate (at least 95 % of it: a publisher that fell behind published
+// fewer), and every stream got every one of them within the bound.
+func (d delivery) withinBound(o options) bool {
+	return float64(d.winMost) >= 0.95*o.rate*d.window.Seconds() && d.winFewest == d.winMost && d.winLate == 0
 }
 
 func (d delivery) rate() float64 { return float64(d.delivered) / d.window.Seconds() }
@@ -224,6 +243,9 @@ func bench(ctx context.Context, o options) error {
 		fmt.Println(cross)
 		summariseReplicas(same, cross)
 	}
+	if benchkit.Has(o.phases, "saturate") {
+		return saturate(ctx, o, work, cfg, self, payload)
+	}
 	return nil
 }
 
@@ -272,6 +294,7 @@ func startSupportd(ctx context.Context, o options, work, name, cfg string) (*ben
 func measure(ctx context.Context, o options, srv *benchkit.Server, w *watchers, d *delivery, profile string) {
 	time.Sleep(o.warmup)
 	from := time.Now()
+	w.bound.Store(int64(o.bound))
 	w.sampleAt.Store(from.Add(o.duration / 2).UnixNano())
 	w.to.Store(from.Add(o.duration).UnixNano())
 	w.from.Store(from.UnixNano())
@@ -291,13 +314,22 @@ func measure(ctx context.Context, o options, srv *benchkit.Server, w *watchers, 
 	d.cpu = srv.CPUTime() - c0
 	d.window = o.duration
 	wg.Wait()
+	// The window's last events are due within the bound after it.
+	time.Sleep(time.Until(from.Add(o.duration + o.bound + 500*time.Millisecond)))
 }
 
 // gather fills d from the streams' records (after w.close).
 func gather(w *watchers, d *delivery) []byte {
 	var lats []time.Duration
 	var bytes int64
+	d.winFewest = -1
 	for _, st := range w.stats {
+		d.winMost = max(d.winMost, st.winEvents)
+		if d.winFewest < 0 || st.winEvents < d.winFewest {
+			d.winFewest = st.winEvents
+		}
+		d.winLate += st.winLate
+		d.winMax = max(d.winMax, st.winMax)
 		lats = append(lats, st.lats...)
 		bytes += st.bytes
 		d.events += st.events

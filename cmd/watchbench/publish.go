@@ -13,7 +13,7 @@ import (
 	"github.com/supportd/supportd/internal/benchkit"
 )
 
-// publisher adds one note per tick at a fixed rate, round robin over
+// publisher adds notes at a fixed rate (pace), round robin over
 // tickets, each call in its own goroutine so that a slow commit does not
 // lower the rate: every watch stream of the demo partner receives every
 // note's event.
@@ -33,16 +33,9 @@ func startPublisher(actx context.Context, client supportv1.SupportServiceClient,
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
-		t := time.NewTicker(time.Duration(float64(time.Second) / rate))
-		defer t.Stop()
-		for n := 0; ; n++ {
-			select {
-			case <-p.stop:
-				return
-			case <-t.C:
-			}
+		pace(rate, p.stop, func(n int) {
 			p.wg.Add(1)
-			go func(n int) {
+			go func() {
 				defer p.wg.Done()
 				start := time.Now()
 				_, err := client.AddTicketNote(actx, &supportv1.AddTicketNoteRequest{TicketId: ids[n%len(ids)],
@@ -58,8 +51,8 @@ func startPublisher(actx context.Context, client supportv1.SupportServiceClient,
 					return
 				}
 				p.published.Add(1)
-			}(n)
-		}
+			}()
+		})
 	}()
 	return p
 }
