@@ -7,6 +7,7 @@
 # Extra flags go to watchbench, e.g.
 #   bench/watch.sh --pprof-dir /tmp/prof   # supportd CPU profile, idle heap
 #   bench/watch.sh --phases idle           # only the idle memory
+#   bench/watch.sh --phases saturate --duration 10s   # each server's saturation point
 #   bench/watch.sh --phases replicas       # two replicas over PostgreSQL (a
 #       throwaway cluster; or --postgres URL): streams on the replica that
 #       commits against streams on the other, same events, same window
