@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -264,7 +265,7 @@ func (s *replicaSet) directory(i int) *client.Directory {
 func (s *replicaSet) lastSequence() int64 {
 	s.t.Helper()
 	var last int64
-	err := s.st.ReadTx(s.t.Context(), func(tx store.Reader) (err error) {
+	err := s.read(func(tx store.Reader) (err error) {
 		last, err = tx.LastSequence(s.t.Context())
 		return err
 	})
@@ -280,17 +281,19 @@ func (s *replicaSet) lastSequence() int64 {
 func (s *replicaSet) events(after int64) []domain.Event {
 	s.t.Helper()
 	var out []domain.Event
-	err := s.st.ReadTx(s.t.Context(), func(tx store.Reader) error {
+	err := s.read(func(tx store.Reader) error {
+		out = nil // a retried transaction reads again from the start
+		at := after
 		for {
-			page, err := tx.ListEvents(s.t.Context(), after, store.EventFilter{}, 1000)
+			page, err := tx.ListEvents(s.t.Context(), at, store.EventFilter{}, 1000)
 			if err != nil || len(page) == 0 {
 				return err
 			}
 			for _, e := range page {
-				if e.Sequence != after+1 {
-					return fmt.Errorf("event log gap: sequence %d follows %d", e.Sequence, after)
+				if e.Sequence != at+1 {
+					return fmt.Errorf("event log gap: sequence %d follows %d", e.Sequence, at)
 				}
-				after = e.Sequence
+				at = e.Sequence
 			}
 			out = append(out, page...)
 		}
@@ -299,6 +302,18 @@ func (s *replicaSet) events(after int64) []domain.Event {
 		s.t.Fatal(err)
 	}
 	return out
+}
+
+// read runs fn in a read transaction of the test's own store, again
+// while the store is unavailable (its connections were cut by a restart
+// of PostgreSQL), at most ten times.
+func (s *replicaSet) read(fn func(tx store.Reader) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.st.ReadTx(s.t.Context(), fn)
+		if !errors.Is(err, store.ErrUnavailable) || attempt == 10 {
+			return err
+		}
+	}
 }
 
 // logs returns the output of every replica, for failure messages.

@@ -259,6 +259,16 @@ func (v *txView) RevokeAPIKey(_ context.Context, id string, at time.Time) error 
 	return v.notify(KeysChannel, id)
 }
 
+// revokedSince returns the ids of the keys revoked at or after since.
+func (v *txView) revokedSince(since time.Time) ([]string, error) {
+	rows, err := v.query(`SELECT id FROM api_keys WHERE revoke_time >= $1`, since.UnixNano())
+	if err != nil {
+		return nil, err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return ids, mapErr(err)
+}
+
 // KeysChannel is the LISTEN/NOTIFY channel on which a committed key
 // revocation announces the key's id, so that every replica forgets the
 // key and ends its streams at once.

@@ -73,10 +73,17 @@ func (s *Store) OnKeyRevoked(fn func(keyID string)) {
 	s.notes.onRevoked = append(s.notes.onRevoked, fn)
 }
 
+// revocationReplayMargin is how long before its listening connection
+// failed a store looks back for key revocations once it listens again: a
+// connection can be dead a while before its failure shows, and replicas'
+// clocks (which date revocations) differ a little.
+const revocationReplayMargin = time.Minute
+
 // listen handles the notifications of conn, the dedicated listening
 // connection Open made, then of the connections it makes again after a
 // failure (one try every PollInterval), until ctx ends.
 func (s *Store) listen(ctx context.Context, conn *pgx.Conn) {
+	var lost time.Time // when the last listening connection failed
 	for {
 		if conn != nil {
 			err := s.serveNotifications(ctx, conn)
@@ -85,6 +92,10 @@ func (s *Store) listen(ctx context.Context, conn *pgx.Conn) {
 				return
 			}
 			s.log("listen for commit notifications", err)
+			lost = time.Now()
+			if s.opts.listenerLost != nil {
+				s.opts.listenerLost()
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -99,8 +110,33 @@ func (s *Store) listen(ctx context.Context, conn *pgx.Conn) {
 			}
 			continue
 		}
-		// Commits made while no connection listened are heard of now.
+		// Commits and revocations made while no connection listened
+		// are heard of now.
 		s.poll(ctx)
+		s.replayRevocations(ctx, lost.Add(-revocationReplayMargin))
+	}
+}
+
+// replayRevocations tells of the keys revoked since the instant since,
+// whose notifications a store that was not listening missed (telling
+// again of a revoked key is harmless). Without it a replica would accept
+// such a key until its key cache expires. The keys are those revoked in
+// the minutes the connection was down: few.
+func (s *Store) replayRevocations(ctx context.Context, since time.Time) {
+	var ids []string
+	err := s.ReadTx(ctx, func(tx store.Reader) error {
+		var err error
+		ids, err = tx.(*txView).revokedSince(since)
+		return err
+	})
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log("read the keys revoked while not listening", err)
+		}
+		return
+	}
+	for _, id := range ids {
+		s.notes.keyRevoked(id)
 	}
 }
 

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -123,4 +124,53 @@ func TestDatabaseRestartUnavailableThenReconnects(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitCommit(t, sub, 1)
+}
+
+// TestRevocationWhileNotListeningToldOnReconnect revokes a key (on
+// another store) while a store's listening connection is down after a
+// restart of PostgreSQL: the store misses the notification, and must
+// tell of the revocation once it listens again, not leave the key to its
+// users' caches.
+func TestRevocationWhileNotListeningToldOnReconnect(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	ctx := t.Context()
+	others := make(chan *Store, 1)
+	restarted := make(chan struct{})
+	var once sync.Once
+	a := openURL(t, url, Options{PollInterval: 50 * time.Millisecond, listenerLost: func() {
+		once.Do(func() {
+			<-restarted // revoke once PostgreSQL runs again, before a listens
+			b := <-others
+			// b's pool connects again after the restart: its first
+			// tries may find the database unavailable.
+			for attempt := 1; ; attempt++ {
+				err := b.ReadWriteTx(ctx, func(tx store.ReadWriter) error { return tx.RevokeAPIKey(ctx, "k1", time.Now()) })
+				if err == nil {
+					return
+				}
+				if !errors.Is(err, store.ErrUnavailable) || attempt == 10 {
+					t.Errorf("revoke while the other store is not listening: %v", err)
+					return
+				}
+			}
+		})
+	}})
+	revoked := make(chan string, 10)
+	a.OnKeyRevoked(func(id string) { revoked <- id })
+	if err := a.ReadWriteTx(ctx, func(tx store.ReadWriter) error {
+		return tx.CreateAPIKey(ctx, store.APIKey{ID: "k1", Hash: []byte("h"), Role: domain.RoleAdmin, CreateTime: time.Now()})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	others <- openURL(t, url, Options{})
+	pgtest.Restart(t)
+	close(restarted)
+	select {
+	case id := <-revoked:
+		if id != "k1" {
+			t.Errorf("revoked %q, want k1", id)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("a revocation made while the store was not listening was never told")
+	}
 }

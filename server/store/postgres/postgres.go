@@ -34,6 +34,10 @@ type Options struct {
 	// Logger receives the failures of the background listener (default:
 	// slog.Default()).
 	Logger *slog.Logger
+
+	// listenerLost, when set (by tests), is called when the listening
+	// connection has failed, before it is made again.
+	listenerLost func()
 }
 
 // maxAttempts bounds the runs of a write transaction that fails with a
