@@ -111,9 +111,18 @@ func (s *Store) listen(ctx context.Context, conn *pgx.Conn) {
 			continue
 		}
 		// Commits and revocations made while no connection listened
-		// are heard of now.
+		// are heard of now. Revocations must not be missed (commits are
+		// healed by the next poll anyway): when they cannot be read, the
+		// store stops listening and tries again later, from the same
+		// instant.
 		s.poll(ctx)
-		s.replayRevocations(ctx, lost.Add(-revocationReplayMargin))
+		if err := s.replayRevocations(ctx, lost.Add(-revocationReplayMargin)); err != nil {
+			conn.Close(context.Background()) //nolint:errcheck // reconnecting anyway
+			conn = nil
+			if ctx.Err() == nil {
+				s.log("read the keys revoked while not listening", err)
+			}
+		}
 	}
 }
 
@@ -122,22 +131,17 @@ func (s *Store) listen(ctx context.Context, conn *pgx.Conn) {
 // again of a revoked key is harmless). Without it a replica would accept
 // such a key until its key cache expires. The keys are those revoked in
 // the minutes the connection was down: few.
-func (s *Store) replayRevocations(ctx context.Context, since time.Time) {
+func (s *Store) replayRevocations(ctx context.Context, since time.Time) error {
 	var ids []string
 	err := s.ReadTx(ctx, func(tx store.Reader) error {
 		var err error
 		ids, err = tx.(*txView).revokedSince(since)
 		return err
 	})
-	if err != nil {
-		if ctx.Err() == nil {
-			s.log("read the keys revoked while not listening", err)
-		}
-		return
-	}
 	for _, id := range ids {
 		s.notes.keyRevoked(id)
 	}
+	return err
 }
 
 // connectListener opens a connection that LISTENs on EventsChannel and
