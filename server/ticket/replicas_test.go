@@ -3,10 +3,10 @@ package ticket_test
 import (
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/supportd/supportd/internal/fakeclock"
 	"github.com/supportd/supportd/internal/pgtest"
 	"github.com/supportd/supportd/server/config"
 	"github.com/supportd/supportd/server/domain"
@@ -18,13 +18,6 @@ import (
 // The tests of several replicas need a PostgreSQL cluster (they skip
 // without one).
 func TestMain(m *testing.M) { pgtest.Main(m) }
-
-// replicaClock is the injected clock every replica reads; the test moves
-// it between rounds, never while a sweep runs.
-type replicaClock struct{ now atomic.Int64 }
-
-func (c *replicaClock) Now() time.Time  { return time.Unix(0, c.now.Load()).UTC() }
-func (c *replicaClock) Set(t time.Time) { c.now.Store(t.UnixNano()) }
 
 // openReplicas opens n stores over one fresh PostgreSQL database, as n
 // supportd replicas would.
@@ -103,7 +96,7 @@ func TestSweepReplicasFireEachStageOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var clock replicaClock
+	clock := fakeclock.New(replicaStart) // every replica reads it; the test moves it
 	services := make([]*ticket.Service, replicas)
 	for i, st := range stores {
 		services[i] = ticket.New(st, policy, clock.Now)
@@ -193,8 +186,7 @@ func TestStagedUploadSweepReplicasDiscardEachOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var clock replicaClock
-	clock.Set(replicaStart)
+	clock := fakeclock.New(replicaStart)
 	discarded := make([]int, replicas)
 	eachReplicaConcurrently(replicas, func(i int) {
 		atts := ticket.NewAttachments(ticket.New(stores[i], policy, clock.Now), ticket.AttachmentLimits{})
