@@ -104,6 +104,14 @@ func unreachable(err error) bool {
 	if code != codes.Unavailable && code != codes.DeadlineExceeded {
 		return false
 	}
+	// Every status supportd itself sends carries an ErrorInfo: one with a
+	// reason is the server's answer (SHUTTING_DOWN, DATABASE_UNAVAILABLE,
+	// ...), so the server was reached. Only grpc-go's own statuses, which
+	// have no typed form, are told apart by their words below.
+	var ce *client.Error
+	if errors.As(err, &ce) && ce.Reason != "" {
+		return false
+	}
 	msg := err.Error()
 	for _, s := range []string{"while dialing", "connection refused", "no such host", "handshake",
 		"waiting for connections to become ready", "connection error", "certificate", "name resolver"} {
