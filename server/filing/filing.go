@@ -148,6 +148,8 @@ func ValidatePreview(r Request, submit time.Time, supportedLanguage func(tag str
 // The range of a preview's submit_time: deadlines computed from it stay
 // valid timestamps.
 var (
+	// MinSubmitTime is the earliest submit_time a preview accepts.
 	MinSubmitTime = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	// MaxSubmitTime is the latest submit_time a preview accepts.
 	MaxSubmitTime = time.Date(9000, 12, 31, 23, 59, 59, 0, time.UTC)
 )
