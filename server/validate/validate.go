@@ -6,7 +6,8 @@
 // no store, no clock but the one passed in, no configuration but the
 // bounds passed in.
 //
-// Where each kind of rule lives (docs/api.md, "Errors"):
+// Where each kind of rule lives (docs/api.md, "Where each kind of rule is
+// checked"):
 //   - wire (server/api, server/app codec): the message decodes, required
 //     sub-messages are present, enum numbers are known, timestamps valid,
 //     server-issued tokens (page, resume, etag) verify;
