@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// saturate finds, for supportd and then the bare server, the highest
+// saturate finds, for supportd and the bare server, the highest
 // event rate at which every stream still gets every event of the window
 // within --bound (delivery.withinBound): from --rate it doubles the rate
 // while the servers keeps up (halves it while it does not), then bisects
@@ -41,47 +41,66 @@ func saturate(ctx context.Context, o options, work, cfg, self, payload string) e
 			name, rate, float64(d.winMost)/d.window.Seconds(), d.winFewest, d.winMost, d.winLate, o.bound, ms(d.winMax), passFail(ok))
 		return ok, nil
 	}
+	// The two searches run step by step in turn (supportd, bare, supportd,
+	// ...), so that both see the machine's load of the same minutes.
+	searches := []*search{{name: "supportd", rate: o.rate, fail: math.Inf(1)}, {name: "bare", rate: o.rate, fail: math.Inf(1)}}
+	for running := true; running; {
+		running = false
+		for _, s := range searches {
+			if s.done {
+				continue
+			}
+			running = true
+			ok, err := step(s.name, s.rate)
+			if err != nil {
+				return err
+			}
+			s.next(ok, o)
+		}
+	}
 	found := map[string]float64{}
-	for _, name := range []string{"supportd", "bare"} {
-		pass, fail := 0.0, math.Inf(1)
-		for rate := o.rate; rate >= 1 && rate <= o.maxRate && (pass == 0 || math.IsInf(fail, 1)); {
-			ok, err := step(name, rate)
-			if err != nil {
-				return err
-			}
-			if ok {
-				pass, rate = rate, rate*2
-			} else {
-				fail, rate = rate, rate/2
-			}
-			if pass > 0 && !math.IsInf(fail, 1) {
-				break
-			}
-		}
-		for range o.searchSteps {
-			if pass == 0 || math.IsInf(fail, 1) {
-				break
-			}
-			mid := math.Round((pass + fail) / 2)
-			if mid <= pass || mid >= fail {
-				break
-			}
-			ok, err := step(name, mid)
-			if err != nil {
-				return err
-			}
-			if ok {
-				pass = mid
-			} else {
-				fail = mid
-			}
-		}
-		found[name] = pass
-		fmt.Printf("  %-9s saturation point: %g events/s (next rate tried that failed: %g)\n", name, pass, fail)
+	for _, s := range searches {
+		found[s.name] = s.pass
+		fmt.Printf("  %-9s saturation point: %g events/s (next rate tried that failed: %g)\n", s.name, s.pass, s.fail)
 	}
 	r := found["supportd"] / found["bare"]
 	fmt.Printf("\n| %-26s | %12.0f | %12.0f | %12.2f | >= 0.8: %-14s |\n", "saturation (events/s)", found["bare"], found["supportd"], r, check(r >= 0.8))
 	return nil
+}
+
+// search is one server's saturation search: the highest rate that
+// passed, the lowest that failed, the rate to try next.
+type search struct {
+	name       string
+	pass, fail float64
+	rate       float64
+	bisections int
+	done       bool
+}
+
+// next takes the outcome of trying s.rate and picks the next rate: double
+// (halve) it until one rate passed and one failed, then bisect
+// o.searchSteps times; done when the search is over or out of range.
+func (s *search) next(ok bool, o options) {
+	if ok {
+		s.pass = s.rate
+	} else {
+		s.fail = s.rate
+	}
+	switch {
+	case s.pass == 0:
+		s.rate /= 2
+		s.done = s.rate < 1
+		return
+	case math.IsInf(s.fail, 1):
+		s.rate *= 2
+		s.done = s.rate > o.maxRate
+		return
+	}
+	mid := math.Round((s.pass + s.fail) / 2)
+	s.done = s.bisections >= o.searchSteps || mid <= s.pass || mid >= s.fail
+	s.rate = mid
+	s.bisections++
 }
 
 // pace calls publish(n) for n = 0, 1, ... at rate per second until stop
