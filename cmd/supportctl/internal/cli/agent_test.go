@@ -139,6 +139,24 @@ func TestCompletionOffersEveryEnumAndDirectoryID(t *testing.T) {
 		}
 	}
 
+	// Ticket ids, then a ticket's attachment ids (download) or files (attach).
+	tk := c.create()
+	file := filepath.Join(t.TempDir(), "trace.txt")
+	if err := os.WriteFile(file, []byte("trace"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.ok("tickets", "attach", tk.GetId(), file)
+	att := strings.TrimSpace(c.ok("-o", "name", "tickets", "attachments", tk.GetId()))
+	if out := c.ok("__complete", "tickets", "attach", ""); !strings.Contains(out, tk.GetId()+"\n") {
+		t.Errorf("attach: no ticket id offered:\n%s", out)
+	}
+	if out := c.ok("__complete", "tickets", "attach", tk.GetId(), ""); !strings.HasSuffix(out, ":0\n") {
+		t.Errorf("attach ID: files are not offered (directive 0):\n%s", out)
+	}
+	if out := c.ok("__complete", "tickets", "download", tk.GetId(), ""); att == "" || !strings.Contains(out, att+"\n") {
+		t.Errorf("download ID: attachment %q not offered:\n%s", att, out)
+	}
+
 	c.ok("config", "set-context", "staging", "--addr", "127.0.0.1:8443")
 	for _, args := range [][]string{{"--context", ""}, {"config", "use-context", ""}} {
 		if out := c.ok(append([]string{"__complete"}, args...)...); !strings.Contains(out, "staging\n") {

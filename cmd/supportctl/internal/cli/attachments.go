@@ -59,8 +59,9 @@ func (a *app) agentAttachments() (attachmentCalls, error) {
 func (a *app) attachCommand(calls func() (attachmentCalls, error)) *cobra.Command {
 	var contentType string
 	cmd := &cobra.Command{
-		Use:   "attach ID FILE... [--content-type TYPE]",
-		Short: "Attach files to a ticket (logs, screenshots, traces)",
+		Use:               "attach ID FILE... [--content-type TYPE]",
+		ValidArgsFunction: a.completeTicketThenFiles(),
+		Short:             "Attach files to a ticket (logs, screenshots, traces)",
 		Long: `Attach one or more files to a ticket that is not closed, one after the
 other; each is streamed, never read whole into memory. The server keeps the
 file's base name and detects its content type unless --content-type is
@@ -119,9 +120,10 @@ func (a *app) attachFile(cmd *cobra.Command, c attachmentCalls, ticketID, path, 
 
 func (a *app) attachmentsCommand(calls func() (attachmentCalls, error)) *cobra.Command {
 	return &cobra.Command{
-		Use:   "attachments ID",
-		Short: "List a ticket's attachments, oldest first (every page)",
-		Args:  cobra.ExactArgs(1),
+		Use:               "attachments ID",
+		ValidArgsFunction: a.completeTicketThen(nil),
+		Short:             "List a ticket's attachments, oldest first (every page)",
+		Args:              cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := calls()
 			if err != nil {
@@ -151,8 +153,9 @@ func (a *app) downloadCommand(calls func() (attachmentCalls, error)) *cobra.Comm
 	var outFile string
 	var force bool
 	cmd := &cobra.Command{
-		Use:   "download ID ATTACHMENT_ID [-f FILE|-] [--force]",
-		Short: "Save an attachment's content to a file",
+		Use:               "download ID ATTACHMENT_ID [-f FILE|-] [--force]",
+		ValidArgsFunction: a.completeTicketAttachment(calls),
+		Short:             "Save an attachment's content to a file",
 		Long: `Save an attachment's content, checked against its size and SHA-256.
 By default it goes to the attachment's file name in the current directory
 (only its base name, with control characters removed); -f FILE (or

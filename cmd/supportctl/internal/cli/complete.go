@@ -32,6 +32,44 @@ func (a *app) completeTicketThen(then []string) cobra.CompletionFunc {
 	}
 }
 
+// completeTicketThenFiles completes a ticket id as the first argument and
+// file names after it (attach).
+func (a *app) completeTicketThenFiles() cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+		if len(args) == 0 {
+			return a.ticketIDs(cmd), cobra.ShellCompDirectiveNoFileComp
+		}
+		return nil, cobra.ShellCompDirectiveDefault
+	}
+}
+
+// completeTicketAttachment completes a ticket id, then the ids of that
+// ticket's attachments (download), each within completionTimeout.
+func (a *app) completeTicketAttachment(calls func() (attachmentCalls, error)) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+		switch len(args) {
+		case 0:
+			return a.ticketIDs(cmd), cobra.ShellCompDirectiveNoFileComp
+		case 1:
+			c, err := calls()
+			if err != nil {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), completionTimeout)
+			defer cancel()
+			var ids []string
+			for att, err := range c.list(ctx, args[0]) {
+				if err != nil || len(ids) == completionLimit {
+					break
+				}
+				ids = append(ids, att.GetId())
+			}
+			return ids, cobra.ShellCompDirectiveNoFileComp
+		}
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
 // ticketIDs lists ticket ids for completion: the partner's tickets with a
 // partner command, the queues' open tickets with an agent command. Any
 // failure offers nothing.
