@@ -7,6 +7,10 @@
 # cached under $TMPDIR (or /tmp). Extra flags go to supportbench, e.g.
 #   bench/run.sh --pprof-dir /tmp/prof     # CPU profiles of supportd per load
 #   bench/run.sh --phases bare,get         # a subset (bare,get,durable,create,list)
+#   bench/run.sh --phases bare-list,bare-list-cached,list   # ListTickets beside
+#       its read limits on this machine: bare grpc-go servers over the same
+#       database doing only a first page's query, decode and encode
+#       (bare-list), or with supportd's ticket caches (bare-list-cached)
 #   bench/run.sh --phases bare,durable,get,create,pg   # and on PostgreSQL:
 #       GetTicket and CreateTicket with 1 and 2 supportd replicas over a
 #       throwaway cluster the run starts (initdb, durable defaults; or

@@ -10,7 +10,11 @@
 // (3) supportd on a database of --tickets tickets (generated once through
 // the SQLite store and cached under os.TempDir()) and measures ListTickets
 // (first page of 50). It prints rates, p50/p99 latencies and the ratios to
-// the bare server. With --phases pg (or pg-get, pg-create, pg2-get,
+// the bare server. With --phases bare-list and bare-list-cached it also
+// measures the read limits of that page over the same database: bare
+// grpc-go servers doing only a page's query, decoding and encoding, without
+// and with supportd's caches of decoded and encoded tickets (barelist.go,
+// cachedpages.go), against supportd's figures and the ListTickets targets. With --phases pg (or pg-get, pg-create, pg2-get,
 // pg2-create) it also measures GetTicket and CreateTicket on PostgreSQL,
 // with one supportd replica and with two over the same database, beside
 // the SQLite loads, with PostgreSQL's CPU per call (postgres.go). See
@@ -64,6 +68,13 @@ func main() {
 		}
 		return
 	}
+	if len(os.Args) == 4 && (os.Args[1] == "bare-list" || os.Args[1] == "bare-list-cached") {
+		if err := serveBareList(os.Args[2], os.Args[3], os.Args[1] == "bare-list-cached"); err != nil {
+			fmt.Fprintln(os.Stderr, "supportbench "+os.Args[1]+":", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) == 4 && os.Args[1] == "bare-durable" {
 		if err := serveBareDurable(os.Args[2], os.Args[3]); err != nil {
 			fmt.Fprintln(os.Stderr, "supportbench bare-durable:", err)
@@ -80,7 +91,7 @@ func main() {
 	flag.IntVar(&o.tickets, "tickets", 1_000_000, "tickets in the ListTickets database")
 	flag.StringVar(&o.logLevel, "log-level", "info", "supportd --log-level")
 	flag.StringVar(&o.logFormat, "log-format", "json", "supportd --log-format (its log goes to a file in the work directory)")
-	flag.StringVar(&o.phases, "phases", "bare,get,durable,create,list", "loads to run: bare,get,durable,create,list and pg-get,pg-create,pg2-get,pg2-create (PostgreSQL, 1 and 2 replicas; pg = all four)")
+	flag.StringVar(&o.phases, "phases", "bare,get,durable,create,list", "loads to run: bare,get,durable,create,list,bare-list and pg-get,pg-create,pg2-get,pg2-create (PostgreSQL, 1 and 2 replicas; pg = all four)")
 	flag.StringVar(&o.pprofDir, "pprof-dir", "", "write a CPU profile of supportd for each load into this directory")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory")
 	flag.IntVar(&o.rounds, "rounds", 1, "run the loads this many times, interleaved; ratios are reported per round and as the median")
@@ -209,7 +220,7 @@ func bench(ctx context.Context, o options) error {
 		}
 	}
 
-	if benchkit.Has(o.phases, "list") {
+	if benchkit.Has(o.phases, "list") || benchkit.Has(o.phases, "bare-list") {
 		fmt.Printf("ListTickets database: %d tickets ... ", o.tickets)
 		db, key, took, cached, err := bigDB(ctx, o.tickets)
 		if err != nil {
@@ -220,32 +231,39 @@ func bench(ctx context.Context, o options) error {
 		} else {
 			fmt.Printf("generated in %v at %s\n", took.Round(100*time.Millisecond), db)
 		}
-		srv, err := startSupportd(ctx, o, work, "supportd-big", db, false)
-		if err != nil {
-			return err
-		}
-		servers = append(servers, srv)
-		conns, clients, err := supportClients(srv.Addr, o.conns)
-		if err != nil {
-			return err
-		}
-		allConns = append(allConns, conns...)
-		bctx := metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+key)
-		var rr atomic.Uint64
-		page := func(ctx context.Context) error {
-			resp, err := clients[rr.Add(1)%uint64(len(clients))].ListTickets(ctx, &supportv1.ListTicketsRequest{PageSize: 50})
-			if err == nil && len(resp.GetTickets()) != min(50, o.tickets) {
-				err = fmt.Errorf("ListTickets returned %d tickets", len(resp.GetTickets()))
+		for _, ref := range []string{"bare-list", "bare-list-cached"} {
+			if !benchkit.Has(o.phases, ref) {
+				continue
 			}
-			return err
+			bl, err := startBareList(ctx, o, work, self, ref, db)
+			if err != nil {
+				return err
+			}
+			servers = append(servers, bl.srv)
+			allConns = append(allConns, bl.conns...)
+			loads = append(loads, bl.loads...)
 		}
-		loads = append(loads, load{"list", srv, func(name string) result {
-			return run(bctx, fmt.Sprintf("supportd ListTickets (%dk)", o.tickets/1000), o.concurrency, o.warmup, o.duration, srv.CPUTime, page)
-		}})
-		// The latency target is at 8 calls in flight.
-		loads = append(loads, load{"list8", srv, func(name string) result {
-			return run(bctx, fmt.Sprintf("supportd ListTickets@8 (%dk)", o.tickets/1000), 8, o.warmup, o.duration, srv.CPUTime, page)
-		}})
+		if benchkit.Has(o.phases, "list") {
+			srv, err := startSupportd(ctx, o, work, "supportd-big", db, false)
+			if err != nil {
+				return err
+			}
+			servers = append(servers, srv)
+			conns, clients, err := supportClients(srv.Addr, o.conns)
+			if err != nil {
+				return err
+			}
+			allConns = append(allConns, conns...)
+			bctx := metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+key)
+			page := firstPage(clients, o.tickets)
+			loads = append(loads, load{"list", srv, func(name string) result {
+				return run(bctx, fmt.Sprintf("supportd ListTickets (%dk)", o.tickets/1000), o.concurrency, o.warmup, o.duration, srv.CPUTime, page)
+			}})
+			// The latency target is at 8 calls in flight.
+			loads = append(loads, load{"list8", srv, func(name string) result {
+				return run(bctx, fmt.Sprintf("supportd ListTickets@8 (%dk)", o.tickets/1000), 8, o.warmup, o.duration, srv.CPUTime, page)
+			}})
+		}
 	}
 
 	if pgWanted(o.phases) {
@@ -332,6 +350,57 @@ func startSupportd(ctx context.Context, o options, work, name, db string, demo b
 	return benchkit.StartSupportd(ctx, name, work, o.supportd, o.pprofDir != "", args...)
 }
 
+// bareList is a started bare-list or bare-list-cached reference and its
+// two loads (50 and 8 calls in flight).
+type bareList struct {
+	srv   *benchkit.Server
+	conns []*grpc.ClientConn
+	loads []load
+}
+
+// startBareList starts the reference ref (this program re-executed as
+// `supportbench ref ADDR DB`) over the ListTickets database db. Its loads'
+// names have the second word ref's first-page name ("first-page",
+// "first-page-cached"), by which summarise finds them.
+func startBareList(ctx context.Context, o options, work, self, ref, db string) (bareList, error) {
+	addr, err := benchkit.FreeAddr()
+	if err != nil {
+		return bareList{}, err
+	}
+	srv, err := benchkit.Start(ctx, ref, work, addr, self, ref, addr, db)
+	if err != nil {
+		return bareList{}, err
+	}
+	conns, clients, err := supportClients(addr, o.conns)
+	if err != nil {
+		srv.Stop()
+		return bareList{}, err
+	}
+	label := fmt.Sprintf("%s first-page%s", ref, strings.TrimPrefix(ref, "bare-list"))
+	page := firstPage(clients, o.tickets)
+	return bareList{srv: srv, conns: conns, loads: []load{
+		{ref, srv, func(name string) result {
+			return run(ctx, fmt.Sprintf("%s (%dk)", label, o.tickets/1000), o.concurrency, o.warmup, o.duration, srv.CPUTime, page)
+		}},
+		{ref + "8", srv, func(name string) result {
+			return run(ctx, fmt.Sprintf("%s@8 (%dk)", label, o.tickets/1000), 8, o.warmup, o.duration, srv.CPUTime, page)
+		}},
+	}}, nil
+}
+
+// firstPage is a call of ListTickets for the first page of 50 over
+// clients in turn; it fails unless the page holds min(50, tickets) tickets.
+func firstPage(clients []supportv1.SupportServiceClient, tickets int) call {
+	var rr atomic.Uint64
+	return func(ctx context.Context) error {
+		resp, err := clients[rr.Add(1)%uint64(len(clients))].ListTickets(ctx, &supportv1.ListTicketsRequest{PageSize: 50})
+		if err == nil && len(resp.GetTickets()) != min(50, tickets) {
+			err = fmt.Errorf("ListTickets returned %d tickets", len(resp.GetTickets()))
+		}
+		return err
+	}
+}
+
 func dialN(addr string, n int) ([]*grpc.ClientConn, error) {
 	var conns []*grpc.ClientConn
 	for range max(1, n) {
@@ -375,6 +444,7 @@ func cpuRatio(r, bare result) float64 {
 // median, and the targets.
 func summarise(rounds [][]result) {
 	var getRatios, createRatios, getCPU, createCPU, listP99, listRate, list8P99 []float64
+	limits := map[string]*listLimit{"first-page": {name: "bare-list"}, "first-page-cached": {name: "bare-list-cached"}}
 	for _, results := range rounds {
 		byName := map[string]result{}
 		for _, r := range results {
@@ -396,6 +466,9 @@ func summarise(rounds [][]result) {
 		}
 		if r, ok := byName["ListTickets@8"]; ok {
 			list8P99 = append(list8P99, ms(r.P99))
+		}
+		for key, lim := range limits {
+			lim.add(byName[key], byName[key+"@8"], byName["ListTickets"])
 		}
 		for _, r := range results {
 			if r.Errors > 0 {
@@ -440,6 +513,57 @@ func summarise(rounds [][]result) {
 	if len(list8P99) > 0 {
 		m := median(list8P99)
 		fmt.Printf("ListTickets at 8 in flight: p99 %.1f ms median (rounds: %s ms); target < 10 ms: %s\n", m, list(list8P99, 1), check(m < 10))
+	}
+	for _, key := range []string{"first-page", "first-page-cached"} {
+		limits[key].print(list, pct)
+	}
+}
+
+// listLimit gathers, over the rounds, a bare-list reference's figures
+// and supportd's ListTickets against them.
+type listLimit struct {
+	name                        string
+	rate, p99, p99at8, cpu      []float64
+	listVsLimit, listCPUVsLimit []float64
+}
+
+// add takes one round's results of the reference at 50 and 8 in flight
+// and of supportd's ListTickets at 50 (zero results when not run).
+func (l *listLimit) add(at50, at8, list result) {
+	if at50.Calls > 0 {
+		l.rate = append(l.rate, at50.Rate())
+		l.p99 = append(l.p99, ms(at50.P99))
+		l.cpu = append(l.cpu, float64(at50.CPUPerCall())/float64(time.Microsecond))
+		if list.Calls > 0 {
+			l.listVsLimit = append(l.listVsLimit, list.Rate()/at50.Rate())
+			l.listCPUVsLimit = append(l.listCPUVsLimit, cpuRatio(list, at50))
+		}
+	}
+	if at8.Calls > 0 {
+		l.p99at8 = append(l.p99at8, ms(at8.P99))
+	}
+}
+
+// print states the reference's medians beside the ListTickets targets.
+func (l *listLimit) print(list func([]float64, float64) string, pct func([]float64) string) {
+	within := func(ok bool) string {
+		if ok {
+			return "within this machine's measured limit"
+		}
+		return "ABOVE this machine's measured limit"
+	}
+	if len(l.rate) > 0 {
+		r := median(l.rate)
+		fmt.Printf("%s at 50 in flight: %.0f pages/s median (rounds: %s), p99 %.1f ms (rounds: %s ms), server CPU %.1f us/page; target >= 6162 pages/s: %s\n",
+			l.name, r, list(l.rate, 1), median(l.p99), list(l.p99, 1), median(l.cpu), within(r >= 6162))
+	}
+	if len(l.listVsLimit) > 0 {
+		fmt.Printf("ListTickets/%s = %5.1f %% of the pages/s median (rounds: %s %%); server CPU per page %.2fx %s's (median)\n",
+			l.name, 100*median(l.listVsLimit), pct(l.listVsLimit), median(l.listCPUVsLimit), l.name)
+	}
+	if len(l.p99at8) > 0 {
+		m := median(l.p99at8)
+		fmt.Printf("%s at 8 in flight: p99 %.1f ms median (rounds: %s ms); target < 10 ms: %s\n", l.name, m, list(l.p99at8, 1), within(m < 10))
 	}
 }
 
