@@ -6,7 +6,7 @@
 # 1,000,000-ticket database of ListTickets is generated on the first run and
 # cached under $TMPDIR (or /tmp). Extra flags go to supportbench, e.g.
 #   bench/run.sh --pprof-dir /tmp/prof     # CPU profiles of supportd per load
-#   bench/run.sh --phases bare,get         # a subset (bare,get,durable,create,list)
+#   bench/run.sh --phases bare,get         # a subset (bare,get,durable,create,list,bare-list,bare-list-cached)
 #   bench/run.sh --phases bare-list,bare-list-cached,list   # ListTickets beside
 #       its read limits on this machine: bare grpc-go servers over the same
 #       database doing only a first page's query, decode and encode
