@@ -117,8 +117,8 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	// A store shared by several replicas tells of their key revocations.
-	revocations, _ := opts.Store.(store.KeyRevocationSource)
+	// A store shared by several replicas tells of their key changes.
+	keyChanges, _ := opts.Store.(store.KeyChangeSource)
 	// Every service writes through the watch, which sees a full disk.
 	storage := newStorageWatch(opts.Store, opts.Logger)
 	opts.Store = storage
@@ -127,10 +127,13 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		return nil, err
 	}
 	tokens := token.NewSigner(key)
-	authn := auth.NewAuthenticator(opts.Store, opts.Now)
-	if revocations != nil {
-		// Every replica refuses a revoked key at once and ends its streams.
-		revocations.OnKeyRevoked(authn.Revoked)
+	authn := auth.NewAuthenticator(opts.Store, opts.Now,
+		auth.WithUnknownKeyCache(opts.Config.Limits.UnknownKeysCached, opts.Config.Limits.UnknownKeyTTL))
+	if keyChanges != nil {
+		// Every replica refuses a revoked key at once and ends its
+		// streams, and forgets that a new key's id was unknown.
+		keyChanges.OnKeyRevoked(authn.Revoked)
+		keyChanges.OnKeyCreated(authn.Forget)
 	}
 	dir := directory.New(opts.Store, opts.Now, authn, api.AuditJSON)
 

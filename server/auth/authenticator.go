@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/store"
@@ -26,20 +29,42 @@ var (
 const keyCacheTTL = 30 * time.Second
 
 // Authenticator checks bearer secrets against the stored keys and ends
-// the streams of keys that stop being valid. It caches keys by id;
-// Revoked must be called after a key's revocation commits so that the
-// revocation takes effect at once.
+// the streams of keys that stop being valid. It caches keys by id, and
+// (WithUnknownKeyCache) the ids found unknown; Revoked must be called
+// after a key's revocation commits so that the revocation takes effect at
+// once, and Forget after a key's creation commits, on every process that
+// may have found its id unknown.
 type Authenticator struct {
 	st  store.Store
 	now func() time.Time
 
 	mu    sync.RWMutex
 	cache map[string]cachedKey
+	// misses remembers unknown key ids (nil: none are remembered).
+	misses *missCache
 	// forgets counts Forget calls: a lookup that raced with one does not
-	// cache what it read, which may predate the revocation.
+	// cache what it read, which may predate the revocation or the
+	// creation.
 	forgets uint64
+	// reads merges concurrent reads of one key id into one.
+	reads singleflight.Group
 
 	streams streamSet
+}
+
+// Option configures an Authenticator.
+type Option func(*Authenticator)
+
+// WithUnknownKeyCache makes the authenticator remember up to size key ids
+// found unknown, each for ttl (limits.unknown_keys_cached and
+// limits.unknown_key_ttl): calls naming one are refused without reading
+// the store. Without it every call with an unknown key reads the store.
+func WithUnknownKeyCache(size int, ttl time.Duration) Option {
+	return func(a *Authenticator) {
+		if size > 0 && ttl > 0 {
+			a.misses = newMissCache(size, ttl)
+		}
+	}
 }
 
 // cachedKey is a key record and when it was read (by the clock).
@@ -50,8 +75,12 @@ type cachedKey struct {
 
 // NewAuthenticator returns an authenticator over st; now is the clock
 // that decides expiry (time.Now in production).
-func NewAuthenticator(st store.Store, now func() time.Time) *Authenticator {
-	return &Authenticator{st: st, now: now, cache: make(map[string]cachedKey), streams: newStreamSet()}
+func NewAuthenticator(st store.Store, now func() time.Time, opts ...Option) *Authenticator {
+	a := &Authenticator{st: st, now: now, cache: make(map[string]cachedKey), streams: newStreamSet()}
+	for _, o := range opts {
+		o(a)
+	}
+	return a
 }
 
 // Authenticate returns the principal a secret stands for, or
@@ -93,20 +122,46 @@ func (a *Authenticator) lookup(ctx context.Context, id string) (store.APIKey, ui
 	a.mu.RLock()
 	c, ok := a.cache[id]
 	gen := a.forgets
+	missed := a.misses != nil && a.misses.has(id, now)
 	a.mu.RUnlock()
 	if ok && now.Sub(c.loaded) < keyCacheTTL {
 		return c.key, gen, nil
 	}
-	k, err := a.read(ctx, id)
-	if err != nil {
+	if missed {
+		return store.APIKey{}, gen, ErrUnknownKey
+	}
+	k, err := a.readShared(ctx, id, gen)
+	unknown := errors.Is(err, ErrUnknownKey)
+	if err != nil && !unknown {
 		return k, gen, err
 	}
 	a.mu.Lock()
+	// Not if a Forget came in between: what was read may predate a
+	// revocation (or, for a miss, the key's creation).
 	if a.forgets == gen {
-		a.cache[id] = cachedKey{key: k, loaded: now}
+		if unknown {
+			if a.misses != nil {
+				a.misses.add(id, now)
+			}
+		} else {
+			a.cache[id] = cachedKey{key: k, loaded: now}
+		}
 	}
 	a.mu.Unlock()
-	return k, gen, nil
+	return k, gen, err
+}
+
+// readShared is read, with the concurrent reads of one id merged into
+// one: a burst of calls with one key (or one bad key) reads it once. A
+// call that began after a Forget (gen, the Forget count it saw) never
+// shares a read begun before it, which may predate the change Forget was
+// told of. The read does not end with the first caller's context (it is
+// a point read).
+func (a *Authenticator) readShared(ctx context.Context, id string, gen uint64) (store.APIKey, error) {
+	v, err, _ := a.reads.Do(id+"@"+strconv.FormatUint(gen, 10), func() (any, error) {
+		return a.read(context.WithoutCancel(ctx), id)
+	})
+	return v.(store.APIKey), err
 }
 
 // forgetCount is the number of Forget calls so far.
@@ -133,10 +188,15 @@ func (a *Authenticator) read(ctx context.Context, id string) (store.APIKey, erro
 	return k, nil
 }
 
-// Forget drops a key from the cache; the next call reads it again.
+// Forget drops a key id from the caches, of keys and of unknown ids; the
+// next call reads it again. It is also the notice that a key was created:
+// a call with it is no longer refused as unknown.
 func (a *Authenticator) Forget(keyID string) {
 	a.mu.Lock()
 	delete(a.cache, keyID)
+	if a.misses != nil {
+		a.misses.forget(keyID)
+	}
 	a.forgets++
 	a.mu.Unlock()
 }

@@ -79,6 +79,12 @@ type Limits struct {
 	// bodies of list pages come from it), least recently used evicted
 	// first; ~2 KB each.
 	CachedTickets int
+	// UnknownKeysCached caps how many unknown API key ids the server
+	// remembers as unknown (the negative cache of authentication), and
+	// UnknownKeyTTL how long it remembers each: calls with a key id
+	// remembered so are refused without reading the database.
+	UnknownKeysCached int
+	UnknownKeyTTL     time.Duration
 }
 
 // Log is the `log` section.
@@ -125,6 +131,8 @@ const (
 	DefaultStreamsPerConnection   = 100
 	DefaultHealthWatches          = 100
 	DefaultCachedTickets          = 8192
+	DefaultUnknownKeysCached      = 10000
+	DefaultUnknownKeyTTL          = 10 * time.Second
 	DefaultSlowCallThreshold      = time.Second
 )
 
@@ -162,6 +170,8 @@ func Default() *Config {
 			StreamsPerConnection:   DefaultStreamsPerConnection,
 			HealthWatches:          DefaultHealthWatches,
 			CachedTickets:          DefaultCachedTickets,
+			UnknownKeysCached:      DefaultUnknownKeysCached,
+			UnknownKeyTTL:          DefaultUnknownKeyTTL,
 		},
 		Log: Log{SlowCallThreshold: DefaultSlowCallThreshold},
 	}
@@ -237,7 +247,7 @@ func (c *Config) Validate() error {
 	if l.NoteBytes <= 0 || l.NotesPerTicket <= 0 || l.AttachmentBytes <= 0 || l.AttachmentsPerTicket <= 0 ||
 		!(l.RequestsPerSecond > 0) || l.Burst <= 0 || l.WatchStreamsPerKey <= 0 || l.WatchStreamsPerPartner <= 0 ||
 		l.MaxConnections <= 0 || l.StreamsPerConnection <= 0 || l.HealthWatches <= 0 ||
-		l.CachedTickets <= 0 {
+		l.CachedTickets <= 0 || l.UnknownKeysCached <= 0 || l.UnknownKeyTTL <= 0 {
 		return errors.New("config: limits must be positive")
 	}
 	if c.Log.SlowCallThreshold <= 0 {

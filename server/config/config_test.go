@@ -27,7 +27,8 @@ func TestDefault(t *testing.T) {
 	}
 	wantLimits := Limits{NoteBytes: 32768, NotesPerTicket: 5000, AttachmentBytes: 26214400, AttachmentsPerTicket: 50,
 		RequestsPerSecond: 50, Burst: 100, WatchStreamsPerKey: 20, WatchStreamsPerPartner: 100, MaxConnections: 1000,
-		StreamsPerConnection: 100, HealthWatches: 100, CachedTickets: 8192}
+		StreamsPerConnection: 100, HealthWatches: 100, CachedTickets: 8192,
+		UnknownKeysCached: 10000, UnknownKeyTTL: 10 * time.Second}
 	if c.Limits != wantLimits || c.Log.SlowCallThreshold != time.Second {
 		t.Errorf("limits %+v, log %+v; want %+v, 1s", c.Limits, c.Log, wantLimits)
 	}
@@ -113,6 +114,8 @@ limits:
   streams_per_connection: 11
   health_watches: 12
   cached_tickets: 13
+  unknown_keys_cached: 14
+  unknown_key_ttl: 15s
 log:
   slow_call_threshold: 250ms
 `
@@ -134,7 +137,8 @@ func TestParseFullFile(t *testing.T) {
 	}
 	wantLimits := Limits{NoteBytes: 1000, NotesPerTicket: 10, AttachmentBytes: 2048, AttachmentsPerTicket: 3,
 		RequestsPerSecond: 2.5, Burst: 7, WatchStreamsPerKey: 4, WatchStreamsPerPartner: 5, MaxConnections: 9,
-		StreamsPerConnection: 11, HealthWatches: 12, CachedTickets: 13}
+		StreamsPerConnection: 11, HealthWatches: 12, CachedTickets: 13,
+		UnknownKeysCached: 14, UnknownKeyTTL: 15 * time.Second}
 	if c.Limits != wantLimits {
 		t.Errorf("limits %+v, want %+v", c.Limits, wantLimits)
 	}

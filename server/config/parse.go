@@ -307,6 +307,7 @@ func (p *parser) limits(n *yaml.Node, path string, l *Limits) {
 		"streams_per_connection":    &l.StreamsPerConnection,
 		"health_watches":            &l.HealthWatches,
 		"cached_tickets":            &l.CachedTickets,
+		"unknown_keys_cached":       &l.UnknownKeysCached,
 	}
 	fields := map[string]func(k, v *yaml.Node, path string){
 		"attachment_bytes": func(_, v *yaml.Node, path string) {
@@ -317,6 +318,7 @@ func (p *parser) limits(n *yaml.Node, path string, l *Limits) {
 			}
 		},
 		"requests_per_second": func(_, v *yaml.Node, path string) { p.positiveFloat(v, path, &l.RequestsPerSecond) },
+		"unknown_key_ttl":     func(_, v *yaml.Node, path string) { p.duration(v, path, &l.UnknownKeyTTL) },
 	}
 	for key, dst := range ints {
 		fields[key] = func(_, v *yaml.Node, path string) { p.positiveInt(v, path, dst) }

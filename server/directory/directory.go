@@ -21,7 +21,7 @@ import (
 type Service struct {
 	st     store.Store
 	now    func() time.Time
-	keys   *auth.Authenticator // told about revocations; may be nil
+	keys   *auth.Authenticator // told about key changes; may be nil
 	render Renderer
 }
 

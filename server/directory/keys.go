@@ -37,6 +37,11 @@ func (s *Service) CreateAPIKey(ctx context.Context, actor string, role domain.Ro
 	if err != nil {
 		return store.APIKey{}, "", err
 	}
+	if s.keys != nil {
+		// After the commit: an id found unknown before is forgotten
+		// (other replicas learn of the creation from the store).
+		s.keys.Forget(rec.ID)
+	}
 	return rec, secret, nil
 }
 

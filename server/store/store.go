@@ -76,14 +76,19 @@ type Store interface {
 	Close() error
 }
 
-// KeyRevocationSource is implemented by the backends that several
-// processes share (PostgreSQL): they tell of every key revocation that
-// commits, in any of those processes, so that each refuses the key at
-// once and ends the streams held with it (see auth.Authenticator.Revoked).
-type KeyRevocationSource interface {
+// KeyChangeSource is implemented by the backends that several processes
+// share (PostgreSQL): they tell of every key creation and revocation that
+// commits, in any of those processes, so that each refuses a revoked key
+// at once and ends the streams held with it (see auth.Authenticator.Revoked),
+// and none goes on refusing a new key whose id it had found unknown (see
+// auth.Authenticator.Forget).
+type KeyChangeSource interface {
 	// OnKeyRevoked registers fn, called with the id of each key whose
 	// revocation commits. fn must not block.
 	OnKeyRevoked(fn func(keyID string))
+	// OnKeyCreated registers fn, called with the id of each key whose
+	// creation commits. fn must not block.
+	OnKeyCreated(fn func(keyID string))
 }
 
 // Page asks for at most Limit records after the keyset cursor After (an

@@ -232,7 +232,8 @@ func (v *txView) ListAPIKeys(_ context.Context, partnerID string) ([]store.APIKe
 	return collect(rows, err, scanAPIKey)
 }
 
-// CreateAPIKey implements store.Writer.
+// CreateAPIKey implements store.Writer. Other replicas learn of it on
+// KeysChannel when the transaction commits.
 func (v *txView) CreateAPIKey(_ context.Context, k store.APIKey) error {
 	var partner *string
 	if k.PartnerID != "" {
@@ -243,7 +244,8 @@ func (v *txView) CreateAPIKey(_ context.Context, k store.APIKey) error {
 	if err != nil {
 		return fmt.Errorf("api key %q: %w", k.ID, err)
 	}
-	return nil
+	_, err = v.tx.Exec(v.ctx, `SELECT pg_notify($1, $2)`, KeysChannel, keyCreatedPrefix+k.ID)
+	return mapErr(err)
 }
 
 // RevokeAPIKey implements store.Writer. Other replicas learn of it on
@@ -271,5 +273,11 @@ func (v *txView) revokedSince(since time.Time) ([]string, error) {
 
 // KeysChannel is the LISTEN/NOTIFY channel on which a committed key
 // revocation announces the key's id, so that every replica forgets the
-// key and ends its streams at once.
+// key and ends its streams at once, and a committed key creation
+// announces keyCreatedPrefix and the key's id, so that no replica goes on
+// refusing an id it had found unknown.
 const KeysChannel = "supportd_keys"
+
+// keyCreatedPrefix starts the payload of a key creation on KeysChannel
+// (a key id is hex: it never contains a space).
+const keyCreatedPrefix = "created "

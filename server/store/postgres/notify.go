@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,8 +28,9 @@ type notifier struct {
 	mu        sync.Mutex
 	published int64 // highest Last published: publications only grow
 
-	revokedMu sync.Mutex
+	keysMu    sync.Mutex
 	onRevoked []func(keyID string)
+	onCreated []func(keyID string)
 }
 
 // publish publishes c unless a later commit was published already. Events
@@ -47,11 +49,34 @@ func (n *notifier) publish(c store.Commit) {
 	n.feed.Publish(c)
 }
 
+// keyChanged tells the registered functions of a key revoked or created,
+// as the payload of a KeysChannel notification says.
+func (n *notifier) keyChanged(payload string) {
+	if id, created := strings.CutPrefix(payload, keyCreatedPrefix); created {
+		n.tell(n.created(), id)
+		return
+	}
+	n.keyRevoked(payload)
+}
+
 // keyRevoked tells the registered functions of a revoked key.
-func (n *notifier) keyRevoked(id string) {
-	n.revokedMu.Lock()
-	fns := append([]func(string){}, n.onRevoked...)
-	n.revokedMu.Unlock()
+func (n *notifier) keyRevoked(id string) { n.tell(n.revoked(), id) }
+
+// revoked and created return copies of the registered functions, to call
+// without the lock.
+func (n *notifier) revoked() []func(string) {
+	n.keysMu.Lock()
+	defer n.keysMu.Unlock()
+	return slices.Clone(n.onRevoked)
+}
+
+func (n *notifier) created() []func(string) {
+	n.keysMu.Lock()
+	defer n.keysMu.Unlock()
+	return slices.Clone(n.onCreated)
+}
+
+func (n *notifier) tell(fns []func(string), id string) {
 	for _, fn := range fns {
 		fn(id)
 	}
@@ -64,12 +89,12 @@ func (n *notifier) keyRevoked(id string) {
 // Options.PollInterval.
 func (s *Store) SubscribeCommits() *store.CommitSubscription { return s.notes.feed.Subscribe() }
 
-// OnKeyRevoked implements store.KeyRevocationSource: fn is called with
-// the id of every key whose revocation commits, on this replica or
-// another (through KeysChannel). fn must not block.
+// OnKeyRevoked implements store.KeyChangeSource: fn is called with the
+// id of every key whose revocation commits, on this replica or another
+// (through KeysChannel). fn must not block.
 func (s *Store) OnKeyRevoked(fn func(keyID string)) {
-	s.notes.revokedMu.Lock()
-	defer s.notes.revokedMu.Unlock()
+	s.notes.keysMu.Lock()
+	defer s.notes.keysMu.Unlock()
 	s.notes.onRevoked = append(s.notes.onRevoked, fn)
 }
 
@@ -78,6 +103,14 @@ func (s *Store) OnKeyRevoked(fn func(keyID string)) {
 // connection can be dead a while before its failure shows, and replicas'
 // clocks (which date revocations) differ a little.
 const revocationReplayMargin = time.Minute
+// OnKeyCreated implements store.KeyChangeSource: fn is called with the id
+// of every key whose creation commits, on this replica or another
+// (through KeysChannel). fn must not block.
+func (s *Store) OnKeyCreated(fn func(keyID string)) {
+	s.notes.keysMu.Lock()
+	defer s.notes.keysMu.Unlock()
+	s.notes.onCreated = append(s.notes.onCreated, fn)
+}
 
 // listen handles the notifications of conn, the dedicated listening
 // connection Open made, then of the connections it makes again after a
@@ -175,9 +208,9 @@ func (s *Store) serveNotifications(ctx context.Context, conn *pgx.Conn) error {
 				s.notes.publish(store.Commit{Last: last})
 			}
 		case KeysChannel:
-			// This replica's own revocations come back too: telling
-			// again of a revoked key is harmless.
-			s.notes.keyRevoked(n.Payload)
+			// This replica's own key changes come back too: telling
+			// again of them is harmless.
+			s.notes.keyChanged(n.Payload)
 		}
 	}
 }
