@@ -48,6 +48,7 @@ type Cluster struct {
 	dir  string // temporary root: data/, socket/, log
 	port int
 	cred *syscall.Credential // nil: run as the current user
+	opts string              // the server's options (pg_ctl -o)
 }
 
 // FindBin returns the directory of the PostgreSQL server binaries, or an
@@ -112,15 +113,32 @@ func Start(bin string, opts Options) (_ *Cluster, err error) {
 		// Throwaway data: no fsync, small buffers.
 		settings = append(settings, "fsync=off", "synchronous_commit=off", "full_page_writes=off", "shared_buffers=16MB")
 	}
-	o := fmt.Sprintf("-p %d -k %s", c.port, c.path("socket"))
+	c.opts = fmt.Sprintf("-p %d -k %s", c.port, c.path("socket"))
 	for _, s := range append(settings, opts.Settings...) {
-		o += " -c " + s
+		c.opts += " -c " + s
 	}
-	if err := c.cmd("pg_ctl", "start", "-w", "-t", "60", "-D", c.path("data"), "-l", c.path("log"), "-o", o); err != nil {
-		log, _ := os.ReadFile(c.path("log"))
-		return nil, fmt.Errorf("pg_ctl start: %w\n%s", err, log)
+	if err := c.StartServer(); err != nil {
+		return nil, err
 	}
 	return c, nil
+}
+
+// StartServer starts the cluster's server (at Start, or after
+// StopServer) with its port and settings, and returns once it accepts
+// connections.
+func (c *Cluster) StartServer() error {
+	if err := c.cmd("pg_ctl", "start", "-w", "-t", "60", "-D", c.path("data"), "-l", c.path("log"), "-o", c.opts); err != nil {
+		log, _ := os.ReadFile(c.path("log"))
+		return fmt.Errorf("pg_ctl start: %w\n%s", err, log)
+	}
+	return nil
+}
+
+// StopServer stops the server (fast shutdown: connections are cut, new
+// ones refused) and keeps its files, until StartServer: tests of an
+// outage use it.
+func (c *Cluster) StopServer() error {
+	return c.cmd("pg_ctl", "stop", "-w", "-t", "60", "-D", c.path("data"), "-m", "fast")
 }
 
 // postgresUser returns the credential of the "postgres" OS user and makes

@@ -25,6 +25,7 @@ var (
 	current    *pgcluster.Cluster
 	skipReason = "pgtest.Main did not run: call it from TestMain"
 	dbCounter  atomic.Int64
+	stopped    atomic.Bool // by Stop, until Start
 	createMu   sync.Mutex // CREATE DATABASE copies template1: one at a time
 )
 
@@ -75,6 +76,40 @@ func NewDatabase(t testing.TB) string {
 		t.Fatalf("pgtest: %v", err)
 	}
 	return url
+}
+
+// Stop stops the cluster's server (fast shutdown: connections are cut,
+// new ones refused) until Start: tests of an outage use it. The tests of
+// the binary share the cluster, so a test that stops it must not run in
+// parallel with others that use it. If the test ends without calling
+// Start, its cleanup starts the server again.
+func Stop(t testing.TB) {
+	t.Helper()
+	if current == nil {
+		t.Skip(skipReason)
+	}
+	if err := current.StopServer(); err != nil {
+		t.Fatalf("pgtest: stop: %v", err)
+	}
+	stopped.Store(true)
+	t.Cleanup(func() {
+		if stopped.Load() {
+			Start(t)
+		}
+	})
+}
+
+// Start starts the server Stop stopped, on the same port with the same
+// settings, and returns once it accepts connections.
+func Start(t testing.TB) {
+	t.Helper()
+	if current == nil {
+		t.Skip(skipReason)
+	}
+	if err := current.StartServer(); err != nil {
+		t.Fatalf("pgtest: start: %v", err)
+	}
+	stopped.Store(false)
 }
 
 // Restart stops the cluster (fast shutdown: connections are cut) and

@@ -140,7 +140,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram())
-	registry.MustRegister(metrics, storage.gauge())
+	registry.MustRegister(metrics, storage.gauge(), storage.unavailableGauge())
 
 	opts.Logger = slog.New(clippingHandler{opts.Logger.Handler()})
 	limits := opts.Config.Limits
@@ -224,7 +224,8 @@ func (a *App) Serve(lis net.Listener) error {
 // MetricsHandler serves /metrics (Prometheus) and /healthz (200 while
 // serving, 503 once draining). While the disk is full /healthz still
 // answers 200 (reads are served) and says "storage full" on its second
-// line; see StorageHealthService.
+// line; see StorageHealthService. So while the database cannot be
+// reached ("database unavailable"; see DatabaseHealthService).
 func (a *App) MetricsHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{}))
@@ -233,11 +234,14 @@ func (a *App) MetricsHandler() http.Handler {
 			http.Error(w, "draining", http.StatusServiceUnavailable)
 			return
 		}
+		msg := "ok\n"
 		if a.storage.Full() {
-			_, _ = w.Write([]byte("ok\nstorage full: writes fail until disk space is freed\n"))
-			return
+			msg += "storage full: writes fail until disk space is freed\n"
 		}
-		_, _ = w.Write([]byte("ok\n"))
+		if a.storage.Unavailable() {
+			msg += "database unavailable: calls fail with UNAVAILABLE until it can be reached again\n"
+		}
+		_, _ = w.Write([]byte(msg))
 	})
 	return mux
 }

@@ -3,6 +3,8 @@ package app_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -22,6 +24,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
+	"github.com/supportd/supportd/internal/pgtest"
 	"github.com/supportd/supportd/server/app"
 	"github.com/supportd/supportd/server/auth"
 	"github.com/supportd/supportd/server/domain"
@@ -29,8 +32,24 @@ import (
 	"github.com/supportd/supportd/server/store"
 )
 
+// TestMain starts a throwaway PostgreSQL cluster for the tests of several
+// replicas (they skip without one) and checks that no goroutine leaks.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	pgtest.Main(leakChecked{m})
+}
+
+// leakChecked runs the tests, then fails them if goroutines leaked.
+type leakChecked struct{ m *testing.M }
+
+func (l leakChecked) Run() int {
+	code := l.m.Run()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)
+			return 1
+		}
+	}
+	return code
 }
 
 // wantCode is the shared check of testserver.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,14 +23,30 @@ import (
 // frees nothing.
 const StorageHealthService = "supportd.storage"
 
-// storageWatch is the store of the services: it watches write outcomes
-// for a full disk and reports it in health, the metrics and the log.
+// DatabaseHealthService is the grpc.health.v1 service name that reports
+// whether the database server can be reached (PostgreSQL): NOT_SERVING
+// from a transaction that failed with store.ErrUnavailable until one
+// succeeds, which the escalation sweep tries every check interval, so the
+// status recovers by itself once the database is back. The overall status
+// ("") stays SERVING: the outage is the database's, restarting or
+// removing every replica helps nothing; a balancer that should route
+// around a replica cut off from the database checks this service.
+const DatabaseHealthService = "supportd.database"
+
+// storageWatch is the store of the services: it watches transaction
+// outcomes for a full disk and an unreachable database, and reports them
+// in health, the metrics and the log.
 type storageWatch struct {
 	store.Store
 	log *slog.Logger
 
+	// unavailable mirrors down for the hot path: a successful read
+	// transaction costs one atomic load.
+	unavailable atomic.Bool
+
 	mu     sync.Mutex
 	full   bool
+	down   bool           // the last transaction found the database unreachable
 	health *health.Server // set by attach
 }
 
@@ -50,6 +67,7 @@ const storageProbeSetting = "storage_probe"
 // a check interval after space is freed, without waiting for a client.
 func (w *storageWatch) ReadWriteTx(ctx context.Context, fn func(tx store.ReadWriter) error) error {
 	err := w.Store.ReadWriteTx(ctx, fn)
+	w.observe(err)
 	switch {
 	case errors.Is(err, store.ErrStorageFull):
 		w.set(true, err)
@@ -60,6 +78,46 @@ func (w *storageWatch) ReadWriteTx(ctx context.Context, fn func(tx store.ReadWri
 	}
 	return err
 }
+
+// ReadTx implements store.Store, watching for an unreachable database.
+func (w *storageWatch) ReadTx(ctx context.Context, fn func(tx store.Reader) error) error {
+	err := w.Store.ReadTx(ctx, fn)
+	w.observe(err)
+	return err
+}
+
+// observe notes whether a transaction reached the database:
+// ErrUnavailable marks it down, a success up again.
+func (w *storageWatch) observe(err error) {
+	switch {
+	case errors.Is(err, store.ErrUnavailable):
+		w.setDown(true, err)
+	case err == nil && w.unavailable.Load():
+		w.setDown(false, nil)
+	}
+}
+
+func (w *storageWatch) setDown(down bool, cause error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.down == down {
+		return
+	}
+	w.down = down
+	w.unavailable.Store(down)
+	if down {
+		w.log.Error("database unavailable: calls fail with UNAVAILABLE until it can be reached again", "error", cause)
+	} else {
+		w.log.Info("database reachable again")
+	}
+	if w.health != nil {
+		w.health.SetServingStatus(DatabaseHealthService, storageStatus(down))
+	}
+}
+
+// Unavailable reports whether the last transaction found the database
+// unreachable.
+func (w *storageWatch) Unavailable() bool { return w.unavailable.Load() }
 
 // probe writes storageProbeSetting and returns the outcome.
 func (w *storageWatch) probe(ctx context.Context) error {
@@ -99,6 +157,7 @@ func (w *storageWatch) attach(h *health.Server) {
 	defer w.mu.Unlock()
 	w.health = h
 	h.SetServingStatus(StorageHealthService, storageStatus(w.full))
+	h.SetServingStatus(DatabaseHealthService, storageStatus(w.down))
 }
 
 // gauge is the metric supportd_storage_full (1 while the disk is full).
@@ -114,8 +173,24 @@ func (w *storageWatch) gauge() prometheus.Collector {
 	})
 }
 
-func storageStatus(full bool) healthpb.HealthCheckResponse_ServingStatus {
-	if full {
+// unavailableGauge is the metric supportd_database_unavailable (1 while
+// the database cannot be reached).
+func (w *storageWatch) unavailableGauge() prometheus.Collector {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "supportd_database_unavailable",
+		Help: "1 while transactions fail because the database server cannot be reached (PostgreSQL restarting, network down), else 0.",
+	}, func() float64 {
+		if w.Unavailable() {
+			return 1
+		}
+		return 0
+	})
+}
+
+// storageStatus is the health status of a failing (true) or working
+// storage condition.
+func storageStatus(failing bool) healthpb.HealthCheckResponse_ServingStatus {
+	if failing {
 		return healthpb.HealthCheckResponse_NOT_SERVING
 	}
 	return healthpb.HealthCheckResponse_SERVING

@@ -190,12 +190,20 @@ func (a *Authenticator) read(ctx context.Context, id string) (store.APIKey, erro
 
 // Forget drops a key id from the caches, of keys and of unknown ids; the
 // next call reads it again. It is also the notice that a key was created:
-// a call with it is no longer refused as unknown.
+// a call with it is no longer refused as unknown. The empty id drops
+// every key (changes may have been missed, see store.KeyChangeSource).
 func (a *Authenticator) Forget(keyID string) {
 	a.mu.Lock()
-	delete(a.cache, keyID)
-	if a.misses != nil {
-		a.misses.forget(keyID)
+	if keyID == "" {
+		clear(a.cache)
+		if a.misses != nil {
+			a.misses.clear()
+		}
+	} else {
+		delete(a.cache, keyID)
+		if a.misses != nil {
+			a.misses.forget(keyID)
+		}
 	}
 	a.forgets++
 	a.mu.Unlock()
@@ -203,7 +211,8 @@ func (a *Authenticator) Forget(keyID string) {
 
 // Revoked is the notice that a key's revocation has committed: calls with
 // it are refused from now on and the streams held with it end with
-// ErrRevokedKey. It is the in-process broadcast of revocations; other
+// ErrRevokedKey. The empty id is Forget's: every key is read again (the
+// streams of a key found revoked then end at the next RecheckStreams). It is the in-process broadcast of revocations; other
 // processes sharing the database learn of them by RecheckStreams and the
 // cache's expiry.
 func (a *Authenticator) Revoked(keyID string) {

@@ -62,6 +62,13 @@ func (c *missCache) dropOldest() {
 // forget drops id: a key created with it must work at once.
 func (c *missCache) forget(id string) { delete(c.until, id) }
 
+// clear drops every id.
+func (c *missCache) clear() {
+	clear(c.until)
+	clear(c.order)
+	c.head, c.n = 0, 0
+}
+
 // len is how many ids are remembered (expired ones included until they
 // are dropped).
 func (c *missCache) len() int { return len(c.until) }

@@ -116,3 +116,21 @@ func TestUnknownKeyNotRememberedWithoutTheCache(t *testing.T) {
 		t.Fatalf("without WithUnknownKeyCache: %d reads for two calls, want 2", n)
 	}
 }
+
+func TestForgetAllReadsEveryKeyAgain(t *testing.T) {
+	f, cs := newMissFixture(t, 100, time.Hour)
+	_, bad := unknownKey(f)
+	wantUnknown(t, f, bad)
+	if _, err := f.a.Authenticate(t.Context(), f.secret); err != nil {
+		t.Fatal(err)
+	}
+	reads := cs.reads.Load()
+	f.a.Forget("") // changes may have been missed
+	wantUnknown(t, f, bad)
+	if _, err := f.a.Authenticate(t.Context(), f.secret); err != nil {
+		t.Fatal(err)
+	}
+	if n := cs.reads.Load() - reads; n != 2 {
+		t.Fatalf("after Forget(\"\"): %d reads for one unknown and one known key, want 2", n)
+	}
+}

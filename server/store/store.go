@@ -82,6 +82,10 @@ type Store interface {
 // at once and ends the streams held with it (see auth.Authenticator.Revoked),
 // and none goes on refusing a new key whose id it had found unknown (see
 // auth.Authenticator.Forget).
+//
+// When the backend may have missed changes (it lost its connection to the
+// database and got it back), it calls every registered fn with the empty
+// id: any key may have changed, forget them all.
 type KeyChangeSource interface {
 	// OnKeyRevoked registers fn, called with the id of each key whose
 	// revocation commits. fn must not block.

@@ -82,6 +82,17 @@ func (n *notifier) tell(fns []func(string), id string) {
 	}
 }
 
+// keysMissed tells every registered function that key changes may have
+// been missed (the empty id, see store.KeyChangeSource).
+func (n *notifier) keysMissed() {
+	n.keysMu.Lock()
+	fns := slices.Concat(n.onRevoked, n.onCreated)
+	n.keysMu.Unlock()
+	for _, fn := range fns {
+		fn("")
+	}
+}
+
 // SubscribeCommits implements store.Store: the commits of this store
 // with their events, once committed (visible to new read transactions),
 // before ReadWriteTx returns; other replicas' commits as their last
@@ -155,7 +166,11 @@ func (s *Store) listen(ctx context.Context, conn *pgx.Conn) {
 			if ctx.Err() == nil {
 				s.log("read the keys revoked while not listening", err)
 			}
+			continue
 		}
+		// Other key changes (creations) were missed too: every cached
+		// key, and every id found unknown, is forgotten.
+		s.notes.keysMissed()
 	}
 }
 
