@@ -22,6 +22,7 @@ import (
 	"github.com/supportd/supportd/server/auth"
 	"github.com/supportd/supportd/server/config"
 	"github.com/supportd/supportd/server/domain"
+	"github.com/supportd/supportd/server/store"
 )
 
 // unauthenticatedServices are reachable without an API key.
@@ -54,6 +55,10 @@ func authFunc(a *auth.Authenticator, log *slog.Logger) grpcauth.AuthFunc {
 			return nil, api.Refusal(codes.Unauthenticated, "API_KEY_EXPIRED", "API key expired")
 		case errors.Is(err, auth.ErrUnknownKey), errors.Is(err, auth.ErrMalformedKey):
 			return nil, api.Refusal(codes.Unauthenticated, "INVALID_API_KEY", "unknown API key")
+		case errors.Is(err, store.ErrUnavailable):
+			// The same answer as any call that needs the database now.
+			log.WarnContext(ctx, "authentication failed: database unavailable", "error", err)
+			return nil, api.Refusal(codes.Unavailable, "DATABASE_UNAVAILABLE", "the database is unavailable, the API key cannot be checked now; retry")
 		case err != nil:
 			log.ErrorContext(ctx, "authentication failed", "error", err)
 			return nil, api.Refusal(codes.Unavailable, "AUTH_UNAVAILABLE", "cannot check the API key now; retry")

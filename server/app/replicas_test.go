@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/test/bufconn"
 
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
@@ -191,4 +192,105 @@ func TestUnknownKeysAcrossReplicas(t *testing.T) {
 	if err := b.listPartners(ctx, early); err != nil {
 		t.Fatalf("B after the creation notice: %v", err)
 	}
+}
+
+// TestPostgresRestart stops the PostgreSQL server under two replicas and
+// starts it again: meanwhile calls fail with UNAVAILABLE
+// (DATABASE_UNAVAILABLE) and the health service supportd.database says
+// NOT_SERVING; afterwards each replica recovers by itself: health SERVING,
+// calls served, its listener back (a key revoked on the other replica is
+// refused), the commits of the other replica heard of. Not parallel: the
+// cluster is the test binary's.
+func TestPostgresRestart(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	clock := testserver.NewClock(testserver.DefaultStart)
+	a, b := startReplica(t, url, clock), startReplica(t, url, clock)
+	ctx := t.Context()
+	createdOnA := keyEvents(a.st.OnKeyCreated)
+	adminRec, admin := adminKey(t, a.st, clock)
+	doomed, doomedSecret := adminKey(t, a.st, clock)
+	// A's own creation notices forget the keys: cache them after those.
+	waitKeyEvent(t, createdOnA, adminRec.ID)
+	waitKeyEvent(t, createdOnA, doomed.ID)
+	for _, secret := range []string{admin, doomedSecret} {
+		if err := a.listPartners(ctx, secret); err != nil { // cached on A
+			t.Fatal(err)
+		}
+	}
+	revokedOnA := keyEvents(a.st.OnKeyRevoked)
+	commitsOnA := a.st.SubscribeCommits()
+	defer commitsOnA.Close()
+	health, err := healthpb.NewHealthClient(a.conn).Watch(ctx, &healthpb.HealthCheckRequest{Service: app.DatabaseHealthService})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantHealth := func(want healthpb.HealthCheckResponse_ServingStatus) {
+		t.Helper()
+		for {
+			m, err := health.Recv()
+			if err != nil {
+				t.Fatalf("health watch: %v", err)
+			}
+			if m.GetStatus() == want {
+				return
+			}
+		}
+	}
+	wantHealth(healthpb.HealthCheckResponse_SERVING)
+
+	pgtest.Stop(t)
+	_, unchecked := auth.NewKey(domain.RoleAdmin, "", clock.Now())
+	st := wantCode(t, a.listPartners(ctx, unchecked), codes.Unavailable)
+	if info, _, _ := details(st); info.GetReason() != "DATABASE_UNAVAILABLE" {
+		t.Errorf("key check while PostgreSQL is down: ErrorInfo %v, want reason DATABASE_UNAVAILABLE", info)
+	}
+	st = wantCode(t, a.listPartners(ctx, admin), codes.Unavailable)
+	if info, _, _ := details(st); info.GetReason() != "DATABASE_UNAVAILABLE" {
+		t.Errorf("read while PostgreSQL is down: ErrorInfo %v, want reason DATABASE_UNAVAILABLE", info)
+	}
+	_, err = a.directory().CreatePartner(testserver.Auth(ctx, admin), &supportv1.CreatePartnerRequest{Partner: newPartner("p-down")})
+	st = wantCode(t, err, codes.Unavailable)
+	if info, _, _ := details(st); info.GetReason() != "DATABASE_UNAVAILABLE" {
+		t.Errorf("write while PostgreSQL is down: ErrorInfo %v, want reason DATABASE_UNAVAILABLE", info)
+	}
+	wantHealth(healthpb.HealthCheckResponse_NOT_SERVING)
+
+	pgtest.Start(t)
+	wantHealth(healthpb.HealthCheckResponse_SERVING)
+	if err := a.listPartners(ctx, admin); err != nil {
+		t.Fatalf("read once PostgreSQL is back: %v", err)
+	}
+	if _, err := a.directory().CreatePartner(testserver.Auth(ctx, admin), &supportv1.CreatePartnerRequest{Partner: newPartner("p-back")}); err != nil {
+		t.Fatalf("write once PostgreSQL is back: %v", err)
+	}
+	// A's listener is back (it tells that key changes may have been
+	// missed once it listens again): B's revocation reaches A.
+	waitKeyEvent(t, revokedOnA, "")
+	if _, err := b.directory().RevokeApiKey(testserver.Auth(ctx, admin), &supportv1.RevokeApiKeyRequest{KeyId: doomed.ID}); err != nil {
+		t.Fatal(err)
+	}
+	waitKeyEvent(t, revokedOnA, doomed.ID)
+	wantCode(t, a.listPartners(ctx, doomedSecret), codes.Unauthenticated)
+	// B's commits reach A's watchers.
+	if _, err := b.directory().CreatePartner(testserver.Auth(ctx, admin), &supportv1.CreatePartnerRequest{Partner: newPartner("p-on-b")}); err != nil {
+		t.Fatal(err)
+	}
+	var last int64
+	if err := b.st.ReadTx(ctx, func(tx store.Reader) (err error) { last, err = tx.LastSequence(ctx); return err }); err != nil {
+		t.Fatal(err)
+	}
+	for commitsOnA.Notified() < last {
+		select {
+		case <-commitsOnA.Ready():
+			commitsOnA.Take(nil)
+		case <-ctx.Done():
+			t.Fatalf("A was not told of B's commit %d (notified up to %d)", last, commitsOnA.Notified())
+		}
+	}
+}
+
+// newPartner is a valid partner to create.
+func newPartner(id string) *supportv1.Partner {
+	return &supportv1.Partner{Id: id, DisplayName: "Partner " + id, Status: supportv1.PartnerStatus_PARTNER_STATUS_ACTIVE,
+		VerifiedDomains: []string{id + ".example"}}
 }
