@@ -194,3 +194,64 @@ func waitUntil(t *testing.T, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestReplicasPruneTogether runs the janitor's deletes (request ids and
+// events past their retention) on three stores at once, repeatedly: none
+// fails or waits for another, and each row is deleted, and counted, once.
+func TestReplicasPruneTogether(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	const replicas, rows, rounds = 3, 300, 4
+	stores := make([]*Store, replicas)
+	for i := range stores {
+		stores[i] = openURL(t, url, Options{MaxConns: 2})
+	}
+	ctx := t.Context()
+	old := time.Unix(1000, 0)
+	err := stores[0].ReadWriteTx(ctx, func(tx store.ReadWriter) error {
+		if err := tx.CreatePartner(ctx, domain.Partner{ID: "p1", DisplayName: "P1", Status: domain.PartnerActive}); err != nil {
+			return err
+		}
+		for i := range rows {
+			if err := tx.PutIdempotency(ctx, store.Idempotency{PartnerID: "p1", RequestID: fmt.Sprint(i),
+				RequestHash: []byte{1}, TicketID: "t", CreateTime: old}); err != nil {
+				return err
+			}
+			if _, err := tx.AppendEvent(ctx, domain.Event{Type: domain.EventPartnerUpdated, Actor: "a", Time: old, PartnerID: "p1"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids, events atomic.Int64
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i, s := range stores {
+		wg.Go(func() {
+			<-start
+			for range rounds {
+				var n, m int64 // counted once committed (a retried run starts over)
+				err := s.ReadWriteTx(ctx, func(tx store.ReadWriter) (err error) {
+					if n, err = tx.DeleteIdempotencyBefore(ctx, old.Add(time.Hour)); err != nil {
+						return err
+					}
+					m, err = tx.DeleteEventsBefore(ctx, old.Add(time.Hour))
+					return err
+				})
+				if err != nil {
+					t.Errorf("replica %d: prune: %v", i, err)
+				}
+				ids.Add(n)
+				events.Add(m)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	// The partner's creation appended no event; the newest event stays.
+	if ids.Load() != rows || events.Load() != rows-1 {
+		t.Errorf("deleted %d request ids and %d events in all, want %d and %d (each once)", ids.Load(), events.Load(), rows, rows-1)
+	}
+}
