@@ -134,3 +134,26 @@ func TestForgetAllReadsEveryKeyAgain(t *testing.T) {
 		t.Fatalf("after Forget(\"\"): %d reads for one unknown and one known key, want 2", n)
 	}
 }
+
+// BenchmarkAuthenticateUnknownKey is one call with a well-formed key that
+// does not exist, as in a flood of a bad key: remembered=no reads the
+// store (SQLite) each time, remembered=yes answers from the negative
+// cache.
+func BenchmarkAuthenticateUnknownKey(b *testing.B) {
+	for _, remembered := range []bool{false, true} {
+		name := map[bool]string{false: "remembered=no", true: "remembered=yes"}[remembered]
+		b.Run(name, func(b *testing.B) {
+			f := newFixture(b, 0)
+			if remembered {
+				f.a = auth.NewAuthenticator(f.st, f.clock.Now, auth.WithUnknownKeyCache(10000, time.Hour))
+			}
+			_, bad := unknownKey(f)
+			ctx := context.Background()
+			for b.Loop() {
+				if _, err := f.a.Authenticate(ctx, bad); !errors.Is(err, auth.ErrUnknownKey) {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -23,7 +23,7 @@ type fixture struct {
 	key    store.APIKey
 }
 
-func newFixture(t *testing.T, expire time.Duration) *fixture {
+func newFixture(t testing.TB, expire time.Duration) *fixture {
 	t.Helper()
 	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "auth.db"), sqlite.Options{})
 	if err != nil {
