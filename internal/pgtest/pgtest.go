@@ -26,7 +26,7 @@ var (
 	skipReason = "pgtest.Main did not run: call it from TestMain"
 	dbCounter  atomic.Int64
 	stopped    atomic.Bool // by Stop, until Start
-	createMu   sync.Mutex // CREATE DATABASE copies template1: one at a time
+	createMu   sync.Mutex  // CREATE DATABASE copies template1: one at a time
 )
 
 // Main starts the cluster (when PostgreSQL is installed), runs the tests
