@@ -114,6 +114,7 @@ func (s *Store) OnKeyRevoked(fn func(keyID string)) {
 // connection can be dead a while before its failure shows, and replicas'
 // clocks (which date revocations) differ a little.
 const revocationReplayMargin = time.Minute
+
 // OnKeyCreated implements store.KeyChangeSource: fn is called with the id
 // of every key whose creation commits, on this replica or another
 // (through KeysChannel). fn must not block.
