@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -75,10 +76,15 @@ func TestReplicasSurviveAKilledReplica(t *testing.T) {
 		cutOff  []create
 		acks    atomic.Int64
 		kill    = make(chan struct{}) // killAfterAcks creates acknowledged
-		enough  = make(chan struct{}) // twice as many
-		done    = make(chan struct{})
-		wg      sync.WaitGroup
+		enough  = make(chan struct{}) // killAfterAcks more after the kill
+		// enoughAt is the count of acknowledged creates that closes
+		// enough: set at the kill, unreachable before.
+		enoughAt   atomic.Int64
+		enoughOnce sync.Once
+		done       = make(chan struct{})
+		wg         sync.WaitGroup
 	)
+	enoughAt.Store(math.MaxInt64)
 	ctx := t.Context()
 	for r := range replicas {
 		c := s.partner(r)
@@ -105,11 +111,12 @@ func TestReplicasSurviveAKilledReplica(t *testing.T) {
 						}
 						return
 					}
-					switch acks.Add(1) {
-					case killAfterAcks:
+					n := acks.Add(1)
+					if n == killAfterAcks {
 						close(kill)
-					case 2 * killAfterAcks:
-						close(enough)
+					}
+					if n >= enoughAt.Load() {
+						enoughOnce.Do(func() { close(enough) })
 					}
 				}
 			})
@@ -120,13 +127,24 @@ func TestReplicasSurviveAKilledReplica(t *testing.T) {
 	case <-time.After(2 * time.Minute):
 		t.Errorf("only %d creates acknowledged in 2 minutes", acks.Load())
 	}
+	// The pinned watcher must be mid-stream when the kill breaks it, so
+	// that it resumes from a token of its own. Its stream is established
+	// and fed concurrently with the writers: on a loaded machine it may
+	// not have received anything yet after killAfterAcks creates, so wait
+	// (the writers go on) for its first event.
+	firstEvent, cancelFirst := context.WithTimeout(ctx, 2*time.Minute)
+	err := pinned.waitFor(firstEvent, start+1)
+	cancelFirst()
+	if err != nil {
+		t.Fatalf("before the kill, the watcher on replica %d: %v", victim, err)
+	}
 	// Marked before the kill: a call it cuts off is expected to fail.
 	killed.Store(true)
 	killTime := time.Now()
-	if pinned.last.Load() <= start {
-		t.Fatalf("the watcher on replica %d received nothing before the kill", victim)
-	}
 	s.replicas[victim].kill()
+	// The survivors go on for killAfterAcks more creates, however many
+	// were acknowledged while waiting for the watcher.
+	enoughAt.Store(acks.Load() + killAfterAcks)
 	select {
 	case <-broken:
 	case <-time.After(time.Minute):
@@ -143,7 +161,7 @@ func TestReplicasSurviveAKilledReplica(t *testing.T) {
 		pinned.run(rctx, t, rand.New(rand.NewPCG(seed, 99)), (victim+1)%replicas, pinnedWatch.ResumeToken())
 	}()
 	ws = append(ws, pinned)
-	// The survivors go on for as many creates again, then all stop.
+	// The survivors go on for killAfterAcks more creates, then all stop.
 	select {
 	case <-enough:
 	case <-time.After(2 * time.Minute):
