@@ -59,12 +59,20 @@ func TestBackupWhileServingAndRestore(t *testing.T) {
 	defer cancel()
 
 	// Writers file tickets before, during and after the backup.
+	// before holds the first 40 tickets acknowledged (by any writer): all
+	// of them are acknowledged before the backup starts, which waits for
+	// warm. (Taking the first tickets of one writer instead would be
+	// wrong on a loaded machine: a slow writer may file its first tickets
+	// while the backup already runs.)
 	var created atomic.Int64
-	var before []string
+	var (
+		mu     sync.Mutex
+		before []string
+	)
 	warm := make(chan struct{})
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	for w := range 4 {
+	for range 4 {
 		wg.Go(func() {
 			for {
 				select {
@@ -77,12 +85,14 @@ func TestBackupWhileServingAndRestore(t *testing.T) {
 					t.Errorf("create during the backup: %v", err)
 					return
 				}
-				if n := created.Add(1); n == 40 {
-					close(warm)
+				created.Add(1)
+				mu.Lock()
+				if len(before) < 40 {
+					if before = append(before, resp.GetTicket().GetId()); len(before) == 40 {
+						close(warm)
+					}
 				}
-				if w == 0 && len(before) < 10 {
-					before = append(before, resp.GetTicket().GetId())
-				}
+				mu.Unlock()
 			}
 		})
 	}
