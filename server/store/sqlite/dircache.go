@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode"
 
 	"github.com/supportd/supportd/server/domain"
 )
@@ -177,9 +178,29 @@ func writesDirectory(query string) bool {
 	if !ok {
 		return !strings.HasPrefix(q, "SELECT ")
 	}
-	table, _, _ := strings.Cut(rest, " ")
-	table, _, _ = strings.Cut(table, "(")
+	// The table name ends at any space (a newline or tab as well as a
+	// blank) or at "(": a name cut anywhere else would not be found in
+	// directoryTables and the write would leave the cache in use.
+	table := rest
+	if end := strings.IndexFunc(rest, func(r rune) bool { return unicode.IsSpace(r) || r == '(' }); end >= 0 {
+		table = rest[:end]
+	}
+	if !plainName(table) {
+		return true // quoted or schema-qualified: not understood, fail safe
+	}
 	return directoryTables[table]
+}
+
+// plainName reports whether name is a table name writesDirectory
+// understands: not empty, lower-case letters, digits and underscores only
+// (no quotes, no schema). It runs on every write statement: no regexp.
+func plainName(name string) bool {
+	for _, r := range name {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '_' {
+			return false
+		}
+	}
+	return name != ""
 }
 
 // markDirectoryWrite makes gen odd before the first statement of a write

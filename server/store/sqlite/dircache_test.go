@@ -389,6 +389,11 @@ func TestWritesDirectory(t *testing.T) {
 		{"SELECT id FROM partners", false},
 		{"INSERT OR REPLACE INTO partners(id) VALUES (?)", true}, // not understood: fail safe
 		{"WITH x AS (SELECT 1) UPDATE tickets SET status = ?", true},
+		{"UPDATE subscriptions\n\t\tSET state = ? WHERE id = ?", true},
+		{"UPDATE partners\tSET status = ?", true},
+		{"INSERT INTO tickets\n(id) VALUES (?)", false},
+		{`UPDATE "partners" SET status = ?`, true},    // quoted: fail safe
+		{"UPDATE main.partners SET status = ?", true}, // qualified: fail safe
 	} {
 		if got := writesDirectory(tc.query); got != tc.want {
 			t.Errorf("writesDirectory(%q) = %v, want %v", tc.query, got, tc.want)

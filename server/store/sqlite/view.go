@@ -67,8 +67,10 @@ func (v *txView) query(query string, args ...any) (*sql.Rows, error) {
 	return rows, mapErr(err)
 }
 
-// row runs query at once (database/sql steps to its first row before
-// returning), so the snapshot is taken when it returns.
+// row prepares query; it runs, and a read transaction's snapshot is taken,
+// when the returned Row is scanned (database/sql steps it in Scan). began
+// is set at once: every caller scans before its next statement or
+// directory cache lookup, which is all began must precede (dirCache).
 func (v *txView) row(query string, args ...any) *sql.Row {
 	v.markDirectoryWrite(query)
 	r := v.q.QueryRowContext(v.ctx, query, args...)
