@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
+	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/store"
 )
 
@@ -84,6 +85,14 @@ func (w *storageWatch) ReadTx(ctx context.Context, fn func(tx store.Reader) erro
 	err := w.Store.ReadTx(ctx, fn)
 	w.observe(err)
 	return err
+}
+
+// ReadTicket implements store.Store, watching for an unreachable database:
+// it is the read of GetTicket, and on PostgreSQL a transaction of its own.
+func (w *storageWatch) ReadTicket(ctx context.Context, id string) (domain.Ticket, error) {
+	t, err := w.Store.ReadTicket(ctx, id)
+	w.observe(err)
+	return t, err
 }
 
 // observe notes whether a transaction reached the database:

@@ -16,6 +16,7 @@ import (
 
 	supportv1 "github.com/supportd/supportd/gen/support/v1"
 	"github.com/supportd/supportd/server/app"
+	"github.com/supportd/supportd/server/domain"
 	"github.com/supportd/supportd/server/internal/testserver"
 	"github.com/supportd/supportd/server/store"
 )
@@ -126,5 +127,61 @@ func TestFullDiskRefusesWritesHonestlyAndRecovers(t *testing.T) {
 	}
 	if m := metric(); m != "supportd_storage_full 0" {
 		t.Errorf("metric after: %q", m)
+	}
+}
+
+// unreachableTickets is a store whose ReadTicket fails with
+// store.ErrUnavailable while down is set, as PostgreSQL's does when the
+// database cannot be reached.
+type unreachableTickets struct {
+	store.Store
+	down *atomic.Bool
+}
+
+func (u unreachableTickets) ReadTicket(ctx context.Context, id string) (domain.Ticket, error) {
+	if u.down.Load() {
+		return domain.Ticket{}, fmt.Errorf("read ticket: %w: connection refused", store.ErrUnavailable)
+	}
+	return u.Store.ReadTicket(ctx, id)
+}
+
+// TestDatabaseHealthSeesTicketReads: a GetTicket that finds the database
+// unreachable (Store.ReadTicket, a transaction of its own on PostgreSQL)
+// turns the health service supportd.database NOT_SERVING, as any other
+// transaction does.
+func TestDatabaseHealthSeesTicketReads(t *testing.T) {
+	var down atomic.Bool
+	s := testserver.Start(t, testserver.WithOptions(func(o *app.Options) {
+		o.Store = unreachableTickets{Store: o.Store, down: &down}
+	}))
+	d := s.SeedDirectory(t, "p1")
+	ctx := testserver.Auth(t.Context(), d.PartnerKey)
+	created, err := s.Support().CreateTicket(ctx, filing(d.EndCustomer.GetId()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	database := func() healthpb.HealthCheckResponse_ServingStatus {
+		t.Helper()
+		resp, err := s.Health().Check(t.Context(), &healthpb.HealthCheckRequest{Service: app.DatabaseHealthService})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.GetStatus()
+	}
+	get := &supportv1.GetTicketRequest{TicketId: created.GetTicket().GetId()}
+
+	down.Store(true)
+	_, err = s.Support().GetTicket(ctx, get)
+	wantCode(t, err, codes.Unavailable)
+	if got := database(); got != healthpb.HealthCheckResponse_NOT_SERVING {
+		t.Errorf("database health after a failed ticket read = %v, want NOT_SERVING", got)
+	}
+
+	down.Store(false)
+	if _, err := s.Support().GetTicket(ctx, get); err != nil {
+		t.Fatalf("read once the database is back: %v", err)
+	}
+	if got := database(); got != healthpb.HealthCheckResponse_SERVING {
+		t.Errorf("database health after a ticket read succeeded = %v, want SERVING", got)
 	}
 }

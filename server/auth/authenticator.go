@@ -212,9 +212,9 @@ func (a *Authenticator) Forget(keyID string) {
 // Revoked is the notice that a key's revocation has committed: calls with
 // it are refused from now on and the streams held with it end with
 // ErrRevokedKey. The empty id is Forget's: every key is read again (the
-// streams of a key found revoked then end at the next RecheckStreams). It is the in-process broadcast of revocations; other
-// processes sharing the database learn of them by RecheckStreams and the
-// cache's expiry.
+// streams of a key found revoked then end at the next RecheckStreams).
+// It is the in-process broadcast of revocations; other processes sharing
+// the database learn of them by RecheckStreams and the cache's expiry.
 func (a *Authenticator) Revoked(keyID string) {
 	a.Forget(keyID)
 	a.streams.end(keyID, ErrRevokedKey)

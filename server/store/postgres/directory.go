@@ -244,8 +244,7 @@ func (v *txView) CreateAPIKey(_ context.Context, k store.APIKey) error {
 	if err != nil {
 		return fmt.Errorf("api key %q: %w", k.ID, err)
 	}
-	_, err = v.tx.Exec(v.ctx, `SELECT pg_notify($1, $2)`, KeysChannel, keyCreatedPrefix+k.ID)
-	return mapErr(err)
+	return v.notify(KeysChannel, keyCreatedPrefix+k.ID)
 }
 
 // RevokeAPIKey implements store.Writer. Other replicas learn of it on
