@@ -111,7 +111,7 @@ func serve(ctx context.Context, f serveFlags) error {
 	ctx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stopSignals()
 
-	st, err := dburl.Open(ctx, f.db, dburl.Options{CachedTickets: cfg.Limits.CachedTickets})
+	st, err := dburl.Open(ctx, f.db, dburl.Options{CachedTickets: cfg.Limits.CachedTickets, CachedDirectoryEntries: cfg.Limits.CachedDirectoryEntries})
 	if errors.Is(err, store.ErrInUse) {
 		return fmt.Errorf("%w: one server per database file; stop the other one or pass another --db", err)
 	}

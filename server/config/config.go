@@ -79,6 +79,11 @@ type Limits struct {
 	// bodies of list pages come from it), least recently used evicted
 	// first; ~2 KB each.
 	CachedTickets int
+	// CachedDirectoryEntries is the most directory records of each kind
+	// (partners, customers, subscription lists, contract lists, topics)
+	// the SQLite store keeps in memory for filings; a directory write
+	// empties the cache.
+	CachedDirectoryEntries int
 	// UnknownKeysCached caps how many unknown API key ids the server
 	// remembers as unknown (the negative cache of authentication), and
 	// UnknownKeyTTL how long it remembers each: calls with a key id
@@ -131,6 +136,7 @@ const (
 	DefaultStreamsPerConnection   = 100
 	DefaultHealthWatches          = 100
 	DefaultCachedTickets          = 8192
+	DefaultCachedDirectoryEntries = 4096
 	DefaultUnknownKeysCached      = 10000
 	DefaultUnknownKeyTTL          = 10 * time.Second
 	DefaultSlowCallThreshold      = time.Second
@@ -170,6 +176,7 @@ func Default() *Config {
 			StreamsPerConnection:   DefaultStreamsPerConnection,
 			HealthWatches:          DefaultHealthWatches,
 			CachedTickets:          DefaultCachedTickets,
+			CachedDirectoryEntries: DefaultCachedDirectoryEntries,
 			UnknownKeysCached:      DefaultUnknownKeysCached,
 			UnknownKeyTTL:          DefaultUnknownKeyTTL,
 		},
@@ -247,7 +254,7 @@ func (c *Config) Validate() error {
 	if l.NoteBytes <= 0 || l.NotesPerTicket <= 0 || l.AttachmentBytes <= 0 || l.AttachmentsPerTicket <= 0 ||
 		!(l.RequestsPerSecond > 0) || l.Burst <= 0 || l.WatchStreamsPerKey <= 0 || l.WatchStreamsPerPartner <= 0 ||
 		l.MaxConnections <= 0 || l.StreamsPerConnection <= 0 || l.HealthWatches <= 0 ||
-		l.CachedTickets <= 0 || l.UnknownKeysCached <= 0 || l.UnknownKeyTTL <= 0 {
+		l.CachedTickets <= 0 || l.CachedDirectoryEntries <= 0 || l.UnknownKeysCached <= 0 || l.UnknownKeyTTL <= 0 {
 		return errors.New("config: limits must be positive")
 	}
 	if c.Log.SlowCallThreshold <= 0 {

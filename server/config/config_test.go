@@ -27,7 +27,7 @@ func TestDefault(t *testing.T) {
 	}
 	wantLimits := Limits{NoteBytes: 32768, NotesPerTicket: 5000, AttachmentBytes: 26214400, AttachmentsPerTicket: 50,
 		RequestsPerSecond: 50, Burst: 100, WatchStreamsPerKey: 20, WatchStreamsPerPartner: 100, MaxConnections: 1000,
-		StreamsPerConnection: 100, HealthWatches: 100, CachedTickets: 8192,
+		StreamsPerConnection: 100, HealthWatches: 100, CachedTickets: 8192, CachedDirectoryEntries: 4096,
 		UnknownKeysCached: 10000, UnknownKeyTTL: 10 * time.Second}
 	if c.Limits != wantLimits || c.Log.SlowCallThreshold != time.Second {
 		t.Errorf("limits %+v, log %+v; want %+v, 1s", c.Limits, c.Log, wantLimits)
@@ -114,6 +114,7 @@ limits:
   streams_per_connection: 11
   health_watches: 12
   cached_tickets: 13
+  cached_directory_entries: 16
   unknown_keys_cached: 14
   unknown_key_ttl: 15s
 log:
@@ -137,7 +138,7 @@ func TestParseFullFile(t *testing.T) {
 	}
 	wantLimits := Limits{NoteBytes: 1000, NotesPerTicket: 10, AttachmentBytes: 2048, AttachmentsPerTicket: 3,
 		RequestsPerSecond: 2.5, Burst: 7, WatchStreamsPerKey: 4, WatchStreamsPerPartner: 5, MaxConnections: 9,
-		StreamsPerConnection: 11, HealthWatches: 12, CachedTickets: 13,
+		StreamsPerConnection: 11, HealthWatches: 12, CachedTickets: 13, CachedDirectoryEntries: 16,
 		UnknownKeysCached: 14, UnknownKeyTTL: 15 * time.Second}
 	if c.Limits != wantLimits {
 		t.Errorf("limits %+v, want %+v", c.Limits, wantLimits)

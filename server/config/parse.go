@@ -307,6 +307,7 @@ func (p *parser) limits(n *yaml.Node, path string, l *Limits) {
 		"streams_per_connection":    &l.StreamsPerConnection,
 		"health_watches":            &l.HealthWatches,
 		"cached_tickets":            &l.CachedTickets,
+		"cached_directory_entries":  &l.CachedDirectoryEntries,
 		"unknown_keys_cached":       &l.UnknownKeysCached,
 	}
 	fields := map[string]func(k, v *yaml.Node, path string){

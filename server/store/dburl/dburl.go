@@ -48,6 +48,10 @@ type Options struct {
 	// CachedTickets is the SQLite store's ticket index size
 	// (limits.cached_tickets; sqlite.Options.TicketIndex).
 	CachedTickets int
+	// CachedDirectoryEntries is the SQLite store's directory cache size
+	// per kind of record (limits.cached_directory_entries;
+	// sqlite.Options.DirectoryCache).
+	CachedDirectoryEntries int
 }
 
 // Open opens the store db names, applying its pending migrations.
@@ -59,7 +63,7 @@ func Open(ctx context.Context, db string, opts Options) (store.Store, error) {
 	if kind == PostgreSQL {
 		return postgres.Open(ctx, target, postgres.Options{})
 	}
-	return sqlite.Open(ctx, target, sqlite.Options{TicketIndex: opts.CachedTickets})
+	return sqlite.Open(ctx, target, sqlite.Options{TicketIndex: opts.CachedTickets, DirectoryCache: opts.CachedDirectoryEntries})
 }
 
 // Migrate applies the pending migrations of the database db names and

@@ -10,9 +10,10 @@ import (
 	"github.com/supportd/supportd/server/domain"
 )
 
-// dirCacheSize bounds the entries of each kind the directory cache keeps
-// (partners, customers, subscription lists, contract lists, topics).
-const dirCacheSize = 4096
+// DefaultDirectoryCacheSize bounds the entries of each kind the directory
+// cache keeps (partners, customers, subscription lists, contract lists,
+// topics) when Options.DirectoryCache is zero.
+const DefaultDirectoryCacheSize = 4096
 
 // dirCache keeps the directory records a filing reads (partner, customer,
 // the customer's subscriptions, the partner's contracts, the topic), so
@@ -35,6 +36,7 @@ const dirCacheSize = 4096
 // not kept. Only read transactions fill and use it.
 type dirCache struct {
 	gen atomic.Uint64
+	max int // entries of each kind
 
 	mu        sync.Mutex
 	tag       uint64 // the gen the entries are valid at
@@ -45,8 +47,11 @@ type dirCache struct {
 	topics    map[string]domain.Topic
 }
 
-func newDirCache() *dirCache {
-	c := &dirCache{}
+func newDirCache(max int) *dirCache {
+	if max <= 0 {
+		max = DefaultDirectoryCacheSize
+	}
+	c := &dirCache{max: max}
 	c.clearLocked()
 	return c
 }
@@ -128,7 +133,7 @@ func (e dirEntries[V]) put(c *dirCache, txGen uint64, key string, v V) {
 		c.tag = txGen
 	}
 	m := e.table(c)
-	if _, ok := m[key]; !ok && len(m) >= dirCacheSize {
+	if _, ok := m[key]; !ok && len(m) >= c.max {
 		for k := range m { // map order: a pseudo-random victim
 			delete(m, k)
 			break

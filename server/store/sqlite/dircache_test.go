@@ -293,12 +293,16 @@ func TestDirectoryCacheReturnsCopies(t *testing.T) {
 }
 
 func TestDirectoryCacheBounded(t *testing.T) {
-	c := newDirCache()
-	for i := range dirCacheSize + 10 {
+	if c := newDirCache(0); c.max != DefaultDirectoryCacheSize {
+		t.Fatalf("an unset size keeps %d, want the default %d", c.max, DefaultDirectoryCacheSize)
+	}
+	const size = 100
+	c := newDirCache(size)
+	for i := range size + 10 {
 		dirTopics.put(c, 0, fmt.Sprint(i), domain.Topic{ID: fmt.Sprint(i)})
 	}
-	if n := len(c.topics); n != dirCacheSize {
-		t.Fatalf("%d topics kept, want %d", n, dirCacheSize)
+	if n := len(c.topics); n != size {
+		t.Fatalf("%d topics kept, want %d", n, size)
 	}
 	// Odd or older gens are never kept or served.
 	dirTopics.put(c, 1, "odd", domain.Topic{})

@@ -27,6 +27,9 @@ type Options struct {
 	// TicketIndex is the most tickets kept decoded in memory (default
 	// DefaultTicketIndexSize; see ReadTicket).
 	TicketIndex int
+	// DirectoryCache is the most directory records of each kind kept in
+	// memory for filings (default DefaultDirectoryCacheSize; see dirCache).
+	DirectoryCache int
 }
 
 // Store is the SQLite implementation of store.Store.
@@ -96,7 +99,7 @@ func Open(ctx context.Context, path string, opts Options) (s *Store, err error) 
 		readers: readers,
 		opts:    opts,
 		tickets: newTicketIndex(opts.TicketIndex),
-		dir:     newDirCache(),
+		dir:     newDirCache(opts.DirectoryCache),
 		reqs:    make(chan *writeRequest, opts.MaxBatch),
 		stop:    make(chan struct{}),
 		stopped: make(chan struct{}),
