@@ -197,23 +197,14 @@ func (a *app) partnersCommand() *cobra.Command {
 }
 
 func partnersView(ps []*supportv1.Partner, msg proto.Message) view {
-	v := view{msg: msg, list: true, table: func(w io.Writer) error {
-		tw := table(w)
-		fmt.Fprintln(tw, "ID\tNAME\tSTATUS\tDOMAINS\tBENEFITS\tAGE")
-		for _, p := range ps {
-			var bs []string
-			for _, b := range p.GetBenefits() {
-				bs = append(bs, enumName(b))
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", printable(p.GetId()), printable(p.GetDisplayName()), enumName(p.GetStatus()),
-				orDash(printable(strings.Join(p.GetVerifiedDomains(), ","))), orDash(strings.Join(bs, ",")), age(p.GetCreateTime()))
+	return rowsView(msg, ps, (*supportv1.Partner).GetId, "ID\tNAME\tSTATUS\tDOMAINS\tBENEFITS\tAGE", func(p *supportv1.Partner) []string {
+		var bs []string
+		for _, b := range p.GetBenefits() {
+			bs = append(bs, enumName(b))
 		}
-		return tw.Flush()
-	}}
-	for _, p := range ps {
-		v.names = append(v.names, p.GetId())
-	}
-	return v
+		return []string{printable(p.GetId()), printable(p.GetDisplayName()), enumName(p.GetStatus()),
+			orDash(printable(strings.Join(p.GetVerifiedDomains(), ","))), orDash(strings.Join(bs, ",")), age(p.GetCreateTime())}
+	})
 }
 
 func (a *app) customersCommand() *cobra.Command {
@@ -265,19 +256,10 @@ func (a *app) customersCommand() *cobra.Command {
 }
 
 func customersView(cs []*supportv1.Customer, msg proto.Message) view {
-	v := view{msg: msg, list: true, table: func(w io.Writer) error {
-		tw := table(w)
-		fmt.Fprintln(tw, "ID\tPARTNER\tNAME\tKIND\tDOMAINS\tAGE")
-		for _, c := range cs {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", printable(c.GetId()), printable(c.GetPartnerId()), printable(c.GetDisplayName()),
-				enumName(c.GetKind()), orDash(printable(strings.Join(c.GetDomains(), ","))), age(c.GetCreateTime()))
-		}
-		return tw.Flush()
-	}}
-	for _, c := range cs {
-		v.names = append(v.names, c.GetId())
-	}
-	return v
+	return rowsView(msg, cs, (*supportv1.Customer).GetId, "ID\tPARTNER\tNAME\tKIND\tDOMAINS\tAGE", func(c *supportv1.Customer) []string {
+		return []string{printable(c.GetId()), printable(c.GetPartnerId()), printable(c.GetDisplayName()),
+			enumName(c.GetKind()), orDash(printable(strings.Join(c.GetDomains(), ","))), age(c.GetCreateTime())}
+	})
 }
 
 func (a *app) subscriptionsCommand() *cobra.Command {
@@ -336,19 +318,10 @@ func (a *app) subscriptionsCommand() *cobra.Command {
 }
 
 func subscriptionsView(ss []*supportv1.Subscription, msg proto.Message) view {
-	v := view{msg: msg, list: true, table: func(w io.Writer) error {
-		tw := table(w)
-		fmt.Fprintln(tw, "ID\tCUSTOMER\tSERVICE\tSTATE\tAGE")
-		for _, s := range ss {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", printable(s.GetId()), printable(s.GetCustomerId()), enumName(s.GetService()),
-				enumName(s.GetState()), age(s.GetCreateTime()))
-		}
-		return tw.Flush()
-	}}
-	for _, s := range ss {
-		v.names = append(v.names, s.GetId())
-	}
-	return v
+	return rowsView(msg, ss, (*supportv1.Subscription).GetId, "ID\tCUSTOMER\tSERVICE\tSTATE\tAGE", func(s *supportv1.Subscription) []string {
+		return []string{printable(s.GetId()), printable(s.GetCustomerId()), enumName(s.GetService()),
+			enumName(s.GetState()), age(s.GetCreateTime())}
+	})
 }
 
 func (a *app) contractsCommand() *cobra.Command {
@@ -388,19 +361,10 @@ func (a *app) contractsCommand() *cobra.Command {
 }
 
 func contractsView(cs []*supportv1.Contract, msg proto.Message) view {
-	v := view{msg: msg, list: true, table: func(w io.Writer) error {
-		tw := table(w)
-		fmt.Fprintln(tw, "ID\tPARTNER\tKIND\tREFERENCE\tAGE")
-		for _, c := range cs {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", printable(c.GetId()), printable(c.GetPartnerId()), enumName(c.GetKind()),
-				printable(c.GetReference()), age(c.GetCreateTime()))
-		}
-		return tw.Flush()
-	}}
-	for _, c := range cs {
-		v.names = append(v.names, c.GetId())
-	}
-	return v
+	return rowsView(msg, cs, (*supportv1.Contract).GetId, "ID\tPARTNER\tKIND\tREFERENCE\tAGE", func(c *supportv1.Contract) []string {
+		return []string{printable(c.GetId()), printable(c.GetPartnerId()), enumName(c.GetKind()),
+			printable(c.GetReference()), age(c.GetCreateTime())}
+	})
 }
 
 func (a *app) adminTopicsCommand() *cobra.Command {
@@ -557,19 +521,10 @@ func (a *app) keysCommand() *cobra.Command {
 }
 
 func keysView(ks []*supportv1.ApiKey, msg proto.Message) view {
-	v := view{msg: msg, list: true, table: func(w io.Writer) error {
-		tw := table(w)
-		fmt.Fprintln(tw, "KEY ID\tROLE\tPARTNER\tAGE\tEXPIRES\tREVOKED")
-		for _, k := range ks {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", printable(k.GetKeyId()), enumName(k.GetRole()), orDash(printable(k.GetPartnerId())),
-				age(k.GetCreateTime()), ts(k.GetExpireTime()), ts(k.GetRevokeTime()))
-		}
-		return tw.Flush()
-	}}
-	for _, k := range ks {
-		v.names = append(v.names, k.GetKeyId())
-	}
-	return v
+	return rowsView(msg, ks, (*supportv1.ApiKey).GetKeyId, "KEY ID\tROLE\tPARTNER\tAGE\tEXPIRES\tREVOKED", func(k *supportv1.ApiKey) []string {
+		return []string{printable(k.GetKeyId()), enumName(k.GetRole()), orDash(printable(k.GetPartnerId())),
+			age(k.GetCreateTime()), ts(k.GetExpireTime()), ts(k.GetRevokeTime())}
+	})
 }
 
 func (a *app) auditCommand() *cobra.Command {
@@ -594,18 +549,10 @@ func (a *app) auditCommand() *cobra.Command {
 			if err != nil {
 				return view{}, err
 			}
-			v := view{msg: &supportv1.ListAuditEventsResponse{AuditEvents: evs}, list: true, table: func(w io.Writer) error {
-				tw := table(w)
-				fmt.Fprintln(tw, "TIME\tACTOR\tKIND\tRESOURCE")
-				for _, e := range evs {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", ts(e.GetEventTime()), printable(e.GetActor()), printable(e.GetKind()), printable(e.GetResource()))
-				}
-				return tw.Flush()
-			}}
-			for _, e := range evs {
-				v.names = append(v.names, e.GetId())
-			}
-			return v, nil
+			return rowsView(&supportv1.ListAuditEventsResponse{AuditEvents: evs}, evs, (*supportv1.AuditEvent).GetId,
+				"TIME\tACTOR\tKIND\tRESOURCE", func(e *supportv1.AuditEvent) []string {
+					return []string{ts(e.GetEventTime()), printable(e.GetActor()), printable(e.GetKind()), printable(e.GetResource())}
+				}), nil
 		})
 	cmd.Flags().StringVar(&actor, "actor", "", `only changes by this actor (e.g. "admin:k_123", "operator:root")`)
 	cmd.Flags().StringVar(&kind, "kind", "", `only changes of this kind (e.g. "api_key.revoked", "partner.updated")`)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 	"google.golang.org/protobuf/proto"
@@ -99,4 +100,22 @@ func (s *skipFirstLine) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return n, nil
+}
+
+// rowsView is the view of a list of items: msg for -o json and yaml, each
+// item's id for -o name, and a table of header (tab-separated column
+// names) and one row of cells per item.
+func rowsView[T any](msg proto.Message, items []T, id func(T) string, header string, row func(T) []string) view {
+	v := view{msg: msg, list: true, table: func(w io.Writer) error {
+		tw := table(w)
+		fmt.Fprintln(tw, header)
+		for _, it := range items {
+			fmt.Fprintln(tw, strings.Join(row(it), "\t"))
+		}
+		return tw.Flush()
+	}}
+	for _, it := range items {
+		v.names = append(v.names, id(it))
+	}
+	return v
 }
